@@ -1,0 +1,119 @@
+"""The append-only, hash-chained journal of state changes.
+
+Each entry's serial is one more than the last; its hash covers the previous hash and its own
+fields, so editing or removing an entry breaks every hash after it. Call ``append`` only inside
+``Database.write()``, which serialises writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from strongroom.db.models import JournalEntry, Project
+
+GENESIS_HASH = "0" * 64
+
+
+def _entry_hash(
+    prev_hash: str,
+    serial: int,
+    project: str,
+    version: str | None,
+    filename: str | None,
+    action: str,
+    submitted_by: str | None,
+    created: dt.datetime,
+) -> str:
+    body = json.dumps(
+        [serial, project, version, filename, action, submitted_by, created.isoformat()],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    project: Project,
+    action: str,
+    now: dt.datetime,
+    version: str | None = None,
+    filename: str | None = None,
+    submitted_by: str | None = None,
+) -> JournalEntry:
+    """Append one entry for ``project`` and move the project's ``last_serial`` to it."""
+    last = session.execute(
+        select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
+    ).first()
+    serial = last.id + 1 if last else 1
+    prev_hash = last.hash if last else GENESIS_HASH
+    entry = JournalEntry(
+        id=serial,
+        project=project.normalized_name,
+        version=version,
+        filename=filename,
+        action=action,
+        submitted_by=submitted_by,
+        created=now,
+        prev_hash=prev_hash,
+        hash=_entry_hash(
+            prev_hash, serial, project.normalized_name, version, filename, action, submitted_by, now
+        ),
+    )
+    session.add(entry)
+    project.last_serial = serial
+    session.flush()
+    return entry
+
+
+def last_serial(session: Session) -> int:
+    """The newest serial, or 0 for an empty index."""
+    return session.scalar(select(JournalEntry.id).order_by(JournalEntry.id.desc()).limit(1)) or 0
+
+
+def projects_changed_since(session: Session, serial: int) -> set[str]:
+    """Normalised names of the projects with an entry newer than ``serial``."""
+    rows = session.scalars(select(JournalEntry.project).where(JournalEntry.id > serial))
+    return set(rows)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first entry whose stored hash or serial does not follow from the entries before it."""
+
+    serial: int
+    reason: str
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
+    """Walk the whole journal; return the first break, or None when the chain is intact."""
+    expected_serial, prev_hash = 1, GENESIS_HASH
+    while True:
+        entries = session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.id >= expected_serial)
+            .order_by(JournalEntry.id)
+            .limit(batch)
+        ).all()
+        if not entries:
+            return None
+        for entry in entries:
+            if entry.id != expected_serial:
+                return ChainBreak(expected_serial, f"serial {expected_serial} is missing")
+            if entry.prev_hash != prev_hash:
+                return ChainBreak(entry.id, "previous-hash link does not match")
+            recomputed = _entry_hash(
+                prev_hash, entry.id, entry.project, entry.version, entry.filename,
+                entry.action, entry.submitted_by, entry.created,
+            )
+            if recomputed != entry.hash:
+                return ChainBreak(entry.id, "entry content does not match its hash")
+            expected_serial, prev_hash = entry.id + 1, entry.hash
+

@@ -1,0 +1,63 @@
+"""The root exception and the small tree under it.
+
+    StrongroomError                 anything Strongroom refuses, with a message fit for a user
+    ├── InvalidInput                the client sent something malformed (HTTP 400, exit 2)
+    │   └── UploadRejected          an upload failed validation; carries every Problem found
+    ├── NotAuthenticated            no usable credentials (HTTP 403 as PyPI does, exit 3)
+    ├── Forbidden                   credentials fine, action not allowed (HTTP 403, exit 3)
+    ├── NotFound                    the named thing does not exist (HTTP 404, exit 4)
+    └── Conflict                    the request clashes with existing state (HTTP 409/400, exit 5)
+
+HTTP statuses and exit codes are chosen only in ``web/`` and ``cli/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StrongroomError(Exception):
+    """Root of every error Strongroom raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(StrongroomError):
+    """The client sent something malformed."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure: which field or part, and what is wrong with it."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+
+class UploadRejected(InvalidInput):
+    """An upload failed validation; ``problems`` lists every failure found, in order."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class NotAuthenticated(StrongroomError):
+    """No credentials, or credentials that do not verify."""
+
+
+class Forbidden(StrongroomError):
+    """The caller is known but may not do this."""
+
+
+class NotFound(StrongroomError):
+    """The named project, release, file, user or token does not exist."""
+
+
+class Conflict(StrongroomError):
+    """The request clashes with what already exists (a used name, a second sdist ...)."""

@@ -1,0 +1,70 @@
+"""A blob store on the local filesystem: ``<root>/ab/cd/<sha256>``, written via rename."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from strongroom.storage.base import DigestMismatch
+
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1024 * 1024
+
+
+class LocalBlobStore:
+    """Content-addressed files under one directory; a crash leaves at most a temporary file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        if not _KEY.match(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, sha256: str, source: BinaryIO) -> None:
+        target = self._path(sha256)
+        if target.exists():
+            return
+        digest = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if digest.hexdigest() != sha256:
+                raise DigestMismatch(f"bytes hash to {digest.hexdigest()}, not {sha256}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self._path(sha256).open("rb")
+
+    def local_path(self, sha256: str) -> Path | None:
+        return self._path(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).exists()
+
+    def delete(self, sha256: str) -> None:
+        self._path(sha256).unlink(missing_ok=True)
+
+    def list(self) -> Iterator[tuple[str, dt.datetime]]:
+        for path in self.root.glob("??/??/*"):
+            if _KEY.match(path.name):
+                mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+                yield path.name, mtime
