@@ -1,0 +1,215 @@
+"""The simple repository API's pages (PEP 503/691/592/658/714/700/792), rendered to bytes.
+
+The view dataclasses are what the read side loads from the database; the renderers are pure. API
+version 1.4: HTML with ``pypi:repository-version`` and ``pypi:project-status`` metas, JSON with
+``meta``, ``project-status``, ``versions`` and per-file ``size``/``upload-time``. A quarantined
+project lists no versions and no files (PEP 792). File URLs are absolute paths on the same host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from packaging.version import InvalidVersion, Version
+
+API_VERSION = "1.4"
+QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class FileView:
+    """One distribution file, with the yank state of its release."""
+
+    filename: str
+    version: str
+    packagetype: str
+    python_version: str
+    size: int
+    sha256: str
+    blake2_256: str
+    md5: str
+    upload_time: dt.datetime
+    requires_python: str | None
+    metadata_sha256: str | None
+    yanked: bool
+    yanked_reason: str
+    comment: str | None = None
+
+    @property
+    def path(self) -> str:
+        """The file's absolute-path URL: ``/packages/ab/cd/<rest of sha256>/<filename>``."""
+        h = self.sha256
+        return f"/packages/{h[:2]}/{h[2:4]}/{h[4:]}/{quote(self.filename)}"
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """One release and its files (sorted by filename)."""
+
+    version: str
+    yanked: bool
+    yanked_reason: str
+    requires_python: str | None
+    core_metadata: dict[str, Any]
+    created: dt.datetime
+    files: tuple[FileView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """A project as the read APIs show it; ``releases`` is sorted by version, oldest first."""
+
+    name: str
+    normalized_name: str
+    status: str
+    status_reason: str | None
+    last_serial: int
+    releases: tuple[ReleaseView, ...] = field(default=())
+
+    @property
+    def is_quarantined(self) -> bool:
+        """Whether downloads are withheld (PEP 792 ``quarantined``)."""
+        return self.status == QUARANTINED
+
+    @property
+    def visible_releases(self) -> tuple[ReleaseView, ...]:
+        """The releases the APIs may show: none at all while quarantined."""
+        return () if self.is_quarantined else self.releases
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One row of the root page."""
+
+    name: str
+    normalized_name: str
+    last_serial: int
+
+
+def version_key(version: str) -> tuple[int, Version | str]:
+    """Sort key in packaging's version order; strings that are not versions sort first."""
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+def sorted_releases(releases: Iterable[ReleaseView]) -> tuple[ReleaseView, ...]:
+    """Releases ordered by packaging's version order, oldest first."""
+    return tuple(sorted(releases, key=lambda r: version_key(r.version)))
+
+
+def upload_time_text(when: dt.datetime) -> str:
+    """``yyyy-mm-ddThh:mm:ss.ffffffZ`` in UTC, as PEP 700 asks."""
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dumps(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _html_page(title: str, metas: list[tuple[str, str]], body: list[str], serial: int) -> bytes:
+    head = "".join(
+        f'    <meta name="{escape(n)}" content="{escape(c)}">\n' for n, c in metas
+    )
+    lines = "".join(f"    {line}<br />\n" for line in body)
+    return (
+        "<!DOCTYPE html>\n<html>\n  <head>\n"
+        f"{head}    <title>{escape(title)}</title>\n  </head>\n  <body>\n"
+        f"    <h1>{escape(title)}</h1>\n{lines}  </body>\n</html>\n<!--SERIAL {int(serial)}-->\n"
+    ).encode()
+
+
+def render_index_html(entries: Iterable[IndexEntry], serial: int) -> bytes:
+    """The root page as HTML: one anchor per project, linking to ``<normalized>/``."""
+    anchors = [
+        f'<a href="{escape(quote(e.normalized_name))}/">{escape(e.name)}</a>' for e in entries
+    ]
+    return _html_page(
+        "Simple index", [("pypi:repository-version", API_VERSION)], anchors, serial
+    )
+
+
+def render_index_json(entries: Iterable[IndexEntry], serial: int) -> bytes:
+    """The root page as PEP 691 JSON, with each project's ``_last-serial``."""
+    return _dumps(
+        {
+            "meta": {"api-version": API_VERSION, "_last-serial": serial},
+            "projects": [{"name": e.name, "_last-serial": e.last_serial} for e in entries],
+        }
+    )
+
+
+def _files(project: ProjectView) -> list[FileView]:
+    return [f for release in project.visible_releases for f in release.files]
+
+
+def _anchor(f: FileView) -> str:
+    attrs = [f'href="{escape(f.path)}#sha256={escape(f.sha256)}"']
+    if f.requires_python:
+        attrs.append(f'data-requires-python="{escape(f.requires_python)}"')
+    if f.yanked:
+        attrs.append(f'data-yanked="{escape(f.yanked_reason)}"')
+    if f.metadata_sha256:
+        digest = escape(f"sha256={f.metadata_sha256}")
+        attrs.append(f'data-dist-info-metadata="{digest}"')
+        attrs.append(f'data-core-metadata="{digest}"')
+    return f"<a {' '.join(attrs)}>{escape(f.filename)}</a>"
+
+
+def render_project_html(project: ProjectView) -> bytes:
+    """A project's detail page as HTML (the same bytes serve ``text/html`` and v1 HTML)."""
+    metas = [("pypi:repository-version", API_VERSION)]
+    if project.status != "active":
+        metas.append(("pypi:project-status", project.status))
+        if project.status_reason:
+            metas.append(("pypi:project-status-reason", project.status_reason))
+    anchors = [_anchor(f) for f in _files(project)]
+    return _html_page(f"Links for {project.name}", metas, anchors, project.last_serial)
+
+
+def _yanked_value(f: FileView) -> bool | str:
+    if not f.yanked:
+        return False
+    return f.yanked_reason or True
+
+
+def _file_json(f: FileView) -> dict[str, Any]:
+    metadata: dict[str, str] | bool = (
+        {"sha256": f.metadata_sha256} if f.metadata_sha256 else False
+    )
+    return {
+        "filename": f.filename,
+        "url": f.path,
+        "hashes": {"sha256": f.sha256},
+        "requires-python": f.requires_python,
+        "size": f.size,
+        "upload-time": upload_time_text(f.upload_time),
+        "yanked": _yanked_value(f),
+        "core-metadata": metadata,
+        "data-dist-info-metadata": metadata,
+        "provenance": None,
+    }
+
+
+def render_project_json(project: ProjectView) -> bytes:
+    """A project's detail page as PEP 691 JSON (api-version 1.4)."""
+    status: dict[str, str] = {"status": project.status}
+    if project.status_reason:
+        status["reason"] = project.status_reason
+    releases = project.visible_releases
+    return _dumps(
+        {
+            "meta": {"api-version": API_VERSION, "_last-serial": project.last_serial},
+            "name": project.normalized_name,
+            "project-status": status,
+            "versions": [r.version for r in releases],
+            "files": [_file_json(f) for f in _files(project)],
+        }
+    )

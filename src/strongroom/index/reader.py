@@ -1,0 +1,201 @@
+"""IndexReader: the read side's one entry point, serving pages from memory.
+
+Rendered pages are kept as bytes keyed by (kind, normalised project, format ...). A warm request
+costs one ``stat`` (the change feed) and a dictionary lookup: no SQL, no rendering. When the feed
+moves past the serial this reader last saw, it asks the journal which projects changed since and
+drops exactly their entries plus the pages listing every project. A miss renders once per key
+(concurrent requests for the same key wait for that render) in a worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.domain import jsonapi
+from strongroom.domain.simple import (
+    ProjectView,
+    render_index_html,
+    render_index_json,
+    render_project_html,
+    render_project_json,
+)
+from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
+from strongroom.index.changes import ChangeFeed
+from strongroom.index.views import StoredFile, load_file, load_index, load_project
+from strongroom.storage import BlobStore
+
+DEFAULT_MAX_ENTRIES = 20_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_FILE_ENTRY_SIZE = 256  # what a cached file location roughly costs, for the byte bound
+# A render either always yields a page (the root) or may find nothing (a project, a version).
+_P = TypeVar("_P", Page, Page | None)
+
+
+@dataclass(frozen=True)
+class BlobTarget:
+    """A file to send: the blob's key, a local path when the store has one, and its name."""
+
+    sha256: str
+    size: int | None
+    filename: str
+    local_path: Path | None
+
+
+class IndexReader:
+    """Serves simple pages, JSON API documents and file locations, cached until they change.
+
+    ``fmt`` is ``"html"`` or ``"json"``. Page methods return None for an unknown project (or
+    version). All public methods are coroutines that only leave the event loop on a miss.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        blobs: BlobStore,
+        feed: ChangeFeed,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.feed = feed
+        self._pages: ReadCache[Page] = ReadCache(max_entries, max_bytes)
+        self._files: ReadCache[BlobTarget] = ReadCache(max_entries, max_entries * _FILE_ENTRY_SIZE)
+        self._seen = feed.current()
+        self._sync_lock = threading.Lock()
+
+    @property
+    def cache(self) -> ReadCache[Page]:
+        """The page cache (for its size and bounds)."""
+        return self._pages
+
+    # -- keeping up with writers -------------------------------------------------------------
+
+    def _catch_up(self) -> None:
+        with self._sync_lock:
+            current = self.feed.current()
+            if current <= self._seen:
+                return
+            with self.db.read() as session:
+                changed = journal.projects_changed_since(session, self._seen)
+            self._pages.invalidate(changed)
+            self._files.invalidate(changed)
+            self._seen = current
+
+    async def _fresh(self) -> None:
+        if self.feed.current() > self._seen:
+            await run_in_threadpool(self._catch_up)
+
+    # -- the cache protocol -----------------------------------------------------------------
+
+    def _fill(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
+        with self._pages.lock_for(key):
+            hit = self._pages.get(key)
+            if hit is not None:
+                return hit
+            epoch = self._pages.epoch
+            page = render()
+            if page is not None:
+                self._pages.put(key, project, page, len(page.body), epoch)
+            return page
+
+    async def _page(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
+        await self._fresh()
+        hit = self._pages.get(key)
+        if hit is not None:
+            return hit
+        return await run_in_threadpool(self._fill, key, project, render)
+
+    def _load(self, project: str) -> ProjectView | None:
+        with self.db.read() as session:
+            return load_project(session, project)
+
+    # -- pages --------------------------------------------------------------------------------
+
+    async def index_page(self, fmt: str) -> Page:
+        """``/simple/`` in ``fmt``; its serial is the journal's newest."""
+
+        def render() -> Page:
+            with self.db.read() as session:
+                entries, serial = load_index(session)
+            render_fn = render_index_json if fmt == "json" else render_index_html
+            return Page.of(render_fn(entries, serial), serial)
+
+        return await self._page(("simple", ALL_PROJECTS, fmt), ALL_PROJECTS, render)
+
+    async def project_page(self, project: str, fmt: str) -> Page | None:
+        """``/simple/<project>/`` in ``fmt`` for a normalised name; None when unknown."""
+
+        def render() -> Page | None:
+            view = self._load(project)
+            if view is None:
+                return None
+            render_fn = render_project_json if fmt == "json" else render_project_html
+            return Page.of(render_fn(view), view.last_serial)
+
+        return await self._page(("simple", project, fmt), project, render)
+
+    async def project_document(self, project: str, base_url: str) -> Page | None:
+        """PyPI's ``/pypi/<project>/json``; None when unknown or without visible releases."""
+
+        def render() -> Page | None:
+            view = self._load(project)
+            body = None if view is None else jsonapi.render_project_document(view, base_url)
+            return None if view is None or body is None else Page.of(body, view.last_serial)
+
+        return await self._page(("pypi", project, "", base_url), project, render)
+
+    async def release_document(self, project: str, version: str, base_url: str) -> Page | None:
+        """PyPI's ``/pypi/<project>/<version>/json``; None when unknown."""
+
+        def render() -> Page | None:
+            view = self._load(project)
+            if view is None:
+                return None
+            body = jsonapi.render_release_document(view, version, base_url)
+            return None if body is None else Page.of(body, view.last_serial)
+
+        return await self._page(("pypi", project, version, base_url), project, render)
+
+    # -- files --------------------------------------------------------------------------------
+
+    async def file(self, sha256_path: str, filename: str) -> BlobTarget | None:
+        """Locate ``/packages/<a>/<b>/<rest>/<filename>`` (or its ``.metadata``); None if unknown.
+
+        ``sha256_path`` is ``a + b + rest``. Only found locations are cached, under the owning
+        project, so a deletion or quarantine drops them.
+        """
+        key = (sha256_path, filename)
+        await self._fresh()
+        hit = self._files.get(key)
+        if hit is not None:
+            return hit
+        epoch = self._files.epoch
+
+        def locate() -> tuple[StoredFile, BlobTarget] | None:
+            with self.db.read() as session:
+                stored = load_file(session, sha256_path, filename)
+            if stored is None:
+                return None
+            path = self.blobs.local_path(stored.sha256)
+            return stored, BlobTarget(stored.sha256, stored.size, filename, path)
+
+        found = await run_in_threadpool(locate)
+        if found is None:
+            return None
+        stored, target = found
+        self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE, epoch)
+        return target
+
+    def open_blob(self, sha256: str) -> BinaryIO:
+        """Open a blob for streaming, for stores without local paths."""
+        return self.blobs.open(sha256)
