@@ -51,7 +51,9 @@ class Database:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            self.engine = create_engine(
+                url, connect_args={"timeout": 30, "check_same_thread": False}
+            )
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)

@@ -22,6 +22,7 @@ GENESIS_HASH = "0" * 64
 
 def _entry_hash(
     prev_hash: str,
+    *,
     serial: int,
     project: str,
     version: str | None,
@@ -64,7 +65,8 @@ def append(
         created=now,
         prev_hash=prev_hash,
         hash=_entry_hash(
-            prev_hash, serial, project.normalized_name, version, filename, action, submitted_by, now
+            prev_hash, serial=serial, project=project.normalized_name, version=version,
+            filename=filename, action=action, submitted_by=submitted_by, created=now,
         ),
     )
     session.add(entry)
@@ -110,8 +112,9 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:
             if entry.prev_hash != prev_hash:
                 return ChainBreak(entry.id, "previous-hash link does not match")
             recomputed = _entry_hash(
-                prev_hash, entry.id, entry.project, entry.version, entry.filename,
-                entry.action, entry.submitted_by, entry.created,
+                prev_hash, serial=entry.id, project=entry.project, version=entry.version,
+                filename=entry.filename, action=entry.action, submitted_by=entry.submitted_by,
+                created=entry.created,
             )
             if recomputed != entry.hash:
                 return ChainBreak(entry.id, "entry content does not match its hash")

@@ -33,6 +33,8 @@ class LocalBlobStore:
     def put(self, sha256: str, source: BinaryIO) -> None:
         target = self._path(sha256)
         if target.exists():
+            # Refresh the age, so garbage collection's grace period covers this new reference.
+            os.utime(target)
             return
         digest = hashlib.sha256()
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)

@@ -1,0 +1,66 @@
+"""Creating and finding users. Passwords are hashed with Argon2id."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from strongroom.db.engine import Database
+from strongroom.db.models import User
+from strongroom.errors import Conflict, InvalidInput, NotFound
+
+_USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 4096
+
+
+class AccountService:
+    """Users of the index: created by an admin for now; people sign up in a later version."""
+
+    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
+        self._db = db
+        self._hasher = hasher or PasswordHasher()
+
+    def create_user(self, username: str, *, email: str, password: str) -> User:
+        """Create an active user.
+
+        Raises InvalidInput for a malformed username, e-mail address or a password shorter than
+        MIN_PASSWORD_LENGTH; Conflict when the username is taken (case-insensitively).
+        """
+        if not _USERNAME.match(username):
+            raise InvalidInput(
+                f"username {username!r}: use 1-50 ASCII letters, digits, '.', '_' or '-', "
+                "starting and ending with a letter or digit"
+            )
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise InvalidInput(f"email {email!r}: {exc}") from exc
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"password: must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
+            )
+        password_hash = self._hasher.hash(password)
+        with self._db.write() as session:
+            taken = session.scalar(
+                select(User.id).where(func.lower(User.username) == username.lower())
+            )
+            if taken is not None:
+                raise Conflict(f"username {username!r} is already taken")
+            user = User(username=username, email=email, password_hash=password_hash)
+            session.add(user)
+            session.flush()
+        return user
+
+    def get_user(self, username: str) -> User:
+        """The user with this username (case-insensitive). Raises NotFound."""
+        with self._db.read() as session:
+            user = session.scalar(
+                select(User).where(func.lower(User.username) == username.lower())
+            )
+        if user is None:
+            raise NotFound(f"no user named {username!r}")
+        return user

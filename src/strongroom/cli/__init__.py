@@ -1,0 +1,5 @@
+"""The ``strongroom`` command."""
+
+from strongroom.cli.main import main
+
+__all__ = ["main"]

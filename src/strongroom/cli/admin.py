@@ -1,0 +1,152 @@
+"""``strongroom admin``: users, tokens, yanks and housekeeping, against the index's own state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from strongroom.accounts import AccountService
+from strongroom.cli.durations import Duration
+from strongroom.cli.options import settings_from, state_options
+from strongroom.config import Settings
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.errors import StrongroomError
+from strongroom.index import FileChangeFeed
+from strongroom.lifecycle import YankService, collect_garbage
+from strongroom.storage import LocalBlobStore
+from strongroom.tokens import TokenService
+
+
+class JournalBroken(StrongroomError):
+    """The journal's hash chain does not verify."""
+
+
+def _open(data_dir: Path | None, config_file: Path | None) -> tuple[Settings, Database]:
+    settings = settings_from(data_dir, config_file)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    return settings, db
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@click.group()
+def admin() -> None:
+    """Administer the index (users, tokens, yanks, garbage collection, journal)."""
+
+
+@admin.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--email", required=True, help="The user's e-mail address.")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (first line).")
+@state_options
+def user_create(username: str, email: str, password_stdin: bool, data_dir: Path | None,
+                config_file: Path | None) -> None:
+    """Create a user."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
+    _settings, db = _open(data_dir, config_file)
+    created = AccountService(db).create_user(username, email=email, password=password)
+    click.echo(f"created user {created.username}", err=True)
+
+
+@admin.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--user", "username", required=True, help="The user the token acts for.")
+@click.option("--project", help="Limit the token to this project (it may not exist yet).")
+@click.option("--expires-in", type=Duration(), help="Lifetime, e.g. 30d, 12h (default: none).")
+@click.option("--description", default="", help="A note to recognise the token by.")
+@state_options
+def token_create(username: str, project: str | None, expires_in: dt.timedelta | None,
+                 description: str, data_dir: Path | None, config_file: Path | None) -> None:
+    """Create an API token and print it (only the token) on standard output."""
+    _settings, db = _open(data_dir, config_file)
+    secret = TokenService(db).create(username, now=_now(), project=project,
+                                     expires_in=expires_in, description=description)
+    click.echo(secret)
+
+
+def _yank_service(data_dir: Path | None, config_file: Path | None) -> YankService:
+    settings, db = _open(data_dir, config_file)
+    return YankService(db, on_commit=FileChangeFeed(settings.data_dir / "serial").publish)
+
+
+@admin.command()
+@click.argument("project")
+@click.argument("version")
+@click.option("--reason", default="", help="Why, shown to installers (PEP 592).")
+@state_options
+def yank(project: str, version: str, reason: str, data_dir: Path | None,
+         config_file: Path | None) -> None:
+    """Yank a release: installers skip it unless it is pinned exactly."""
+    serial = _yank_service(data_dir, config_file).yank(project, version, reason=reason,
+                                                       actor="admin")
+    click.echo(f"yanked {project} {version}" if serial else f"{project} {version} was already "
+               "yanked with that reason", err=True)
+
+
+@admin.command()
+@click.argument("project")
+@click.argument("version")
+@state_options
+def unyank(project: str, version: str, data_dir: Path | None, config_file: Path | None) -> None:
+    """Undo a yank."""
+    serial = _yank_service(data_dir, config_file).unyank(project, version, actor="admin")
+    click.echo(f"unyanked {project} {version}" if serial else f"{project} {version} was not "
+               "yanked", err=True)
+
+
+@admin.command()
+@click.option("--grace", type=Duration(), default="1h", show_default=True,
+              help="Keep unreferenced blobs younger than this (uploads in flight).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@state_options
+def gc(grace: dt.timedelta, dry_run: bool, data_dir: Path | None,
+       config_file: Path | None) -> None:
+    """Remove stored blobs that no file refers to."""
+    settings, db = _open(data_dir, config_file)
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        progress.add_task("collecting garbage", total=None)
+        report = collect_garbage(db, LocalBlobStore(settings.resolved_storage_path), now=_now(),
+                                 grace=grace, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for sha256 in report.removed:
+        click.echo(sha256)
+    click.echo(f"{verb} {len(report.removed)} blob(s), kept {report.kept}", err=True)
+
+
+@admin.group("journal")
+def journal_group() -> None:
+    """Inspect the journal of changes."""
+
+
+@journal_group.command("verify")
+@state_options
+def journal_verify(data_dir: Path | None, config_file: Path | None) -> None:
+    """Check the journal's hash chain from the first entry to the last."""
+    _settings, db = _open(data_dir, config_file)
+    with db.read() as session:
+        broken = journal.verify_chain(session)
+        newest = journal.last_serial(session)
+    if broken is not None:
+        raise JournalBroken(f"journal broken at serial {broken.serial}: {broken.reason}")
+    click.echo(f"journal intact: {newest} entries", err=True)
+

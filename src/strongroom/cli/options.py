@@ -1,0 +1,31 @@
+"""Options every command shares: where the index keeps its state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from strongroom.config import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def state_options(command: F) -> F:
+    """Add ``--data-dir`` and ``--config`` to a command."""
+    command = click.option(
+        "--config", "config_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="A TOML settings file.",
+    )(command)
+    return click.option(
+        "--data-dir", type=click.Path(path_type=Path, file_okay=False),
+        help="Where the index keeps its state (default ./strongroom-data; "
+             "env STRONGROOM_DATA_DIR).",
+    )(command)
+
+
+def settings_from(data_dir: Path | None, config_file: Path | None, **overrides: object) -> Settings:
+    """Settings from the shared options, the environment and command-specific overrides."""
+    return load_settings(config_file, data_dir=data_dir, **overrides)

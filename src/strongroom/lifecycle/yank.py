@@ -1,0 +1,67 @@
+"""Yanking (PEP 592): a yanked release stays installable by exact pin but is skipped otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from packaging.utils import canonicalize_version
+from packaging.version import InvalidVersion, Version
+from sqlalchemy import select
+
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.db.models import Project, Release
+from strongroom.domain.names import normalize
+from strongroom.errors import InvalidInput, NotFound
+
+
+class YankService:
+    """Marks releases yanked or not, journaling each change."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_commit: Callable[[int], None],
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._db = db
+        self._on_commit = on_commit
+        self._clock = clock
+
+    def yank(self, project: str, version: str, *, reason: str, actor: str) -> int | None:
+        """Yank a release with a reason; returns the new serial, or None if nothing changed.
+
+        Raises NotFound for an unknown project or version, InvalidInput for a malformed version.
+        """
+        return self._set(project, version, yanked=True, reason=reason.strip(), actor=actor)
+
+    def unyank(self, project: str, version: str, *, actor: str) -> int | None:
+        """Undo a yank; returns the new serial, or None if the release was not yanked."""
+        return self._set(project, version, yanked=False, reason="", actor=actor)
+
+    def _set(self, project: str, version: str, *, yanked: bool, reason: str, actor: str
+             ) -> int | None:
+        try:
+            canonical = canonicalize_version(Version(version))
+        except InvalidVersion as exc:
+            raise InvalidInput(f"version {version!r}: not a valid PEP 440 version") from exc
+        with self._db.write() as session:
+            name = normalize(project)
+            row = session.scalar(select(Project).where(Project.normalized_name == name))
+            if row is None:
+                raise NotFound(f"no project named {project!r}")
+            release = session.scalar(select(Release).where(
+                Release.project_id == row.id, Release.canonical_version == canonical))
+            if release is None:
+                raise NotFound(f"project {row.name!r} has no release {version!r}")
+            if release.yanked == yanked and release.yanked_reason == reason:
+                return None
+            release.yanked, release.yanked_reason = yanked, reason
+            action = "yank release" if yanked else "unyank release"
+            entry = journal.append(session, project=row, action=action, now=self._clock(),
+                                   version=release.version, submitted_by=actor)
+            serial = entry.id
+        self._on_commit(serial)
+        return serial

@@ -1,0 +1,5 @@
+"""API tokens: macaroons with caveats (expiry, projects, user), verified against a stored key."""
+
+from strongroom.tokens.service import TOKEN_PREFIX, Identity, TokenService
+
+__all__ = ["TOKEN_PREFIX", "Identity", "TokenService"]

@@ -1,0 +1,50 @@
+"""Caveats: restrictions written into a token. Each is a small JSON object, so the holder of a
+token can add more (narrowing it) without the server's help."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a token is being used for."""
+
+    now: dt.datetime
+    project: str  # the normalised project name the request acts on
+    user_id: int  # the user the token belongs to
+
+
+def expiry(not_before: dt.datetime, expires: dt.datetime) -> str:
+    """A caveat valid only between the two instants."""
+    return json.dumps({"nbf": int(not_before.timestamp()), "exp": int(expires.timestamp())})
+
+
+def projects(names: list[str]) -> str:
+    """A caveat valid only for these normalised project names."""
+    return json.dumps({"projects": sorted(names)})
+
+
+def user(user_id: int) -> str:
+    """A caveat valid only for this user's tokens."""
+    return json.dumps({"user": user_id})
+
+
+def satisfied(caveat: str, context: RequestContext) -> bool:
+    """Whether one caveat holds for the request. Unknown or malformed caveats never hold."""
+    try:
+        body = json.loads(caveat)
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or len(body) == 0:
+        return False
+    match body:
+        case {"nbf": int(nbf), "exp": int(exp)} if len(body) == 2:
+            return nbf <= context.now.timestamp() < exp
+        case {"projects": list(names)} if len(body) == 1:
+            return context.project in names
+        case {"user": int(user_id)} if len(body) == 1:
+            return user_id == context.user_id
+    return False

@@ -1,0 +1,133 @@
+"""Issuing and verifying API tokens.
+
+A token is ``strongroom-`` + a serialised macaroon whose identifier is the token's row id and whose
+root key is a random secret stored in that row. The row's own limits (project, expiry) are checked
+at every use as well, so an admin can restrict or revoke a token already handed out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from pymacaroons import Macaroon, Verifier
+from sqlalchemy import func, select
+
+from strongroom.db.engine import Database
+from strongroom.db.models import Token, User
+from strongroom.domain.names import is_valid_project_name, normalize
+from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from strongroom.tokens import caveats
+
+TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
+_LOCATION = "strongroom"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a verified token speaks for."""
+
+    user_id: int
+    username: str
+    token_id: str
+
+
+class TokenService:
+    """Creates tokens for users and checks tokens presented with requests."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        username: str,
+        *,
+        now: dt.datetime,
+        project: str | None = None,
+        expires_in: dt.timedelta | None = None,
+        description: str = "",
+    ) -> str:
+        """Issue a token for ``username``; returns the secret token text (shown once).
+
+        Raises NotFound for an unknown user, InvalidInput for a bad project name or lifetime.
+        """
+        if project is not None and not is_valid_project_name(project):
+            raise InvalidInput(f"project {project!r}: not a valid project name")
+        if expires_in is not None and expires_in <= dt.timedelta(0):
+            raise InvalidInput("expires-in: must be a positive duration")
+        key = secrets.token_hex(32)
+        token_id = uuid.uuid4().hex
+        with self._db.write() as session:
+            user = session.scalar(
+                select(User).where(func.lower(User.username) == username.lower())
+            )
+            if user is None:
+                raise NotFound(f"no user named {username!r}")
+            row = Token(
+                id=token_id,
+                user_id=user.id,
+                key=key,
+                description=description,
+                project=normalize(project) if project else None,
+                created=now,
+                expires=now + expires_in if expires_in else None,
+            )
+            session.add(row)
+            macaroon = Macaroon(location=_LOCATION, identifier=token_id, key=key)
+            macaroon.add_first_party_caveat(caveats.user(user.id))
+            if row.project:
+                macaroon.add_first_party_caveat(caveats.projects([row.project]))
+            if row.expires:
+                macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
+        return TOKEN_PREFIX + str(macaroon.serialize())
+
+    def verify(self, raw: str, *, project: str, now: dt.datetime) -> Identity:
+        """Check a presented token for acting on the normalised ``project`` at ``now``.
+
+        Raises NotAuthenticated when the token is malformed, unknown, forged or expired, and
+        Forbidden when it is valid but not for this project.
+        """
+        if not raw.startswith(TOKEN_PREFIX):
+            raise NotAuthenticated("Invalid API token: not a Strongroom token")
+        try:
+            macaroon = Macaroon.deserialize(raw.removeprefix(TOKEN_PREFIX))
+            token_id = str(macaroon.identifier)
+        except Exception as exc:  # pymacaroons raises many unrelated types
+            raise NotAuthenticated("Invalid API token: could not be decoded") from exc
+        with self._db.write() as session:
+            row = session.get(Token, token_id)
+            if row is None:
+                raise NotAuthenticated("Invalid API token: unknown or revoked")
+            user = row.user
+            if not user.is_active:
+                raise NotAuthenticated("Invalid API token: the account is disabled")
+            context = caveats.RequestContext(now=now, project=project, user_id=user.id)
+            verifier = Verifier()
+            verifier.satisfy_general(lambda caveat: caveats.satisfied(caveat, context))
+            if row.expires is not None and now >= row.expires:
+                raise NotAuthenticated("Invalid API token: expired")
+            try:
+                verifier.verify(macaroon, row.key)
+            except Exception as exc:  # the library signals failure many ways
+                signature_ok = self._signature_ok(macaroon, row.key)
+                if not signature_ok:
+                    raise NotAuthenticated("Invalid API token: signature does not verify") from exc
+                raise Forbidden(
+                    f"The given token isn't allowed to upload to project {project!r}"
+                ) from exc
+            if row.project is not None and row.project != project:
+                raise Forbidden(f"The given token isn't allowed to upload to project {project!r}")
+            row.last_used = now
+            return Identity(user_id=user.id, username=user.username, token_id=row.id)
+
+    @staticmethod
+    def _signature_ok(macaroon: Macaroon, key: str) -> bool:
+        """Whether the signature verifies when every caveat is taken as satisfied."""
+        verifier = Verifier()
+        verifier.satisfy_general(lambda _caveat: True)
+        try:
+            return bool(verifier.verify(macaroon, key))
+        except Exception:  # any failure here means a bad signature
+            return False

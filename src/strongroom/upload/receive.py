@@ -1,0 +1,61 @@
+"""Receiving the file part: copy it to a private temporary file while hashing and counting."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from strongroom.errors import Problem, UploadRejected
+from strongroom.upload.form import UploadForm
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """The uploaded bytes on local disk, with their size and digests (hex)."""
+
+    path: Path
+    size: int
+    sha256: str
+    blake2_256: str
+    md5: str
+
+
+def receive(source: BinaryIO, target: Path, *, max_size: int) -> ReceivedFile:
+    """Copy ``source`` to ``target``, hashing on the way.
+
+    Raises UploadRejected when more than ``max_size`` bytes arrive (stopping as soon as it does).
+    """
+    sha256, blake2, md5 = hashlib.sha256(), hashlib.blake2b(digest_size=32), hashlib.md5()  # noqa: S324 - md5 only reported, as PyPI does
+    size = 0
+    with target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            size += len(chunk)
+            if size > max_size:
+                raise UploadRejected(
+                    [Problem("content", f"File too large. Limit is {max_size // 2**20} MiB.")]
+                )
+            for digest in (sha256, blake2, md5):
+                digest.update(chunk)
+            out.write(chunk)
+    return ReceivedFile(target, size, sha256.hexdigest(), blake2.hexdigest(), md5.hexdigest())
+
+
+def digest_problems(form: UploadForm, received: ReceivedFile) -> list[Problem]:
+    """Every digest the client supplied must match the bytes that arrived."""
+    problems = []
+    md5_b64 = base64.urlsafe_b64encode(bytes.fromhex(received.md5)).decode().rstrip("=")
+    for field, supplied, actual in (
+        ("sha256_digest", form.sha256_digest, received.sha256),
+        ("blake2_256_digest", form.blake2_256_digest, received.blake2_256),
+        ("md5_digest", form.md5_digest, md5_b64),
+    ):
+        if supplied is not None and not hmac.compare_digest(supplied, actual):
+            problems.append(Problem(field, "The digest supplied does not match a digest "
+                                    "calculated from the uploaded file."))
+    return problems

@@ -1,0 +1,93 @@
+"""``POST /legacy/``: the upload API twine speaks (multipart form, Basic auth with a token)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from strongroom.errors import NotAuthenticated, StrongroomError
+from strongroom.upload import UploadRequest, UploadService
+from strongroom.web import reason
+from strongroom.web.errors import status_for
+
+_MAX_FIELD_SIZE = 8 * 1024 * 1024  # long descriptions travel as a form field
+_MAX_FIELDS = 2000
+
+
+def token_from(request: Request) -> str:
+    """The API token from ``Authorization`` (Basic ``__token__``, Token or Bearer).
+
+    Raises NotAuthenticated with a message saying what to send instead.
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme in ("token", "bearer") and value.strip():
+        return value.strip()
+    if scheme != "basic":
+        raise NotAuthenticated("Invalid or non-existent authentication information. "
+                               "Upload with username __token__ and an API token as password.")
+    try:
+        username, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise NotAuthenticated("Invalid or non-existent authentication information: "
+                               "malformed Basic credentials.") from exc
+    if username != "__token__":
+        raise NotAuthenticated("Username/Password authentication is not supported. "
+                               "Upload with username __token__ and an API token as password.")
+    return password
+
+
+def _error(error: StrongroomError) -> Response:
+    status = status_for(error, upload=True)
+    reason.REASON.set(error.message)
+    return PlainTextResponse(f"{status} {error.message}\n", status_code=status)
+
+
+def upload_routes(service: UploadService) -> list[BaseRoute]:
+    """The legacy upload endpoint, plus PyPI's 308 for the URL without its slash."""
+
+    async def legacy_upload(request: Request) -> Response:
+        try:
+            token = token_from(request)
+            async with request.form(max_files=2, max_fields=_MAX_FIELDS,
+                                    max_part_size=_MAX_FIELD_SIZE) as form:
+                fields: dict[str, list[str]] = defaultdict(list)
+                content: UploadFile | None = None
+                for key, value in form.multi_items():
+                    if isinstance(value, UploadFile):
+                        if key == "content":
+                            content = value
+                    else:
+                        fields[key].append(value)
+                upload = UploadRequest(
+                    fields=fields,
+                    content=content.file if content else None,
+                    content_filename=content.filename if content else None,
+                    token=token,
+                    user_agent=request.headers.get("user-agent"),
+                )
+                await run_in_threadpool(service.upload, upload)
+        except StrongroomError as error:
+            return _error(error)
+        except HTTPException as exc:  # malformed multipart bodies, as Starlette reports them
+            reason.REASON.set(f"Invalid upload form: {exc.detail}")
+            return PlainTextResponse(f"Invalid upload form: {exc.detail}\n",
+                                     status_code=exc.status_code)
+        return PlainTextResponse("OK\n")
+
+    async def redirect(_request: Request) -> Response:
+        return RedirectResponse("/legacy/", status_code=308)
+
+    return [
+        Route("/legacy/", legacy_upload, methods=["POST"]),
+        Route("/legacy", redirect, methods=["POST"]),
+    ]

@@ -1,0 +1,60 @@
+"""The real clients, run as a user runs them, isolated from this machine's pip configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def client_env(tmp: Path) -> dict[str, str]:
+    """An environment in which pip and uv see only the index the test names."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "UV_", "TWINE_"))}
+    env.update({
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "UV_NO_CONFIG": "1",
+        "UV_CACHE_DIR": str(tmp / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "HOME": str(tmp),
+    })
+    return env
+
+
+def run(args: list[str], tmp: Path, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(args, capture_output=True, text=True, env=client_env(tmp),
+                            timeout=300, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def twine_upload(index_url: str, token: str, files: list[Path], tmp: Path, *extra: str,
+                 check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run([str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
+                "--repository-url", f"{index_url}/legacy/", "-u", "__token__", "-p", token,
+                *extra, *map(str, files)], tmp, check=check)
+
+
+def pip_install(index_url: str, tmp: Path, *args: str, check: bool = True
+                ) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir",
+                "--index-url", f"{index_url}/simple/", *args], tmp, check=check)
+
+
+def uv_venv(tmp: Path) -> Path:
+    venv = tmp / "uv-venv"
+    run([str(BIN / "uv"), "venv", "--python", sys.executable, str(venv)], tmp)
+    return venv
+
+
+def uv_pip_install(index_url: str, venv: Path, tmp: Path, *args: str, check: bool = True
+                   ) -> subprocess.CompletedProcess[str]:
+    return run([str(BIN / "uv"), "pip", "install", "--python", str(venv / "bin" / "python"),
+                "--index-url", f"{index_url}/simple/", *args], tmp, check=check)

@@ -1,0 +1,92 @@
+"""A live Strongroom server on loopback, started the way a user starts it: ``strongroom serve``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+STRONGROOM = [sys.executable, "-m", "strongroom"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveIndex:
+    """A running index and the means to administer it through its own CLI."""
+
+    data_dir: Path
+    database_url: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["STRONGROOM_DATABASE_URL"] = self.database_url
+        return env
+
+    def cli(self, *args: str, stdin: str | None = None, check: bool = True
+            ) -> subprocess.CompletedProcess[str]:
+        """Run ``strongroom <args> --data-dir <this index's>``."""
+        result = subprocess.run(
+            [*STRONGROOM, *args, "--data-dir", str(self.data_dir)],
+            input=stdin, capture_output=True, text=True, env=self.env, timeout=120, check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"strongroom {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    def create_user(self, username: str) -> None:
+        self.cli("admin", "user", "create", username, "--email", f"{username}@example.org",
+                 "--password-stdin", stdin="a long enough password\n")
+
+    def token(self, username: str, *extra: str) -> str:
+        return self.cli("admin", "token", "create", "--user", username, *extra).stdout.strip()
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
+             "--access-log"],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited:\n{self.log_path.read_text()}")
+            try:
+                httpx.get(f"{self.url}/simple/", timeout=1)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            return
+        raise AssertionError(f"server did not start:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
