@@ -1,0 +1,103 @@
+"""Inspecting one uploaded distribution file: the entry point of the upload's validate step.
+
+Steps, each reporting problems rather than stopping: the file name, the archive, the core
+metadata inside it, the name/version agreement between the two, and the long description.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass
+
+from packaging.metadata import RawMetadata
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from strongroom.config import Limits
+from strongroom.domain.archive_rules import ArchiveContents
+from strongroom.domain.filenames import (
+    WHEEL,
+    ParsedFilename,
+    archive_kind,
+    check_against_metadata,
+    parse_filename,
+)
+from strongroom.domain.metadata import check_metadata
+from strongroom.domain.readme import render_description
+from strongroom.domain.sdists import read_sdist
+from strongroom.domain.wheels import read_wheel
+from strongroom.errors import Problem, UploadRejected
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A distribution file that passed every check, and what it says about its release."""
+
+    filename: str
+    packagetype: str  # "sdist" | "bdist_wheel"
+    python_version: str  # wheel python tag as in the name ("py3", "py2.py3"), or "source"
+    name: str  # normalised project name (from the metadata)
+    display_name: str  # the Name field exactly as written in the metadata
+    version: Version
+    metadata: RawMetadata  # as parsed from the archive
+    metadata_bytes: bytes  # METADATA / PKG-INFO bytes exactly as in the archive
+    metadata_file: bytes | None  # the PEP 658 .metadata file (wheels only)
+    requires_python: str | None
+    description_html: str | None
+
+
+def inspect_distribution(
+    path: pathlib.Path, *, filename: str, filetype: str, limits: Limits
+) -> Distribution:
+    """Validate the uploaded file at ``path``, named ``filename``, of type ``filetype``.
+
+    Raises UploadRejected listing every problem found (file name, archive, metadata,
+    description), in that order. Raises nothing else, whatever the file's bytes.
+    """
+    parsed, problems = parse_filename(filename, filetype)
+    kind = archive_kind(filename, filetype)
+    if kind is None:
+        raise UploadRejected(problems)
+    contents = _read_archive(path, kind, limits, parsed)
+    problems += contents.problems
+    if contents.metadata_bytes is None:
+        raise UploadRejected(problems)
+    checked = check_metadata(contents.metadata_bytes, contents.metadata_field)
+    problems += checked.problems
+    if parsed is not None and checked.name is not None and checked.version is not None:
+        problems += check_against_metadata(parsed, checked.name, checked.version)
+    raw = checked.raw
+    rendered = render_description(raw.get("description"), raw.get("description_content_type"))
+    if rendered.problem is not None:
+        problems.append(rendered.problem)
+    if problems or parsed is None or checked.name is None or checked.version is None:
+        raise UploadRejected(problems or [Problem("filename", "The file name is not usable.")])
+    return Distribution(
+        filename=filename,
+        packagetype=parsed.packagetype,
+        python_version=parsed.python_version,
+        name=canonicalize_name(checked.name),
+        display_name=checked.name,
+        version=checked.version,
+        metadata=raw,
+        metadata_bytes=contents.metadata_bytes,
+        metadata_file=contents.metadata_bytes if kind == WHEEL else None,
+        requires_python=raw.get("requires_python"),
+        description_html=rendered.html,
+    )
+
+
+def _read_archive(
+    path: pathlib.Path, kind: str, limits: Limits, parsed: ParsedFilename | None
+) -> ArchiveContents:
+    try:
+        if kind == WHEEL:
+            return read_wheel(path, limits, parsed)
+        return read_sdist(path, limits)
+    except OSError as exc:
+        contents = ArchiveContents("METADATA" if kind == WHEEL else "PKG-INFO")
+        contents.reject(f"The uploaded file could not be read: {exc.strerror or exc}.")
+        return contents
+
+
+__all__ = ["Distribution", "inspect_distribution"]

@@ -1,0 +1,209 @@
+"""Distribution file-name rules (PEP 427 wheels, PEP 625 sdists, PyPI's platform allowlist).
+
+The rules are checked in two steps: :func:`parse_filename` looks at the name alone (characters,
+extension, wheel/sdist syntax, platform tags) and :func:`check_against_metadata` compares what
+the name says with the name and version found inside the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from strongroom.errors import Problem
+
+SDIST = "sdist"
+WHEEL = "bdist_wheel"
+FILETYPES = (SDIST, WHEEL)
+
+_EXTENSIONS = {SDIST: ".tar.gz", WHEEL: ".whl"}
+_LEGACY_SDIST_EXTENSIONS = (".zip", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar", ".tgz", ".tbz")
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+_MANYLINUX_ARCHES = "x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x|riscv64"
+_MUSLLINUX_ARCHES = "x86_64|i686|aarch64|armv7l|ppc64le|s390x|riscv64"
+_MACOS_ARCHES = "x86_64|arm64|universal2|universal|intel|i386|ppc|ppc64|fat|fat3|fat32|fat64"
+_ALLOWED_PLATFORM = re.compile(
+    "|".join(
+        (
+            r"any|win32|win_amd64|win_arm64|win_ia64|linux_armv6l|linux_armv7l",
+            r"manylinux1_(?:x86_64|i686)",
+            r"manylinux2010_(?:x86_64|i686)",
+            r"manylinux2014_(?:x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x)",
+            rf"manylinux_[0-9]+_[0-9]+_(?:{_MANYLINUX_ARCHES})",
+            rf"musllinux_[0-9]+_[0-9]+_(?:{_MUSLLINUX_ARCHES})",
+            rf"macosx_(?:10_[0-9]+|[1-9][0-9]_0)_(?:{_MACOS_ARCHES})",
+            r"ios_[0-9]+_[0-9]+_(?:arm64|x86_64)_(?:iphoneos|iphonesimulator)",
+            r"android_[0-9]+_(?:armeabi_v7a|arm64_v8a|x86|x86_64)",
+            r"pyemscripten_[0-9]+_[0-9]+_wasm32",
+        )
+    ),
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class ParsedFilename:
+    """What a well-formed distribution file name says.
+
+    ``name_part`` and ``version_part`` are the name's text exactly as written;
+    ``python_version`` is the wheel's python tag as written, or ``"source"`` for an sdist.
+    """
+
+    packagetype: str
+    name_part: str
+    version_part: str
+    python_version: str
+
+
+def is_allowed_platform_tag(tag: str) -> bool:
+    """Whether PyPI would accept a wheel built for platform ``tag`` (``linux_x86_64`` is not)."""
+    return _ALLOWED_PLATFORM.fullmatch(tag) is not None
+
+
+def archive_kind(filename: str, filetype: str) -> str | None:
+    """The archive format to inspect: the filetype's, or a guess from the extension if unknown."""
+    if filetype in FILETYPES:
+        return filetype
+    for kind, extension in _EXTENSIONS.items():
+        if filename.endswith(extension):
+            return kind
+    return None
+
+
+def parse_filename(filename: str, filetype: str) -> tuple[ParsedFilename | None, list[Problem]]:
+    """Check ``filename`` for an upload of type ``filetype``.
+
+    Returns the parsed name (None when it is unusable) and every problem found.
+    """
+    problems: list[Problem] = []
+    if _FORBIDDEN_CHARS.search(filename):
+        problems.append(
+            Problem(
+                "filename", "Cannot upload a file whose name has control characters, '/' or '\\'."
+            )
+        )
+    if filetype not in FILETYPES:
+        problems.append(
+            Problem(
+                "filetype", f"Invalid value for filetype: {filetype!r}; use sdist or bdist_wheel."
+            )
+        )
+        return None, problems
+    extension = _EXTENSIONS[filetype]
+    if not filename.endswith(extension):
+        problems.append(Problem("filename", _extension_reason(filename, filetype)))
+        return None, problems
+    if problems:
+        return None, problems
+    if filetype == WHEEL:
+        return _parse_wheel_name(filename)
+    return _parse_sdist_name(filename)
+
+
+def _extension_reason(filename: str, filetype: str) -> str:
+    if filetype == SDIST and filename.endswith(_LEGACY_SDIST_EXTENSIONS):
+        return (
+            f"Invalid file extension in {filename!r}: source distributions must be .tar.gz "
+            "files (PEP 625); .zip and other legacy formats are no longer accepted."
+        )
+    return (
+        f"Invalid file extension in {filename!r}: a {filetype} must end in "
+        f"{_EXTENSIONS[filetype]} (PEP 527, PEP 625, PEP 715)."
+    )
+
+
+def _parse_wheel_name(filename: str) -> tuple[ParsedFilename | None, list[Problem]]:
+    try:
+        _name, _version, _build, tags = parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidVersion) as exc:
+        return None, [Problem("filename", f"Invalid wheel filename {filename!r}: {exc}")]
+    parts = filename[: -len(".whl")].split("-")
+    name_part, version_part, python_tag = parts[0], parts[1], parts[-3]
+    problems = _check_name_part(filename, name_part)
+    problems += _check_version_part(filename, version_part)
+    bad = sorted({tag.platform for tag in tags if not is_allowed_platform_tag(tag.platform)})
+    if bad:
+        problems.append(
+            Problem(
+                "filename", f"Binary wheel {filename!r} has an unsupported platform tag {bad[0]!r}."
+            )
+        )
+    parsed = ParsedFilename(WHEEL, name_part, version_part, python_tag)
+    return (None if problems else parsed), problems
+
+
+def _parse_sdist_name(filename: str) -> tuple[ParsedFilename | None, list[Problem]]:
+    try:
+        parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidVersion) as exc:
+        return None, [
+            Problem("filename", f"Invalid source distribution filename {filename!r}: {exc}")
+        ]
+    stem = filename[: -len(".tar.gz")]
+    name_part, _, version_part = stem.rpartition("-")
+    problems = _check_name_part(filename, name_part)
+    problems += _check_version_part(filename, version_part)
+    parsed = ParsedFilename(SDIST, name_part, version_part, "source")
+    return (None if problems else parsed), problems
+
+
+def _check_name_part(filename: str, name_part: str) -> list[Problem]:
+    expected = escaped_name(name_part)
+    if name_part != expected:
+        return [
+            Problem(
+                "filename",
+                f"The name in {filename!r} must be the normalized project name {expected!r} "
+                "(PEP 427, PEP 625).",
+            )
+        ]
+    return []
+
+
+def _check_version_part(filename: str, version_part: str) -> list[Problem]:
+    expected = str(Version(version_part))
+    if version_part != expected:
+        return [
+            Problem(
+                "filename",
+                f"The version in {filename!r} must be the normalized version {expected!r}.",
+            )
+        ]
+    return []
+
+
+def escaped_name(name: str) -> str:
+    """A project name as file names spell it: normalised, with ``_`` for ``-``."""
+    return canonicalize_name(name).replace("-", "_")
+
+
+def check_against_metadata(parsed: ParsedFilename, name: str, version: Version) -> list[Problem]:
+    """Problems where the file name disagrees with the metadata's ``name`` and ``version``."""
+    problems: list[Problem] = []
+    if parsed.name_part != escaped_name(name):
+        problems.append(
+            Problem(
+                "filename",
+                f"Start filename with {escaped_name(name)!r}: the name in the file name does not "
+                f"match the project name {name!r} in the metadata.",
+            )
+        )
+    if parsed.version_part != str(version):
+        problems.append(
+            Problem(
+                "filename",
+                f"The version {parsed.version_part!r} in the file name does not match the "
+                f"version {str(version)!r} in the metadata.",
+            )
+        )
+    return problems

@@ -1,0 +1,209 @@
+"""Core-metadata validation: packaging's checks plus the rules PyPI adds on top.
+
+Every problem is collected (packaging raises an ExceptionGroup; our own rules run regardless),
+so one rejected upload tells the author everything that needs fixing.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import trove_classifiers
+from email_validator import EmailNotValidError, validate_email
+from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from strongroom.domain.names import is_valid_project_name
+from strongroom.errors import Problem
+
+ALLOWED_METADATA_VERSIONS = frozenset(
+    {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}
+)
+MAX_SUMMARY_LENGTH = 512
+MAX_URL_LABEL_LENGTH = 32
+
+# How users spell each header; packaging reports fields in lower case.
+_HEADERS = {
+    header.lower(): header
+    for header in (
+        "Metadata-Version", "Name", "Version", "Dynamic", "Platform", "Supported-Platform",
+        "Summary", "Description", "Description-Content-Type", "Keywords", "Home-page",
+        "Download-URL", "Author", "Author-email", "Maintainer", "Maintainer-email", "License",
+        "License-Expression", "License-File", "Classifier", "Requires-Dist", "Requires-Python",
+        "Requires-External", "Project-URL", "Provides-Extra", "Provides-Dist", "Obsoletes-Dist",
+        "Requires", "Provides", "Obsoletes", "Import-Name", "Import-Namespace",
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckedMetadata:
+    """The outcome of validating one metadata file.
+
+    ``name`` and ``version`` are set whenever those two fields are themselves valid, even if
+    other fields are not, so callers can still compare them with the file name.
+    """
+
+    raw: RawMetadata
+    name: str | None
+    version: Version | None
+    problems: list[Problem]
+
+
+def header_name(field: str) -> str:
+    """The header spelling users know for a packaging field name (``requires_dist`` ...)."""
+    key = field.replace("_", "-").lower()
+    return _HEADERS.get(key, field)
+
+
+def check_metadata(data: bytes, source: str) -> CheckedMetadata:
+    """Parse and validate metadata ``data`` read from the file named ``source``.
+
+    ``source`` ("METADATA" or "PKG-INFO") is the field of problems with the file as a whole.
+    """
+    try:
+        raw, unparsed = parse_email(data)
+    except ValueError as exc:
+        return CheckedMetadata({}, None, None, [Problem(source, f"cannot be parsed: {exc}")])
+    problems = [
+        Problem(header_name(key), f"appears more than once or is not valid UTF-8 in {source}.")
+        for key in sorted(unparsed)
+        if key.lower() in _HEADERS
+    ]
+    problems += _packaging_problems(raw, source)
+    reported = {problem.field for problem in problems}
+    # Both packaging and PyPI restrict Metadata-Version; say it once.
+    problems += [
+        p for p in _pypi_problems(raw) if p.field != "Metadata-Version" or p.field not in reported
+    ]
+    name = raw.get("name")
+    valid_name = name if name is not None and is_valid_project_name(name) else None
+    return CheckedMetadata(raw, valid_name, _version(raw.get("version")), problems)
+
+
+def _version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
+    try:
+        Metadata.from_raw(raw, validate=True)
+    except ExceptionGroup as group:
+        return [_problem_from(exc, source) for exc in group.exceptions]
+    return []
+
+
+def _problem_from(exc: Exception, source: str) -> Problem:
+    if isinstance(exc, InvalidMetadata):
+        return Problem(header_name(exc.field), str(exc))
+    return Problem(source, str(exc))
+
+
+def _pypi_problems(raw: RawMetadata) -> list[Problem]:
+    problems: list[Problem] = []
+    metadata_version = raw.get("metadata_version")
+    if metadata_version is not None and metadata_version not in ALLOWED_METADATA_VERSIONS:
+        problems.append(
+            Problem("Metadata-Version", f"{metadata_version!r} is not a supported version.")
+        )
+    version = _version(raw.get("version"))
+    if version is not None and version.local is not None:
+        problems.append(
+            Problem("Version", f"{raw.get('version')!r}: local versions (+...) cannot be uploaded.")
+        )
+    summary = raw.get("summary", "")
+    if len(summary) > MAX_SUMMARY_LENGTH:
+        problems.append(Problem("Summary", f"must be {MAX_SUMMARY_LENGTH} characters or fewer."))
+    if "license" in raw and "license_expression" in raw:
+        problems.append(
+            Problem("License", "cannot be used together with License-Expression; drop License.")
+        )
+    problems += _classifier_problems(raw.get("classifiers", []))
+    problems += _email_problems(raw)
+    problems += _url_problems(raw)
+    problems += _direct_reference_problems(raw.get("requires_dist", []))
+    return problems
+
+
+def _classifier_problems(classifiers: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for classifier in classifiers:
+        if classifier in trove_classifiers.deprecated_classifiers:
+            replacements = trove_classifiers.deprecated_classifiers[classifier]
+            advice = f" Use {', '.join(map(repr, replacements))} instead." if replacements else ""
+            problems.append(Problem("Classifier", f"{classifier!r} is deprecated.{advice}"))
+        elif classifier not in trove_classifiers.classifiers:
+            problems.append(Problem("Classifier", f"{classifier!r} is not a valid classifier."))
+    return problems
+
+
+def _email_problems(raw: RawMetadata) -> list[Problem]:
+    problems: list[Problem] = []
+    for header, value in (
+        ("Author-email", raw.get("author_email")),
+        ("Maintainer-email", raw.get("maintainer_email")),
+    ):
+        if value is None:
+            continue
+        for _display, address in email.utils.getaddresses([value]):
+            try:
+                validate_email(address, check_deliverability=False)
+            except EmailNotValidError as exc:
+                problems.append(Problem(header, f"{address!r} is not a valid email address: {exc}"))
+    return problems
+
+
+def _url_problems(raw: RawMetadata) -> list[Problem]:
+    problems: list[Problem] = []
+    for header, url in (
+        ("Home-page", raw.get("home_page")),
+        ("Download-URL", raw.get("download_url")),
+    ):
+        if url is not None and not _is_web_url(url):
+            problems.append(Problem(header, f"{url!r} is not a valid http or https URL."))
+    for label, url in raw.get("project_urls", {}).items():
+        if len(label) > MAX_URL_LABEL_LENGTH:
+            problems.append(
+                Problem(
+                    "Project-URL",
+                    f"label {label!r} is longer than {MAX_URL_LABEL_LENGTH} characters.",
+                )
+            )
+        if not _is_web_url(url):
+            problems.append(
+                Problem("Project-URL", f"{url!r} (for {label!r}) is not a valid http or https URL.")
+            )
+    return problems
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and url.isprintable()
+
+
+def _direct_reference_problems(requirements: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue  # packaging's own validation already reported it
+        if requirement.url is not None:
+            problems.append(
+                Problem(
+                    "Requires-Dist",
+                    f"{text!r}: direct URL references cannot be uploaded to an index.",
+                )
+            )
+    return problems

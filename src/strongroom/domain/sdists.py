@@ -1,0 +1,164 @@
+"""Inspecting an sdist: a gzip-compressed tar with one top directory holding PKG-INFO.
+
+The archive is read as a stream, counting decompressed bytes as they are produced, so a
+decompression bomb is stopped as soon as it passes the limit instead of after it has expanded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Protocol
+
+from strongroom.config import Limits
+from strongroom.domain.archive_rules import (
+    MAX_METADATA_SIZE,
+    ArchiveContents,
+    capped,
+    escapes,
+    expansion_cap,
+    expansion_problem,
+    unsafe_path_reason,
+)
+
+_CHUNK = 64 * 1024
+_READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
+
+
+class _ExpansionExceededError(Exception):
+    """The decompressed stream passed its byte budget."""
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _BudgetedReader:
+    """A read-only stream that counts bytes read from ``source`` and stops past ``budget``."""
+
+    def __init__(self, source: _Readable, budget: int) -> None:
+        self._source = source
+        self._budget = budget
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (never more than one chunk past the budget)."""
+        if size < 0 or size > _CHUNK:
+            size = _CHUNK
+        data = self._source.read(size)
+        self.count += len(data)
+        if self.count > self._budget:
+            raise _ExpansionExceededError
+        return data
+
+
+class _Scan:
+    """What the member-by-member pass over the tar stream has seen so far."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.tops: set[str] = set()
+        self.top_files: set[str] = set()
+        self.pkg_info: dict[str, bytes] = {}
+        self.members = 0
+
+
+def read_sdist(path: Path, limits: Limits) -> ArchiveContents:
+    """Inspect the sdist at ``path``: return its PKG-INFO bytes (when found) and every problem.
+
+    Never raises for bad bytes.
+    """
+    contents = ArchiveContents("PKG-INFO")
+    size = path.stat().st_size
+    if zipfile.is_zipfile(path):
+        contents.reject("The file is both a tar and a ZIP archive.")
+        return contents
+    scan = _Scan()
+    try:
+        with path.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            reader = _BudgetedReader(unzipped, expansion_cap(size, limits))
+            try:
+                _scan_stream(reader, scan, limits)
+            except _ExpansionExceededError:
+                contents.reject(
+                    expansion_problem(reader.count, size, limits) or "The archive is too large."
+                )
+                return contents
+    except _READ_ERRORS as exc:
+        contents.reject(f"The source distribution is not a valid gzip-compressed tar: {exc}.")
+        return contents
+    if scan.members > limits.max_members:
+        contents.reject(f"The archive has more than {limits.max_members} members.")
+        return contents
+    for reason in capped(scan.reasons):
+        contents.reject(reason)
+    _check_layout(scan, contents)
+    return contents
+
+
+def _scan_stream(reader: _BudgetedReader, scan: _Scan, limits: Limits) -> None:
+    with tarfile.open(fileobj=reader, mode="r|") as archive:  # type: ignore[call-overload]
+        for member in archive:
+            scan.members += 1
+            if scan.members > limits.max_members:
+                return
+            _scan_member(archive, member, scan)
+    # Reading to the end surfaces trailing garbage after the gzip stream.
+    while reader.read(_CHUNK):
+        pass
+
+
+def _scan_member(archive: tarfile.TarFile, member: tarfile.TarInfo, scan: _Scan) -> None:
+    name = member.name.rstrip("/")
+    reason = unsafe_path_reason(name) or _type_reason(member)
+    if reason is None and not name.isprintable():
+        reason = f"Member {name!r} has unprintable characters in its name."
+    top, _, rest = name.partition("/")
+    if reason is None and member.issym() and escapes(name, member.linkname, top):
+        reason = f"Symbolic link {name!r} points outside the top-level directory."
+    if reason is not None:
+        scan.reasons.append(reason)
+        return
+    scan.tops.add(top)
+    if not rest and not member.isdir():
+        scan.top_files.add(top)
+    if rest == "PKG-INFO" and member.isreg():
+        if member.size > MAX_METADATA_SIZE:
+            scan.reasons.append(f"{name!r} is larger than {MAX_METADATA_SIZE} bytes.")
+        else:
+            scan.pkg_info[top] = _read_bounded(archive, member)
+
+
+def _type_reason(member: tarfile.TarInfo) -> str | None:
+    if member.type == tarfile.GNUTYPE_SPARSE or member.sparse is not None:
+        return f"Member {member.name!r} is a sparse file."
+    if member.islnk():
+        return f"Member {member.name!r} is a hard link; hard links are not allowed."
+    if member.isdev():
+        return f"Member {member.name!r} is a device or FIFO."
+    if not (member.isreg() or member.isdir() or member.issym()):
+        return f"Member {member.name!r} has an unsupported type {member.type!r}."
+    return None
+
+
+def _read_bounded(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    extracted = archive.extractfile(member)
+    return b"" if extracted is None else extracted.read(MAX_METADATA_SIZE)
+
+
+def _check_layout(scan: _Scan, contents: ArchiveContents) -> None:
+    if len(scan.tops) != 1 or scan.top_files:
+        contents.reject(
+            "The source distribution must contain exactly one top-level directory, "
+            f"found {len(scan.tops)} top-level entries."
+        )
+        return
+    (top,) = scan.tops
+    data = scan.pkg_info.get(top)
+    if data is None:
+        contents.reject(f"The source distribution does not contain '{top}/PKG-INFO'.")
+        return
+    contents.metadata_bytes = data

@@ -1,0 +1,181 @@
+"""Inspecting a wheel: strict ZIP framing, expansion limits, the .dist-info files and RECORD."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import BinaryIO
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from strongroom.config import Limits
+from strongroom.domain.archive_rules import (
+    ARCHIVES_HELP,
+    MAX_METADATA_SIZE,
+    MAX_RECORD_SIZE,
+    ArchiveContents,
+    capped,
+    expansion_problem,
+    unsafe_path_reason,
+)
+from strongroom.domain.filenames import ParsedFilename
+from strongroom.domain.records import (
+    RecordRow,
+    compare_file,
+    compare_listing,
+    encode_digest,
+    new_hash,
+    parse_record,
+)
+from strongroom.domain.zipframing import ZipEntry, ZipFramingError, read_entries
+
+_CHUNK = 64 * 1024
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
+def read_wheel(path: Path, limits: Limits, parsed: ParsedFilename | None) -> ArchiveContents:
+    """Inspect the wheel at ``path``; ``parsed`` is its file name when that name is usable.
+
+    Returns the METADATA bytes (when found) and every problem; never raises for bad bytes.
+    """
+    contents = ArchiveContents("METADATA")
+    try:
+        with path.open("rb") as stream:
+            entries = _read_framing(stream, path.stat().st_size, limits, contents)
+            if entries is None:
+                return contents
+        with zipfile.ZipFile(path) as archive:
+            _inspect_members(archive, entries, parsed, contents)
+    except _READ_ERRORS as exc:
+        contents.reject(f"The wheel could not be read: {exc}.")
+    return contents
+
+
+def _read_framing(
+    stream: BinaryIO, size: int, limits: Limits, contents: ArchiveContents
+) -> list[ZipEntry] | None:
+    try:
+        entries = read_entries(stream, size)
+    except ZipFramingError as exc:
+        contents.reject(f"The ZIP framing is not valid: {exc}. {ARCHIVES_HELP}")
+        return None
+    if len(entries) > limits.max_members:
+        contents.reject(f"The archive has more than {limits.max_members} members.")
+        return None
+    too_big = expansion_problem(sum(entry.size for entry in entries), size, limits)
+    if too_big:
+        contents.reject(too_big)
+        return None
+    unsafe = [reason for entry in entries if (reason := unsafe_path_reason(entry.name))]
+    for reason in capped(unsafe):
+        contents.reject(reason)
+    return None if unsafe else entries
+
+
+def _inspect_members(
+    archive: zipfile.ZipFile,
+    entries: list[ZipEntry],
+    parsed: ParsedFilename | None,
+    contents: ArchiveContents,
+) -> None:
+    dist_info = _find_dist_info(entries, parsed, contents)
+    if dist_info is None:
+        return
+    by_name = {entry.name: entry for entry in entries}
+    missing = [f for f in ("METADATA", "WHEEL", "RECORD") if f"{dist_info}/{f}" not in by_name]
+    for file in missing:
+        contents.reject(f"The wheel does not contain the required file '{dist_info}/{file}'.")
+    if missing:
+        return
+    contents.metadata_bytes = _read_small(archive, by_name[f"{dist_info}/METADATA"], contents)
+    wheel_file = _read_small(archive, by_name[f"{dist_info}/WHEEL"], contents)
+    if wheel_file is not None:
+        _check_wheel_file(wheel_file, dist_info, contents)
+    record = _read_small(archive, by_name[f"{dist_info}/RECORD"], contents, MAX_RECORD_SIZE)
+    if record is not None:
+        _check_record(archive, entries, record, dist_info, contents)
+
+
+def _find_dist_info(
+    entries: list[ZipEntry], parsed: ParsedFilename | None, contents: ArchiveContents
+) -> str | None:
+    tops = sorted({entry.name.split("/", 1)[0] for entry in entries if "/" in entry.name})
+    candidates = [top for top in tops if top.endswith(".dist-info")]
+    if len(candidates) != 1:
+        found = "no" if not candidates else "more than one"
+        contents.reject(f"The wheel has {found} top-level .dist-info directory.")
+        return None
+    dist_info = candidates[0]
+    if parsed is not None and not _dist_info_matches(dist_info, parsed):
+        contents.reject(
+            f"The .dist-info directory {dist_info!r} does not match the file name; expected "
+            f"'{parsed.name_part}-{parsed.version_part}.dist-info'."
+        )
+        return None
+    return dist_info
+
+
+def _dist_info_matches(dist_info: str, parsed: ParsedFilename) -> bool:
+    name, _, version = dist_info.removesuffix(".dist-info").rpartition("-")
+    try:
+        same_version = Version(version) == Version(parsed.version_part)
+    except InvalidVersion:
+        return False
+    return same_version and canonicalize_name(name) == canonicalize_name(parsed.name_part)
+
+
+def _read_small(
+    archive: zipfile.ZipFile,
+    entry: ZipEntry,
+    contents: ArchiveContents,
+    cap: int = MAX_METADATA_SIZE,
+) -> bytes | None:
+    if entry.size > cap:
+        contents.reject(f"{entry.name!r} is larger than {cap} bytes.")
+        return None
+    with archive.open(entry.name) as member:
+        return member.read(cap + 1)[:cap]
+
+
+def _check_wheel_file(data: bytes, dist_info: str, contents: ArchiveContents) -> None:
+    version = BytesHeaderParser().parsebytes(data).get("Wheel-Version", "")
+    major, _, _ = str(version).strip().partition(".")
+    if major != "1":
+        contents.reject(
+            f"'{dist_info}/WHEEL' must declare Wheel-Version 1.x, not {str(version)!r}.", "WHEEL"
+        )
+
+
+def _check_record(
+    archive: zipfile.ZipFile,
+    entries: list[ZipEntry],
+    record: bytes,
+    dist_info: str,
+    contents: ArchiveContents,
+) -> None:
+    rows, problems = parse_record(record, dist_info)
+    files = [entry for entry in entries if not entry.is_dir]
+    problems += compare_listing(rows, [entry.name for entry in files], dist_info)
+    for entry in files:
+        row = rows.get(entry.name)
+        if row is not None and row.algorithm is not None:
+            mismatch = _hash_member(archive, entry, row, row.algorithm)
+            if mismatch:
+                problems.append(mismatch)
+    for problem in capped(problems):
+        contents.reject(problem, "RECORD")
+
+
+def _hash_member(
+    archive: zipfile.ZipFile, entry: ZipEntry, row: RecordRow, algorithm: str
+) -> str | None:
+    digest = new_hash(algorithm)
+    size = 0
+    with archive.open(entry.name) as member:
+        while chunk := member.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return compare_file(row, encode_digest(digest.digest()), size)
