@@ -1,0 +1,207 @@
+"""IndexReader against a real database: rendering, warm reads without SQL, invalidation."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.db.models import File, Project, Release, utcnow
+from strongroom.index import FileChangeFeed, IndexReader
+from strongroom.storage import LocalBlobStore
+
+BASE = "http://idx.test"
+
+
+@contextmanager
+def sql_statements(db: Database) -> Iterator[list[str]]:
+    """Collect every SQL statement the engine sends while the block runs."""
+    seen: list[str] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+class Index:
+    """A database, blob store, change feed and reader, plus a one-line release builder."""
+
+    def __init__(self, db: Database, tmp_path: Path) -> None:
+        self.db = db
+        self.blobs = LocalBlobStore(tmp_path / "blobs")
+        self.feed = FileChangeFeed(tmp_path / "serial")
+        self.reader = IndexReader(db, self.blobs, self.feed)
+
+    def release(self, name: str, version: str, *, status: str = "active",
+                publish: bool = True) -> tuple[str, str]:
+        """Add ``name`` ``version`` with one wheel (and its metadata file); returns both hashes."""
+        filename = f"{name.lower().replace('-', '_')}-{version}-py3-none-any.whl"
+        content = f"wheel {filename}".encode()
+        metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+        sha = hashlib.sha256(content).hexdigest()
+        meta_sha = hashlib.sha256(metadata).hexdigest()
+        self.blobs.put(sha, io.BytesIO(content))
+        self.blobs.put(meta_sha, io.BytesIO(metadata))
+        normalized = name.lower()
+        with self.db.write() as session:
+            project = session.scalar(select(Project).where(Project.normalized_name == normalized))
+            if project is None:
+                project = Project(name=name, normalized_name=normalized)
+                session.add(project)
+            project.status = status
+            release = Release(project=project, version=version, canonical_version=version,
+                              requires_python=">=3.9",
+                              core_metadata={"name": name, "version": version,
+                                             "summary": f"{name} summary"})
+            session.add(release)
+            session.add(File(release=release, filename=filename, packagetype="bdist_wheel",
+                             python_version="py3", size=len(content), sha256=sha,
+                             blake2_256=hashlib.blake2b(content, digest_size=32).hexdigest(),
+                             md5=hashlib.md5(content).hexdigest(),  # noqa: S324
+                             requires_python=">=3.9", metadata_sha256=meta_sha))
+            serial = journal.append(session, project=project, action="new release",
+                                    now=utcnow(), version=version).id
+        if publish:
+            self.feed.publish(serial)
+        return sha, meta_sha
+
+
+@pytest.fixture
+def index(database: Database, tmp_path: Path) -> Index:
+    return Index(database, tmp_path)
+
+
+def test_pages_render(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    index.release("Beta", "2.0")
+    reader = index.reader
+    html = asyncio.run(reader.project_page("alpha", "html"))
+    assert html is not None
+    assert b"alpha-1.0-py3-none-any.whl" in html.body
+    assert html.serial == 1
+    data = json.loads(asyncio.run(reader.project_page("beta", "json")).body)  # type: ignore[union-attr]
+    assert data["versions"] == ["2.0"]
+    assert data["meta"]["_last-serial"] == 2
+    root = asyncio.run(reader.index_page("json"))
+    assert [p["name"] for p in json.loads(root.body)["projects"]] == ["Alpha", "Beta"]
+    assert root.serial == 2
+    assert asyncio.run(reader.project_page("missing", "html")) is None
+    document = asyncio.run(reader.project_document("alpha", BASE))
+    assert document is not None
+    assert json.loads(document.body)["info"]["summary"] == "Alpha summary"
+    assert asyncio.run(reader.release_document("alpha", "9.9", BASE)) is None
+
+
+def test_warm_read_does_no_sql(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    reader = index.reader
+
+    async def read_all() -> None:
+        await reader.index_page("html")
+        await reader.index_page("json")
+        await reader.project_page("alpha", "html")
+        await reader.project_page("alpha", "json")
+        await reader.project_document("alpha", BASE)
+        await reader.release_document("alpha", "1.0", BASE)
+
+    with sql_statements(index.db) as cold:
+        asyncio.run(read_all())
+    assert cold
+    with sql_statements(index.db) as warm:
+        asyncio.run(read_all())
+    assert warm == []
+
+
+def test_publish_invalidates_only_the_changed_project(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    index.release("Beta", "1.0")
+    reader = index.reader
+    alpha = asyncio.run(reader.project_page("alpha", "json"))
+    beta = asyncio.run(reader.project_page("beta", "json"))
+    root = asyncio.run(reader.index_page("json"))
+    index.release("Alpha", "2.0")
+    assert asyncio.run(reader.project_page("beta", "json")) is beta
+    new_alpha = asyncio.run(reader.project_page("alpha", "json"))
+    assert new_alpha is not None
+    assert new_alpha is not alpha
+    assert json.loads(new_alpha.body)["versions"] == ["1.0", "2.0"]
+    assert new_alpha.etag != alpha.etag  # type: ignore[union-attr]
+    new_root = asyncio.run(reader.index_page("json"))
+    assert new_root is not root
+    assert new_root.serial == 3
+    with sql_statements(index.db) as warm:
+        asyncio.run(reader.project_page("beta", "json"))
+        asyncio.run(reader.project_page("alpha", "json"))
+    assert warm == []
+
+
+def test_unpublished_write_is_not_seen_until_published(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    first = asyncio.run(index.reader.project_page("alpha", "json"))
+    index.release("Alpha", "2.0", publish=False)
+    assert asyncio.run(index.reader.project_page("alpha", "json")) is first
+    index.feed.publish(2)
+    assert asyncio.run(index.reader.project_page("alpha", "json")) is not first
+
+
+def test_stampede_renders_once(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    reader = index.reader
+
+    async def stampede() -> set[str]:
+        pages = await asyncio.gather(*(reader.project_page("alpha", "html") for _ in range(20)))
+        return {page.etag for page in pages if page is not None}
+
+    with sql_statements(index.db) as statements:
+        etags = asyncio.run(stampede())
+    assert len(etags) == 1
+    project_loads = [s for s in statements if "FROM projects" in s]
+    assert len(project_loads) == 1
+
+
+def test_quarantined_project_is_hidden(index: Index) -> None:
+    index.release("Alpha", "1.0")
+    sha, _ = index.release("Evil", "1.0", status="quarantined")
+    reader = index.reader
+    root = json.loads(asyncio.run(reader.index_page("json")).body)
+    assert [p["name"] for p in root["projects"]] == ["Alpha"]
+    page = asyncio.run(reader.project_page("evil", "json"))
+    assert page is not None
+    data = json.loads(page.body)
+    assert data["files"] == []
+    assert data["project-status"]["status"] == "quarantined"
+    assert asyncio.run(reader.project_document("evil", BASE)) is None
+    assert asyncio.run(reader.file(sha, "evil-1.0-py3-none-any.whl")) is None
+
+
+def test_files_resolve_by_name_and_hash(index: Index) -> None:
+    sha, meta_sha = index.release("Alpha", "1.0")
+    reader = index.reader
+    target = asyncio.run(reader.file(sha, "alpha-1.0-py3-none-any.whl"))
+    assert target is not None
+    assert target.sha256 == sha
+    assert target.local_path is not None
+    assert target.local_path.read_bytes() == b"wheel alpha-1.0-py3-none-any.whl"
+    meta = asyncio.run(reader.file(sha, "alpha-1.0-py3-none-any.whl.metadata"))
+    assert meta is not None
+    assert meta.sha256 == meta_sha
+    assert asyncio.run(reader.file("0" * 64, "alpha-1.0-py3-none-any.whl")) is None
+    assert asyncio.run(reader.file(sha, "alpha-2.0-py3-none-any.whl")) is None
+    with sql_statements(index.db) as warm:
+        assert asyncio.run(reader.file(sha, "alpha-1.0-py3-none-any.whl")) is target
+    assert warm == []
