@@ -1,0 +1,62 @@
+"""The journal: strictly increasing serials, and a hash chain that shows tampering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, update
+
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.db.models import JournalEntry, Project
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def _fill(database: Database, count: int) -> None:
+    with database.write() as session:
+        project = Project(name="Demo", normalized_name="demo")
+        session.add(project)
+        session.flush()
+        for i in range(count):
+            journal.append(session, project=project, action=f"step {i}", now=NOW,
+                           submitted_by="alice")
+
+
+def test_serials_increase_and_move_the_project(database: Database) -> None:
+    _fill(database, 3)
+    with database.read() as session:
+        assert journal.last_serial(session) == 3
+        project = session.query(Project).one()
+        assert project.last_serial == 3
+        assert journal.projects_changed_since(session, 2) == {"demo"}
+        assert journal.projects_changed_since(session, 3) == set()
+        assert journal.verify_chain(session, batch=2) is None
+
+
+def test_edited_entry_breaks_the_chain(database: Database) -> None:
+    _fill(database, 4)
+    with database.write() as session:
+        session.execute(update(JournalEntry).where(JournalEntry.id == 2)
+                        .values(action="something else"))
+    with database.read() as session:
+        broken = journal.verify_chain(session)
+    assert broken is not None
+    assert broken.serial == 2
+
+
+def test_removed_entry_breaks_the_chain(database: Database) -> None:
+    _fill(database, 4)
+    with database.write() as session:
+        session.execute(delete(JournalEntry).where(JournalEntry.id == 3))
+    with database.read() as session:
+        broken = journal.verify_chain(session)
+    assert broken is not None
+    assert broken.serial == 3
+    assert "missing" in broken.reason
+
+
+def test_empty_journal_is_intact(database: Database) -> None:
+    with database.read() as session:
+        assert journal.last_serial(session) == 0
+        assert journal.verify_chain(session) is None

@@ -1,0 +1,40 @@
+"""The local blob store: content-addressed, atomic, and never wrong about its bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from strongroom.storage import DigestMismatch, LocalBlobStore
+
+
+def test_put_open_list_delete(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = b"some bytes"
+    key = hashlib.sha256(data).hexdigest()
+    store.put(key, io.BytesIO(data))
+    store.put(key, io.BytesIO(data))  # the same bytes again are harmless
+    with store.open(key) as blob:
+        assert blob.read() == data
+    assert [k for k, _ in store.list()] == [key]
+    assert store.local_path(key) == tmp_path / key[:2] / key[2:4] / key
+    store.delete(key)
+    assert not store.exists(key)
+
+
+def test_wrong_bytes_leave_nothing_behind(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    key = hashlib.sha256(b"expected").hexdigest()
+    with pytest.raises(DigestMismatch):
+        store.put(key, io.BytesIO(b"something else"))
+    assert not store.exists(key)
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "A" * 64, "a" * 63, ""])
+def test_keys_must_be_sha256_hex(tmp_path: Path, key: str) -> None:
+    with pytest.raises(ValueError, match="SHA-256"):
+        LocalBlobStore(tmp_path).open(key)

@@ -1,0 +1,112 @@
+"""API tokens: each check has a test that tries to get past it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pymacaroons import Macaroon
+from sqlalchemy import update
+
+from strongroom.accounts import AccountService
+from strongroom.db.engine import Database
+from strongroom.db.models import Token, User
+from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from strongroom.tokens import TOKEN_PREFIX, TokenService
+from strongroom.tokens import caveats
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def tokens(database: Database) -> TokenService:
+    AccountService(database).create_user("alice", email="alice@example.org",
+                                         password="a long enough password")
+    return TokenService(database)
+
+
+def test_account_wide_token_verifies_for_any_project(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW)
+    assert secret.startswith(TOKEN_PREFIX)
+    identity = tokens.verify(secret, project="anything", now=NOW)
+    assert identity.username == "alice"
+
+
+def test_project_token_is_refused_elsewhere(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW, project="Demo_Lib")
+    assert tokens.verify(secret, project="demo-lib", now=NOW).username == "alice"
+    with pytest.raises(Forbidden, match="isn't allowed to upload to project 'other'"):
+        tokens.verify(secret, project="other", now=NOW)
+
+
+def test_expired_token_is_refused(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW, expires_in=dt.timedelta(hours=1))
+    tokens.verify(secret, project="p", now=NOW + dt.timedelta(minutes=59))
+    with pytest.raises(NotAuthenticated, match="expired"):
+        tokens.verify(secret, project="p", now=NOW + dt.timedelta(hours=1))
+
+
+def test_stored_limits_apply_to_tokens_already_issued(tokens: TokenService,
+                                                      database: Database) -> None:
+    secret = tokens.create("alice", now=NOW)
+    with database.write() as session:
+        session.execute(update(Token).values(project="only-this"))
+    with pytest.raises(Forbidden):
+        tokens.verify(secret, project="p", now=NOW)
+
+
+def test_holder_can_narrow_a_token_but_not_widen_it(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW)
+    macaroon = Macaroon.deserialize(secret.removeprefix(TOKEN_PREFIX))
+    macaroon.add_first_party_caveat(caveats.projects(["narrow"]))
+    narrowed = TOKEN_PREFIX + macaroon.serialize()
+    assert tokens.verify(narrowed, project="narrow", now=NOW).username == "alice"
+    with pytest.raises(Forbidden):
+        tokens.verify(narrowed, project="wide", now=NOW)
+
+
+def test_forged_signature_is_refused(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW, project="demo")
+    original = Macaroon.deserialize(secret.removeprefix(TOKEN_PREFIX))
+    forged = Macaroon(location=original.location, identifier=original.identifier,
+                      key="not the key")
+    with pytest.raises(NotAuthenticated, match="signature"):
+        tokens.verify(TOKEN_PREFIX + forged.serialize(), project="demo", now=NOW)
+
+
+@pytest.mark.parametrize("secret", ["", "pypi-abc", TOKEN_PREFIX, TOKEN_PREFIX + "!!!",
+                                    TOKEN_PREFIX + "MDAxY2xvY2F0aW9uIHN0cm9uZ3Jvb20K"])
+def test_garbage_is_refused(tokens: TokenService, secret: str) -> None:
+    with pytest.raises(NotAuthenticated):
+        tokens.verify(secret, project="p", now=NOW)
+
+
+def test_unknown_token_id_is_refused(tokens: TokenService) -> None:
+    macaroon = Macaroon(location="strongroom", identifier="0" * 32, key="k")
+    with pytest.raises(NotAuthenticated, match="unknown"):
+        tokens.verify(TOKEN_PREFIX + macaroon.serialize(), project="p", now=NOW)
+
+
+def test_disabled_account_cannot_use_its_tokens(tokens: TokenService,
+                                                database: Database) -> None:
+    secret = tokens.create("alice", now=NOW)
+    with database.write() as session:
+        session.execute(update(User).values(is_active=False))
+    with pytest.raises(NotAuthenticated, match="disabled"):
+        tokens.verify(secret, project="p", now=NOW)
+
+
+def test_create_checks_its_input(tokens: TokenService) -> None:
+    with pytest.raises(NotFound):
+        tokens.create("nobody", now=NOW)
+    with pytest.raises(InvalidInput):
+        tokens.create("alice", now=NOW, project="-bad-")
+    with pytest.raises(InvalidInput):
+        tokens.create("alice", now=NOW, expires_in=dt.timedelta(0))
+
+
+@pytest.mark.parametrize("caveat", ["not json", "[]", "{}", '{"exp": 1}', '{"what": 1}',
+                                    '{"projects": ["p"], "user": 1}'])
+def test_malformed_caveats_never_hold(caveat: str) -> None:
+    context = caveats.RequestContext(now=NOW, project="p", user_id=1)
+    assert caveats.satisfied(caveat, context) is False
