@@ -49,8 +49,8 @@ def test_imports_point_down() -> None:
                 target = parts[1]
                 if target in RANK and RANK[target] > RANK[layer]:
                     upward.append(f"{path.relative_to(ROOT)} imports {name}")
-                if target in RANK and RANK[target] == RANK[layer] == 3 and target != layer:
+                sibling = target in RANK and RANK[target] == RANK[layer] == 3 and target != layer
+                if sibling and len(parts) > 2:
                     # Capabilities may use each other only through their public packages.
-                    if len(parts) > 2:
-                        upward.append(f"{path.relative_to(ROOT)} reaches into {name}")
+                    upward.append(f"{path.relative_to(ROOT)} reaches into {name}")
     assert upward == []

@@ -12,8 +12,7 @@ from strongroom.accounts import AccountService
 from strongroom.db.engine import Database
 from strongroom.db.models import Token, User
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from strongroom.tokens import TOKEN_PREFIX, TokenService
-from strongroom.tokens import caveats
+from strongroom.tokens import TOKEN_PREFIX, TokenService, caveats
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
