@@ -49,13 +49,17 @@ def _project(*releases: ReleaseView, status: str = "active") -> ProjectView:
     return ProjectView("Frob", "frob", status, None, 7, sorted_releases(releases))
 
 
+def _latest(*releases: ReleaseView) -> str | None:
+    release = latest_release(_project(*releases))
+    return None if release is None else release.version
+
+
 def test_latest_prefers_unyanked_then_final_then_highest() -> None:
-    assert latest_release(_project(_release("1.0"), _release("2.0", yanked=True))).version == "1.0"
-    assert latest_release(_project(_release("1.0"), _release("2.0b1"))).version == "1.0"
-    assert latest_release(_project(_release("1.0"), _release("1.10"))).version == "1.10"
-    assert latest_release(_project(_release("2.0b1"), _release("1.0", yanked=True))
-                          ).version == "2.0b1"
-    assert latest_release(_project()) is None
+    assert _latest(_release("1.0"), _release("2.0", yanked=True)) == "1.0"
+    assert _latest(_release("1.0"), _release("2.0b1")) == "1.0"
+    assert _latest(_release("1.0"), _release("1.10")) == "1.10"
+    assert _latest(_release("2.0b1"), _release("1.0", yanked=True)) == "2.0b1"
+    assert _latest() is None
 
 
 def test_find_release_by_exact_or_normalised_version() -> None:

@@ -3,82 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from tests.readside import Index, sql_statements
 
-from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, utcnow
-from strongroom.index import FileChangeFeed, IndexReader
-from strongroom.storage import LocalBlobStore
 
 BASE = "http://idx.test"
-
-
-@contextmanager
-def sql_statements(db: Database) -> Iterator[list[str]]:
-    """Collect every SQL statement the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
-class Index:
-    """A database, blob store, change feed and reader, plus a one-line release builder."""
-
-    def __init__(self, db: Database, tmp_path: Path) -> None:
-        self.db = db
-        self.blobs = LocalBlobStore(tmp_path / "blobs")
-        self.feed = FileChangeFeed(tmp_path / "serial")
-        self.reader = IndexReader(db, self.blobs, self.feed)
-
-    def release(self, name: str, version: str, *, status: str = "active",
-                publish: bool = True) -> tuple[str, str]:
-        """Add ``name`` ``version`` with one wheel (and its metadata file); returns both hashes."""
-        filename = f"{name.lower().replace('-', '_')}-{version}-py3-none-any.whl"
-        content = f"wheel {filename}".encode()
-        metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-        sha = hashlib.sha256(content).hexdigest()
-        meta_sha = hashlib.sha256(metadata).hexdigest()
-        self.blobs.put(sha, io.BytesIO(content))
-        self.blobs.put(meta_sha, io.BytesIO(metadata))
-        normalized = name.lower()
-        with self.db.write() as session:
-            project = session.scalar(select(Project).where(Project.normalized_name == normalized))
-            if project is None:
-                project = Project(name=name, normalized_name=normalized)
-                session.add(project)
-            project.status = status
-            release = Release(project=project, version=version, canonical_version=version,
-                              requires_python=">=3.9",
-                              core_metadata={"name": name, "version": version,
-                                             "summary": f"{name} summary"})
-            session.add(release)
-            session.add(File(release=release, filename=filename, packagetype="bdist_wheel",
-                             python_version="py3", size=len(content), sha256=sha,
-                             blake2_256=hashlib.blake2b(content, digest_size=32).hexdigest(),
-                             md5=hashlib.md5(content).hexdigest(),  # noqa: S324
-                             requires_python=">=3.9", metadata_sha256=meta_sha))
-            serial = journal.append(session, project=project, action="new release",
-                                    now=utcnow(), version=version).id
-        if publish:
-            self.feed.publish(serial)
-        return sha, meta_sha
 
 
 @pytest.fixture
