@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -75,8 +76,7 @@ def record_for(members: Mapping[str, bytes], record_path: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def make_wheel(
-    directory: Path,
+def wheel_members(
     name: str = "demo",
     version: str = "1.0",
     *,
@@ -94,15 +94,8 @@ def make_wheel(
     record: bytes | None = None,
     omit: Iterable[str] = (),
     dist_info: str | None = None,
-    filename: str | None = None,
-    compression: int = zipfile.ZIP_DEFLATED,
-) -> Path:
-    """Write a wheel to ``directory`` and return its path.
-
-    By default it is valid. ``metadata``/``wheel_file``/``record`` replace those files' bytes;
-    ``omit`` drops members by archive path; ``extra_files`` adds members listed in RECORD;
-    ``dist_info`` and ``filename`` override the .dist-info directory and file names.
-    """
+) -> dict[str, bytes]:
+    """The members of a wheel, path to bytes, in archive order (see :func:`make_wheel`)."""
     module = escaped(name)
     info = dist_info or f"{module}-{version}.dist-info"
     if metadata is None:
@@ -131,14 +124,36 @@ def make_wheel(
     members[record_path] = record if record is not None else record_for(members, record_path)
     for path in omit:
         members.pop(path, None)
-    target = directory / (filename or f"{module}-{version}-{tag}.whl")
+    return members
+
+
+def make_wheel(
+    directory: Path,
+    name: str = "demo",
+    version: str = "1.0",
+    *,
+    tag: str = "py3-none-any",
+    filename: str | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+    **knobs: Any,
+) -> Path:
+    """Write a wheel to ``directory`` and return its path.
+
+    By default it is valid. Knobs (passed to :func:`wheel_members`): ``deps``,
+    ``requires_python``, ``summary``, ``description``, ``description_content_type``,
+    ``extra_metadata_lines``, ``metadata_version``; ``metadata``/``wheel_file``/``record``
+    replace those files' bytes; ``omit`` drops members by archive path; ``extra_files`` adds
+    members listed in RECORD; ``dist_info`` and ``filename`` override the .dist-info directory
+    and file names.
+    """
+    members = wheel_members(name, version, tag=tag, **knobs)
+    target = directory / (filename or f"{escaped(name)}-{version}-{tag}.whl")
     directory.mkdir(parents=True, exist_ok=True)
     target.write_bytes(zip_bytes(members.items(), compression=compression))
     return target
 
 
-def make_sdist(
-    directory: Path,
+def sdist_members(
     name: str = "demo",
     version: str = "1.0",
     *,
@@ -153,13 +168,8 @@ def make_sdist(
     top: str | None = None,
     extra_members: Iterable[TarMember] = (),
     omit_pkg_info: bool = False,
-    filename: str | None = None,
-) -> Path:
-    """Write an sdist (``.tar.gz``) to ``directory`` and return its path.
-
-    By default it is valid and buildable with setuptools. ``pkg_info`` replaces PKG-INFO,
-    ``top`` renames the top directory, ``extra_members`` appends raw tar members.
-    """
+) -> list[TarMember]:
+    """The members of an sdist, in archive order (see :func:`make_sdist`)."""
     module = escaped(name)
     root = top or f"{module}-{version}"
     if pkg_info is None:
@@ -186,9 +196,27 @@ def make_sdist(
     if not omit_pkg_info:
         members.append(TarMember(f"{root}/PKG-INFO", pkg_info))
     members += list(extra_members)
-    target = directory / (filename or f"{module}-{version}.tar.gz")
+    return members
+
+
+def make_sdist(
+    directory: Path,
+    name: str = "demo",
+    version: str = "1.0",
+    *,
+    filename: str | None = None,
+    **knobs: Any,
+) -> Path:
+    """Write an sdist (``.tar.gz``) to ``directory`` and return its path.
+
+    By default it is valid and buildable with setuptools. Knobs (passed to
+    :func:`sdist_members`): the metadata knobs of :func:`make_wheel`; ``pkg_info`` replaces
+    PKG-INFO, ``omit_pkg_info`` leaves it out, ``top`` renames the top directory,
+    ``extra_members`` appends raw :class:`TarMember` entries.
+    """
+    target = directory / (filename or f"{escaped(name)}-{version}.tar.gz")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(tar_gz_bytes(members))
+    target.write_bytes(tar_gz_bytes(sdist_members(name, version, **knobs)))
     return target
 
 

@@ -110,11 +110,11 @@ def _find_dist_info(
         return None
     dist_info = candidates[0]
     if parsed is not None and not _dist_info_matches(dist_info, parsed):
+        # Reported, but the metadata is still read so that its own problems show too.
         contents.reject(
             f"The .dist-info directory {dist_info!r} does not match the file name; expected "
             f"'{parsed.name_part}-{parsed.version_part}.dist-info'."
         )
-        return None
     return dist_info
 
 

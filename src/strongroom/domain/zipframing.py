@@ -85,10 +85,7 @@ def _read_end_record(stream: BinaryIO, file_size: int) -> tuple[int, int, int]:
         record
     )
     if sig != _EOCD_SIG:
-        raise ZipFramingError(
-            "no end of central directory record at the end of the file "
-            "(trailing data, an archive comment, or not a ZIP archive)"
-        )
+        raise ZipFramingError(_misplaced_end_record(stream, file_size))
     if comment_len:
         raise ZipFramingError("archive comments are not allowed")
     if disk or cd_disk or disk_entries != entries:
@@ -98,6 +95,20 @@ def _read_end_record(stream: BinaryIO, file_size: int) -> tuple[int, int, int]:
     if cd_offset + cd_size != file_size - _EOCD.size:
         raise ZipFramingError("unexpected data around the central directory")
     return entries, cd_size, cd_offset
+
+
+def _misplaced_end_record(stream: BinaryIO, file_size: int) -> str:
+    """Explain why the end record is not in the last 22 bytes."""
+    window = min(file_size, _EOCD.size + 0xFFFF)
+    stream.seek(file_size - window)
+    tail = stream.read(window)
+    found = tail.rfind(_EOCD_SIG)
+    if found < 0 or found + _EOCD.size > len(tail):
+        return "no end of central directory record found; this is not a ZIP archive"
+    (comment_len,) = struct.unpack_from("<H", tail, found + _EOCD.size - 2)
+    if found + _EOCD.size + comment_len == len(tail):
+        return "archive comments are not allowed"
+    return "no end of central directory record at the end of the file (trailing data)"
 
 
 def _parse_central_directory(directory: bytes, count: int) -> list[ZipEntry]:
