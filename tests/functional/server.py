@@ -60,12 +60,12 @@ class LiveIndex:
         return self.cli("admin", "token", "create", "--user", username, *extra).stdout.strip()
 
     def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
-             "--access-log"],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
+                 "--access-log"],
+                stdout=log, stderr=subprocess.STDOUT, env=self.env,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

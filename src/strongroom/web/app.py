@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 
 from strongroom.config import Settings
@@ -27,5 +30,10 @@ def create_app(settings: Settings) -> Starlette:
                             scratch_dir=settings.data_dir / "tmp")
     (settings.data_dir / "tmp").mkdir(exist_ok=True)
     reader = IndexReader(db, blobs, feed)
-    return Starlette(routes=[*read_routes(reader), *upload_routes(uploads)],
-                     on_shutdown=[db.dispose])
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    return Starlette(routes=[*read_routes(reader), *upload_routes(uploads)], lifespan=lifespan)
