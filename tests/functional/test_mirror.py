@@ -201,9 +201,7 @@ def test_second_sync_fetches_only_the_new_file(index: LiveIndex, alice: str, mir
     assert added["filename"] == new.name
 
     start = len(index.log())
-    started = time.monotonic()
     mirror.sync(tmp_path)
-    elapsed = time.monotonic() - started
     requests = requests_in(index.log()[start:])
 
     new_path = urlsplit(added["url"]).path
@@ -213,7 +211,6 @@ def test_second_sync_fetches_only_the_new_file(index: LiveIndex, alice: str, mir
     assert sha256_of(mirror.file_path(added["url"])) == sha256_of(new)
     assert new.name in (mirror.web / "simple" / "mirror-lib" / "index.html").read_text()
     assert mirror.serial() == index_serial(index)
-    assert elapsed < 60
 
 
 def test_third_sync_with_no_change_fetches_nothing(index: LiveIndex, mirror: Mirror,
