@@ -6,10 +6,10 @@ the answer always carries the concrete ``v1`` type.
 
 Choice rule: every offer gets the q-value of the most specific media range in ``Accept`` that
 matches it (exact type, then ``type/*``, then ``*/*``); q=0 means "not acceptable". The offer with
-the highest q wins. Ties go to JSON, then v1 HTML, then ``text/html``: the spec freezes the HTML
-form (PEP 833) and recommends serving ``text/html`` only as a last resort, so a client that accepts
-everything equally (``*/*``, or no ``Accept`` at all) gets JSON. Clients that want HTML say so:
-browsers and old pip send ``text/html`` explicitly, which outranks their ``*/*;q=0.8``.
+the highest q wins. Ties go to ``text/html``, then v1 HTML, then JSON, as on PyPI: a client that
+accepts everything equally (``*/*``, or no ``Accept`` at all: curl, scripts, older tools) gets the
+same bytes it would get from pypi.org. Clients that want JSON say so, as pip, uv and bandersnatch
+do.
 
 ``?format=`` holds exactly one media type and takes precedence over ``Accept``.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 TEXT_HTML = "text/html"
 V1_HTML = "application/vnd.pypi.simple.v1+html"
 V1_JSON = "application/vnd.pypi.simple.v1+json"
-OFFERS: tuple[str, ...] = (V1_JSON, V1_HTML, TEXT_HTML)
+OFFERS: tuple[str, ...] = (TEXT_HTML, V1_HTML, V1_JSON)
 """What the server can send, in tie-break order (first wins a tie)."""
 
 _ALIASES = {
