@@ -13,7 +13,8 @@ from strongroom.errors import Problem
 
 FILETYPES = ("sdist", "bdist_wheel")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_MD5_B64 = re.compile(r"^[A-Za-z0-9_-]{22}$")
+# MD5 arrives as hex from older twine versions and as unpadded urlsafe base64 from others.
+_MD5 = re.compile(r"^([0-9a-fA-F]{32}|[A-Za-z0-9_-]{22})$")
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,6 @@ def _digest_problems(sha256: str | None, blake2: str | None, md5: str | None) ->
         problems.append(
             Problem("blake2_256_digest", "Must be a valid, hex encoded, blake2 message digest.")
         )
-    if md5 and not _MD5_B64.match(md5):
-        problems.append(Problem("md5_digest", "Must be a valid, urlsafe base64 MD5 digest."))
+    if md5 and not _MD5.match(md5):
+        problems.append(Problem("md5_digest", "Must be a valid MD5 digest (hex or base64)."))
     return problems

@@ -48,14 +48,21 @@ def receive(source: BinaryIO, target: Path, *, max_size: int) -> ReceivedFile:
 
 def digest_problems(form: UploadForm, received: ReceivedFile) -> list[Problem]:
     """Every digest the client supplied must match the bytes that arrived."""
-    problems = []
-    md5_b64 = base64.urlsafe_b64encode(bytes.fromhex(received.md5)).decode().rstrip("=")
-    for field, supplied, actual in (
-        ("sha256_digest", form.sha256_digest, received.sha256),
-        ("blake2_256_digest", form.blake2_256_digest, received.blake2_256),
-        ("md5_digest", form.md5_digest, md5_b64),
-    ):
-        if supplied is not None and not hmac.compare_digest(supplied, actual):
-            problems.append(Problem(field, "The digest supplied does not match a digest "
-                                    "calculated from the uploaded file."))
-    return problems
+    mismatched = []
+    if form.sha256_digest and not hmac.compare_digest(form.sha256_digest, received.sha256):
+        mismatched.append("sha256_digest")
+    if form.blake2_256_digest and not hmac.compare_digest(form.blake2_256_digest,
+                                                          received.blake2_256):
+        mismatched.append("blake2_256_digest")
+    if form.md5_digest and not _md5_matches(form.md5_digest, received.md5):
+        mismatched.append("md5_digest")
+    return [Problem(field, "The digest supplied does not match a digest calculated from the "
+                           "uploaded file.") for field in mismatched]
+
+
+def _md5_matches(supplied: str, hex_digest: str) -> bool:
+    """MD5 comes as 32 hex digits or as 22 characters of unpadded urlsafe base64."""
+    if len(supplied) == 32:
+        return hmac.compare_digest(supplied.lower(), hex_digest)
+    as_base64 = base64.urlsafe_b64encode(bytes.fromhex(hex_digest)).decode().rstrip("=")
+    return hmac.compare_digest(supplied, as_base64)

@@ -1,0 +1,55 @@
+"""Receiving the file: size limits and digest checks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from strongroom.errors import UploadRejected
+from strongroom.upload.form import UploadForm
+from strongroom.upload.receive import digest_problems, receive
+
+DATA = b"distribution bytes"
+
+
+def _form(**digests: str | None) -> UploadForm:
+    values: dict[str, str | None] = {"sha256_digest": None, "blake2_256_digest": None,
+                                     "md5_digest": None, **digests}
+    return UploadForm(name="demo", version="1.0", filetype="sdist", pyversion="source",
+                      metadata_version=None, summary=None, requires_python=None, comment=None,
+                      **values)
+
+
+def test_receive_hashes_and_counts(tmp_path: Path) -> None:
+    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+    assert received.size == len(DATA)
+    assert received.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert (tmp_path / "f").read_bytes() == DATA
+
+
+def test_receive_stops_at_the_limit(tmp_path: Path) -> None:
+    with pytest.raises(UploadRejected, match="File too large"):
+        receive(io.BytesIO(DATA), tmp_path / "f", max_size=len(DATA) - 1)
+
+
+def test_matching_digests_in_every_form(tmp_path: Path) -> None:
+    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+    md5 = hashlib.md5(DATA, usedforsecurity=False)
+    for form in (
+        _form(sha256_digest=hashlib.sha256(DATA).hexdigest()),
+        _form(blake2_256_digest=hashlib.blake2b(DATA, digest_size=32).hexdigest()),
+        _form(md5_digest=md5.hexdigest()),
+        _form(md5_digest=base64.urlsafe_b64encode(md5.digest()).decode().rstrip("=")),
+    ):
+        assert digest_problems(form, received) == []
+
+
+def test_every_mismatched_digest_is_named(tmp_path: Path) -> None:
+    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+    form = _form(sha256_digest="0" * 64, blake2_256_digest="1" * 64, md5_digest="2" * 32)
+    assert [p.field for p in digest_problems(form, received)] == [
+        "sha256_digest", "blake2_256_digest", "md5_digest"]
