@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -71,8 +72,9 @@ _ENV = {
 
 def load_settings(
     config_file: Path | None = None,
-    environ: dict[str, str] | None = None,
-    **overrides: object,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> Settings:
     """Build settings from an optional TOML file, the environment and explicit overrides.
 
@@ -94,7 +96,7 @@ def load_settings(
     for variable, key in _ENV.items():
         if env.get(variable):
             values[key] = env[variable]
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     if "data_dir" in values:
         values["data_dir"] = Path(str(values["data_dir"]))
     if "port" in values:

@@ -28,4 +28,4 @@ def state_options(command: F) -> F:
 
 def settings_from(data_dir: Path | None, config_file: Path | None, **overrides: object) -> Settings:
     """Settings from the shared options, the environment and command-specific overrides."""
-    return load_settings(config_file, data_dir=data_dir, **overrides)
+    return load_settings(config_file, overrides={"data_dir": data_dir, **overrides})

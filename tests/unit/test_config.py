@@ -1,0 +1,51 @@
+"""Settings: file, then environment, then explicit overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from strongroom.config import load_settings
+from strongroom.errors import InvalidInput
+
+
+def test_defaults_keep_everything_in_the_data_dir() -> None:
+    settings = load_settings(environ={})
+    assert settings.data_dir == Path("strongroom-data")
+    assert settings.resolved_database_url.startswith("sqlite:///")
+    assert settings.resolved_database_url.endswith("strongroom-data/strongroom.sqlite3")
+    assert settings.resolved_storage_path == Path("strongroom-data/files")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+
+
+def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text('[strongroom]\nport = 9000\nhost = "0.0.0.0"\ndata_dir = "from-file"\n')
+    env = {"STRONGROOM_DATA_DIR": "from-env",
+           "STRONGROOM_DATABASE_URL": "postgresql://db/strongroom"}
+    settings = load_settings(config, environ=env, overrides={"port": 8100, "host": None})
+    assert settings.port == 8100
+    assert settings.host == "::1"
+    assert settings.data_dir == Path("from-env")
+    assert settings.resolved_database_url == "postgresql://db/strongroom"
+
+
+def test_unknown_setting_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text("[strongroom]\nprot = 1\n")
+    with pytest.raises(InvalidInput, match="unknown setting 'prot'"):
+        load_settings(config, environ={})
+
+
+def test_unreadable_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text("port = = 1\n")
+    with pytest.raises(InvalidInput, match=r"broken\.toml"):
+        load_settings(config, environ={})
+
+
+def test_only_local_storage_for_now() -> None:
+    settings = load_settings(environ={"STRONGROOM_STORAGE_URL": "s3://bucket/prefix"})
+    with pytest.raises(InvalidInput, match="only file://"):
+        _ = settings.resolved_storage_path
