@@ -21,7 +21,7 @@ def test_defaults_keep_everything_in_the_data_dir() -> None:
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
     config = tmp_path / "strongroom.toml"
-    config.write_text('[strongroom]\nport = 9000\nhost = "0.0.0.0"\ndata_dir = "from-file"\n')
+    config.write_text('[strongroom]\nport = 9000\nhost = "::1"\ndata_dir = "from-file"\n')
     env = {"STRONGROOM_DATA_DIR": "from-env",
            "STRONGROOM_DATABASE_URL": "postgresql://db/strongroom"}
     settings = load_settings(config, environ=env, overrides={"port": 8100, "host": None})
