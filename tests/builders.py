@@ -303,7 +303,7 @@ def craft_zip(
 
 
 def _local_header(f: Mapping[str, int | bytes]) -> bytes:
-    name = bytes(f["name"])  # type: ignore[arg-type]
+    name = bytes(f["name"])
     return (
         struct.pack(
             "<4sHHHHHIIIHH",
@@ -324,7 +324,7 @@ def _local_header(f: Mapping[str, int | bytes]) -> bytes:
 
 
 def _central_header(f: Mapping[str, int | bytes]) -> bytes:
-    name = bytes(f["name"])  # type: ignore[arg-type]
+    name = bytes(f["name"])
     return (
         struct.pack(
             "<4sHHHHHHIIIHHHHHII",

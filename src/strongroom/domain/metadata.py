@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 import trove_classifiers
@@ -22,6 +23,7 @@ from strongroom.errors import Problem
 ALLOWED_METADATA_VERSIONS = frozenset(
     {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}
 )
+_BEFORE_LICENSE_FILE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
 MAX_SUMMARY_LENGTH = 512
 MAX_URL_LABEL_LENGTH = 32
 
@@ -94,8 +96,13 @@ def _version(text: str | None) -> Version | None:
 
 
 def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
+    checked = raw
+    if raw.get("metadata_version") in _BEFORE_LICENSE_FILE and "license_files" in raw:
+        # setuptools wrote License-File long before Metadata-Version 2.4 defined it, and
+        # PyPI accepts those files; the field is simply not validated for older versions.
+        checked = cast(RawMetadata, {k: v for k, v in raw.items() if k != "license_files"})
     try:
-        Metadata.from_raw(raw, validate=True)
+        Metadata.from_raw(checked, validate=True)
     except ExceptionGroup as group:
         return [_problem_from(exc, source) for exc in group.exceptions]
     return []
