@@ -3,6 +3,7 @@ metadata files), the CLI administers, all against a live server."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -139,3 +140,22 @@ def test_project_scoped_and_expired_tokens(index: LiveIndex, published: dict[str
 def test_journal_chain_verifies(index: LiveIndex, published: dict[str, str]) -> None:
     result = index.cli("admin", "journal", "verify")
     assert "journal intact" in result.stderr
+
+
+def test_real_published_distributions_round_trip(index: LiveIndex, tmp_path: Path) -> None:
+    """Wheels and sdists downloaded from PyPI (tests/data) publish and install unchanged."""
+    real = sorted((Path(__file__).parent.parent / "data").glob("*.*"))
+    real = [p for p in real if p.name.endswith((".whl", ".tar.gz"))]
+    assert len(real) >= 4
+    index.create_user("packager")
+    twine_upload(index.url, index.token("packager"), real, tmp_path)
+    target = tmp_path / "site"
+    pip_install(index.url, tmp_path, "--no-deps", "--target", str(target), "six", "idna",
+                "packaging")
+    assert {p.name.split("-")[0] for p in target.glob("*.dist-info")} == {
+        "six", "idna", "packaging"}
+    for path in real:
+        name = path.name.split("-")[0]
+        page = httpx.get(f"{index.url}/pypi/{name}/json").json()
+        digests = {u["filename"]: u["digests"]["sha256"] for u in page["urls"]}
+        assert digests[path.name] == hashlib.sha256(path.read_bytes()).hexdigest()
