@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from pypi_simple import ACCEPT_JSON_ONLY, ACCEPT_HTML_ONLY, PyPISimple
+from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
 
 from tests.builders import make_sdist, make_wheel
 from tests.functional.clients import twine_upload
