@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from strongroom.accounts import AccountService
 from strongroom.cli.durations import Duration
+from strongroom.cli.importer import import_command
 from strongroom.cli.options import settings_from, state_options
 from strongroom.config import Settings
 from strongroom.db import journal
@@ -42,6 +43,9 @@ def _now() -> dt.datetime:
 @click.group()
 def admin() -> None:
     """Administer the index (users, tokens, yanks, garbage collection, journal)."""
+
+
+admin.add_command(import_command)
 
 
 @admin.group()

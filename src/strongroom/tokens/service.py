@@ -31,7 +31,7 @@ class Identity:
 
     user_id: int
     username: str
-    token_id: str
+    token_id: str | None  # None when acting without a token (an admin's local import)
 
 
 class TokenService:

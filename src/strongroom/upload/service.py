@@ -76,18 +76,44 @@ class UploadService:
         form, content = self._parse(request)
         now = self._clock()
         identity = self._tokens.verify(request.token, project=normalize(form.name), now=now)
-        self._authorise(form, identity)
-        filename = request.content_filename or ""
+        self._authorise(normalize(form.name), identity)
+        source = _Source(request.content_filename or "", content, form.comment,
+                         (request.user_agent or "")[:200] or None)
+        return self._publish(source, form, identity, now)
+
+    def import_file(self, path: Path, *, identity: Identity) -> UploadOutcome:
+        """Publish a distribution from local disk (``strongroom admin import``).
+
+        The file passes every check an upload does; only the form and the token are absent, so
+        the file type comes from the extension. Raises like ``upload``.
+        """
+        with path.open("rb") as content:
+            source = _Source(path.name, content, None, "strongroom-import")
+            return self._publish(source, None, identity, self._clock())
+
+    def _publish(self, source: _Source, form: UploadForm | None, identity: Identity,
+                 now: dt.datetime) -> UploadOutcome:
+        """Receive -> validate -> store -> record -> notify, shared by both ways in."""
+        filename = source.filename
         with tempfile.TemporaryDirectory(dir=self._scratch_dir) as scratch:
-            received = receive(content, Path(scratch) / "upload",
+            received = receive(source.content, Path(scratch) / "upload",
                                max_size=self._limits.max_file_size)
             with self._db.read() as session:
                 if existing_identical(session, filename, received):
                     return UploadOutcome(filename=filename, serial=None)
             dist = self._validate(form, filename, received)
+            if form is None:
+                self._authorise(dist.name, identity)
             metadata_digests = self._store(dist, received)
-            serial = self._record(dist=dist, received=received, metadata_digests=metadata_digests,
-                                  form=form, request=request, identity=identity, now=now)
+            new = NewFile(
+                dist=dist,
+                received=received,
+                metadata_sha256=metadata_digests[0] if metadata_digests else None,
+                metadata_blake2_256=metadata_digests[1] if metadata_digests else None,
+                comment=source.comment,
+                uploaded_via=source.uploaded_via,
+            )
+            serial = self._record(new, identity, now)
         if serial is not None:
             self._on_commit(serial)
         return UploadOutcome(filename=filename, serial=serial)
@@ -100,9 +126,8 @@ class UploadService:
             raise UploadRejected(problems)
         return form, request.content
 
-    def _authorise(self, form: UploadForm, identity: Identity) -> None:
-        """Fail fast, before reading the file; the record step checks again under the lock."""
-        name = normalize(form.name)
+    def _authorise(self, name: str, identity: Identity) -> None:
+        """Fail fast, before storing anything; the record step checks again under the lock."""
         with self._db.read() as session:
             project = session.scalar(select(Project).where(Project.normalized_name == name))
             role = None
@@ -115,14 +140,17 @@ class UploadService:
         if denial:
             raise Forbidden(denial)
 
-    def _validate(self, form: UploadForm, filename: str, received: ReceivedFile) -> Distribution:
-        problems = digest_problems(form, received)
+    def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile
+                  ) -> Distribution:
+        problems = digest_problems(form, received) if form else []
+        filetype = form.filetype if form else _filetype_of(filename)
         try:
-            dist = inspect_distribution(received.path, filename=filename,
-                                        filetype=form.filetype, limits=self._limits)
+            dist = inspect_distribution(received.path, filename=filename, filetype=filetype,
+                                        limits=self._limits)
         except UploadRejected as rejected:
             raise UploadRejected(problems + rejected.problems) from None
-        problems += form_problems(form, dist)
+        if form is not None:
+            problems += form_problems(form, dist)
         if problems:
             raise UploadRejected(problems)
         return dist
@@ -137,29 +165,26 @@ class UploadService:
         self._blobs.put(sha256, io.BytesIO(dist.metadata_file))
         return sha256, hashlib.blake2b(dist.metadata_file, digest_size=32).hexdigest()
 
-    def _record(
-        self,
-        *,
-        dist: Distribution,
-        received: ReceivedFile,
-        metadata_digests: tuple[str, str] | None,
-        form: UploadForm,
-        request: UploadRequest,
-        identity: Identity,
-        now: dt.datetime,
-    ) -> int | None:
-        new = NewFile(
-            dist=dist,
-            received=received,
-            metadata_sha256=metadata_digests[0] if metadata_digests else None,
-            metadata_blake2_256=metadata_digests[1] if metadata_digests else None,
-            comment=form.comment,
-            uploaded_via=(request.user_agent or "")[:200] or None,
-        )
+    def _record(self, new: NewFile, identity: Identity, now: dt.datetime) -> int | None:
         try:
             with self._db.write() as session:
                 return record(session, new, identity, now=now,
                               max_project_size=self._limits.max_project_size)
         except IntegrityError as exc:
             # Unreachable while writers are serialised; kept as the database's last word.
-            raise Conflict(file_exists_message(dist.filename, received.blake2_256)) from exc
+            raise Conflict(file_exists_message(new.dist.filename, new.received.blake2_256)
+                           ) from exc
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the bytes come from, and what the uploader said about them."""
+
+    filename: str
+    content: BinaryIO
+    comment: str | None
+    uploaded_via: str | None
+
+
+def _filetype_of(filename: str) -> str:
+    return "bdist_wheel" if filename.endswith(".whl") else "sdist"

@@ -1,0 +1,73 @@
+"""The admin command line: clear errors with exit codes, and a local import with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import make_sdist, make_wheel
+from tests.functional.clients import pip_install
+from tests.functional.server import LiveIndex
+
+pytestmark = pytest.mark.functional
+
+
+def test_token_create_prints_only_the_token(index: LiveIndex) -> None:
+    index.create_user("dora")
+    result = index.cli("admin", "token", "create", "--user", "dora", "--expires-in", "2w")
+    assert result.stdout.count("\n") == 1
+    assert result.stdout.startswith("strongroom-")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("admin", "token", "create", "--user", "nobody"), 4, "no user named 'nobody'"),
+        (("admin", "token", "create", "--user", "dora", "--expires-in", "soon"), 2,
+         "is not a duration"),
+        (("admin", "yank", "no-such-project", "1.0"), 4, "no project named"),
+        (("admin", "yank", "demo", "not a version"), 2, "not a valid PEP 440 version"),
+        (("admin", "user", "create", "bad name!", "--email", "x@example.org", "--password-stdin"),
+         2, "username 'bad name!'"),
+        (("admin", "user", "create", "erin", "--email", "not-an-address", "--password-stdin"),
+         2, "email 'not-an-address'"),
+    ],
+)
+def test_errors_are_one_clear_line(index: LiveIndex, args: tuple[str, ...], code: int,
+                                   message: str) -> None:
+    result = index.cli(*args, stdin="a long enough password\n", check=False)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_short_password_is_refused(index: LiveIndex) -> None:
+    result = index.cli("admin", "user", "create", "frank", "--email", "f@example.org",
+                       "--password-stdin", stdin="short\n", check=False)
+    assert result.returncode == 2
+    assert "12 to 4096 characters" in result.stderr
+
+
+def test_import_validates_each_file_and_reports_refusals(index: LiveIndex,
+                                                         tmp_path: Path) -> None:
+    index.create_user("importer")
+    good = [make_wheel(tmp_path, "imported-lib", "1.0"),
+            make_sdist(tmp_path, "imported-lib", "1.0")]
+    bad = tmp_path / "imported_lib-2.0-py3-none-any.whl"
+    bad.write_bytes(b"not a zip at all")
+
+    result = index.cli("admin", "import", str(tmp_path), "--user", "importer", check=False)
+
+    assert result.returncode == 1
+    assert "imported 2, already present 0, refused 1" in result.stderr
+    assert "imported_lib-2.0-py3-none-any.whl" in result.stderr
+    page = httpx.get(f"{index.url}/simple/imported-lib/").text
+    assert all(g.name in page for g in good)
+    assert "2.0" not in page
+    pip_install(index.url, tmp_path, "--target", str(tmp_path / "site"), "imported-lib")
+
+    bad.unlink()
+    again = index.cli("admin", "import", str(tmp_path), "--user", "importer")
+    assert "imported 0, already present 2, refused 0" in again.stderr
