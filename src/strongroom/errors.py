@@ -2,7 +2,8 @@
 
     StrongroomError                 anything Strongroom refuses, with a message fit for a user
     ├── InvalidInput                the client sent something malformed (HTTP 400, exit 2)
-    │   └── UploadRejected          an upload failed validation; carries every Problem found
+    │   ├── UploadRejected          an upload failed validation; carries every Problem found
+    │   └── TooLarge                a request body over its limit (HTTP 413)
     ├── NotAuthenticated            no usable credentials (HTTP 403 as PyPI does, exit 3)
     ├── Forbidden                   credentials fine, action not allowed (HTTP 403, exit 3)
     ├── NotFound                    the named thing does not exist (HTTP 404, exit 4)
@@ -45,6 +46,10 @@ class UploadRejected(InvalidInput):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class TooLarge(InvalidInput):
+    """A request body larger than the server accepts."""
 
 
 class NotAuthenticated(StrongroomError):

@@ -71,6 +71,11 @@ class UploadService:
         self._clock = clock
         self._scratch_dir = scratch_dir
 
+    @property
+    def limits(self) -> Limits:
+        """The size limits this service enforces."""
+        return self._limits
+
     def upload(self, request: UploadRequest) -> UploadOutcome:
         """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict."""
         form, content = self._parse(request)

@@ -9,12 +9,15 @@ from strongroom.errors import (
     NotAuthenticated,
     NotFound,
     StrongroomError,
+    TooLarge,
 )
 
 
 def status_for(error: StrongroomError, *, upload: bool = False) -> int:
     """The HTTP status of an error. On the upload API a clash is a 400, as on PyPI (twine's
     --skip-existing reads "File already exists" from a 400)."""
+    if isinstance(error, TooLarge):
+        return 413
     if isinstance(error, InvalidInput):
         return 400
     if isinstance(error, NotAuthenticated | Forbidden):

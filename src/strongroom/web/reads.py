@@ -22,7 +22,7 @@ from starlette.responses import (
 )
 from starlette.routing import BaseRoute, Route
 
-from strongroom.domain.names import normalize
+from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import OFFERS, TEXT_HTML, V1_HTML, is_json, negotiate
 from strongroom.index import BlobTarget, IndexReader, Page
 
@@ -72,6 +72,10 @@ def _not_acceptable() -> Response:
     return PlainTextResponse(_NOT_ACCEPTABLE, status_code=406, headers={"Vary": "Accept"})
 
 
+def _not_found() -> Response:
+    return PlainTextResponse("404 Not Found", status_code=404, headers={"Vary": "Accept"})
+
+
 def _redirect(request: Request, path: str) -> Response:
     query = request.url.query
     return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
@@ -110,6 +114,8 @@ class _ReadViews:
 
     async def project(self, request: Request) -> Response:
         name = request.path_params["project"]
+        if not is_valid_project_name(name):
+            return _not_found()
         normalized = normalize(name)
         if name != normalized:
             return _redirect(request, f"/simple/{normalized}/")
@@ -118,16 +124,21 @@ class _ReadViews:
             return _not_acceptable()
         page = await self.reader.project_page(normalized, "json" if is_json(media_type) else "html")
         if page is None:
-            return PlainTextResponse("404 Not Found", status_code=404, headers={"Vary": "Accept"})
+            return _not_found()
         return _simple_response(request, page, media_type, f"project/{normalized} all-projects")
 
     async def index_slash(self, request: Request) -> Response:
         return _redirect(request, "/simple/")
 
     async def project_slash(self, request: Request) -> Response:
-        return _redirect(request, f"/simple/{normalize(request.path_params['project'])}/")
+        name = request.path_params["project"]
+        if not is_valid_project_name(name):
+            return _not_found()
+        return _redirect(request, f"/simple/{normalize(name)}/")
 
     async def project_json(self, request: Request) -> Response:
+        if not is_valid_project_name(request.path_params["project"]):
+            return JSONResponse({"message": "Not Found"}, status_code=404)
         normalized = normalize(request.path_params["project"])
         version = request.path_params.get("version")
         base = self._base(request)

@@ -12,14 +12,41 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Message
 
-from strongroom.errors import NotAuthenticated, StrongroomError
+from strongroom.errors import NotAuthenticated, StrongroomError, TooLarge
 from strongroom.upload import UploadRequest, UploadService
 from strongroom.web import reason
 from strongroom.web.errors import status_for
 
 _MAX_FIELD_SIZE = 8 * 1024 * 1024  # long descriptions travel as a form field
 _MAX_FIELDS = 2000
+# Room for the form fields beside the file (descriptions, attestations).
+_FORM_ALLOWANCE = 32 * 1024 * 1024
+
+
+def limit_body(request: Request, max_bytes: int) -> Request:
+    """The same request, but reading more than ``max_bytes`` of body raises TooLarge.
+
+    A declared Content-Length over the limit is refused before anything is read.
+    """
+    too_large = TooLarge(f"File too large. Limit is {max_bytes // 2**20} MiB for the whole "
+                         "upload request.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    received = 0
+    upstream = request.receive
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await upstream()
+        received += len(message.get("body", b""))
+        if received > max_bytes:
+            raise too_large
+        return message
+
+    return Request(request.scope, receive)
 
 
 def token_from(request: Request) -> str:
@@ -55,9 +82,12 @@ def _error(error: StrongroomError) -> Response:
 def upload_routes(service: UploadService) -> list[BaseRoute]:
     """The legacy upload endpoint, plus PyPI's 308 for the URL without its slash."""
 
+    max_body = service.limits.max_file_size + _FORM_ALLOWANCE
+
     async def legacy_upload(request: Request) -> Response:
         try:
             token = token_from(request)
+            request = limit_body(request, max_body)
             async with request.form(max_files=2, max_fields=_MAX_FIELDS,
                                     max_part_size=_MAX_FIELD_SIZE) as form:
                 fields: dict[str, list[str]] = defaultdict(list)
