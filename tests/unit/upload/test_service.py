@@ -1,0 +1,145 @@
+"""The upload pipeline against a real database and blob store: the rules that need state."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from strongroom.accounts import AccountService
+from strongroom.config import Limits
+from strongroom.db import journal
+from strongroom.db.engine import Database
+from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project
+from strongroom.errors import Conflict, Forbidden, UploadRejected
+from strongroom.storage import LocalBlobStore
+from strongroom.tokens import Identity, TokenService
+from strongroom.upload import UploadRequest, UploadService
+from tests.builders import make_sdist, make_wheel
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@dataclasses.dataclass
+class World:
+    db: Database
+    service: UploadService
+    blobs: LocalBlobStore
+    tokens: dict[str, str]
+    published: list[int]
+
+
+@pytest.fixture
+def world(database: Database, tmp_path: Path) -> World:
+    accounts, token_service = AccountService(database), TokenService(database)
+    tokens = {}
+    for user in ("alice", "bob"):
+        accounts.create_user(user, email=f"{user}@example.org", password="a long enough password")
+        tokens[user] = token_service.create(user, now=NOW)
+    published: list[int] = []
+    blobs = LocalBlobStore(tmp_path / "files")
+    service = UploadService(database, blobs, token_service,
+                            Limits(max_project_size=3000), on_commit=published.append,
+                            clock=lambda: NOW, scratch_dir=tmp_path)
+    return World(database, service, blobs, tokens, published)
+
+
+def _request(path: Path, token: str, **overrides: str) -> UploadRequest:
+    data = path.read_bytes()
+    name, version = path.name.split("-")[:2]
+    fields = {":action": "file_upload", "protocol_version": "1", "name": name,
+              "version": version.removesuffix(".tar.gz"),
+              "filetype": "bdist_wheel" if path.suffix == ".whl" else "sdist",
+              "pyversion": "py3" if path.suffix == ".whl" else "source",
+              "sha256_digest": hashlib.sha256(data).hexdigest(), **overrides}
+    return UploadRequest(fields={k: [v] for k, v in fields.items()}, content=io.BytesIO(data),
+                         content_filename=path.name, token=token, user_agent="test")
+
+
+def test_upload_records_project_release_file_and_journal(world: World, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    outcome = world.service.upload(_request(wheel, world.tokens["alice"]))
+    assert outcome.serial == 4  # create, add Owner, new release, add file
+    assert world.published == [4]
+    with world.db.read() as session:
+        row = session.scalars(select(File)).one()
+        assert row.filename == wheel.name
+        assert row.sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert row.metadata_sha256 is not None
+        assert world.blobs.exists(row.sha256)
+        assert world.blobs.exists(row.metadata_sha256)
+        actions = session.scalars(select(JournalEntry.action).order_by(JournalEntry.id)).all()
+        assert actions == ["create", "add Owner alice", "new release",
+                           f"add py3 file {wheel.name}"]
+        assert journal.verify_chain(session) is None
+
+
+def test_a_deleted_file_name_is_never_reused(world: World, tmp_path: Path) -> None:
+    with world.db.write() as session:
+        session.add(FilenameRegistry(filename="demo-1.0-py3-none-any.whl"))
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    with pytest.raises(Conflict, match="previously used by a file that has since been deleted"):
+        world.service.upload(_request(wheel, world.tokens["alice"]))
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(Project.id))) == 0
+
+
+def test_one_sdist_per_release(world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_sdist(tmp_path / "a", "demo", "1.0"),
+                                  world.tokens["alice"]))
+    second = make_sdist(tmp_path / "b", "demo", "1.0", filename="demo-1.0.tar.gz",
+                        description="other bytes")
+    assert second.read_bytes() != (tmp_path / "a" / "demo-1.0.tar.gz").read_bytes()
+    with pytest.raises(Conflict, match="File already exists"):
+        world.service.upload(_request(second, world.tokens["alice"]))
+
+
+def test_project_size_limit(world: World, tmp_path: Path) -> None:
+    first = make_wheel(tmp_path, "demo", "1.0", extra_files={"demo/big.txt": b"x" * 10})
+    world.service.upload(_request(first, world.tokens["alice"]))
+    big = make_wheel(tmp_path, "demo", "2.0",
+                     extra_files={"demo/big.bin": os.urandom(4000)})
+    with pytest.raises(UploadRejected, match="Project size too large"):
+        world.service.upload(_request(big, world.tokens["alice"]))
+
+
+@pytest.mark.parametrize("status", ["archived", "quarantined"])
+def test_closed_projects_refuse_their_owner(world: World, tmp_path: Path, status: str) -> None:
+    world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"), world.tokens["alice"]))
+    with world.db.write() as session:
+        session.execute(update(Project).values(status=status))
+    with pytest.raises(Forbidden, match=status):
+        world.service.upload(_request(make_wheel(tmp_path, "demo", "2.0"),
+                                      world.tokens["alice"]))
+
+
+def test_the_form_must_agree_with_the_file(world: World, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0", requires_python=">=3.9")
+    with pytest.raises(UploadRejected) as rejected:
+        world.service.upload(_request(wheel, world.tokens["alice"], version="1.1",
+                                      requires_python=">=3.6"))
+    assert [p.field for p in rejected.value.problems] == ["version", "requires_python"]
+
+
+def test_others_cannot_upload_and_nothing_is_stored(world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"), world.tokens["alice"]))
+    blobs_before = sorted(k for k, _ in world.blobs.list())
+    with pytest.raises(Forbidden, match="The user 'bob' isn't allowed"):
+        world.service.upload(_request(make_wheel(tmp_path, "demo", "2.0"), world.tokens["bob"]))
+    assert sorted(k for k, _ in world.blobs.list()) == blobs_before
+
+
+def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path) -> None:
+    alice = Identity(user_id=1, username="alice", token_id=None)
+    outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), identity=alice)
+    assert outcome.serial is not None
+    bad = tmp_path / "imported-2.0.tar.gz"
+    bad.write_bytes(b"not gzip")
+    with pytest.raises(UploadRejected, match="Invalid distribution file"):
+        world.service.import_file(bad, identity=alice)
