@@ -1,0 +1,38 @@
+"""``strongroom admin export-static``: the simple index as static files, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from strongroom.cli.options import settings_from, state_options
+from strongroom.db.engine import Database
+from strongroom.index.export import project_names, write_index, write_project
+
+
+@click.command("export-static")
+@click.argument("target", type=click.Path(path_type=Path, file_okay=False))
+@state_options
+def export_static_command(target: Path, data_dir: Path | None, config_file: Path | None) -> None:
+    """Write the simple index and every project page to TARGET/simple/ as static files.
+
+    Files are named as bandersnatch names them (index.html, index.v1_json), byte-identical to what
+    the server sends; see docs/static-export.md for serving them with nginx.
+    """
+    settings = settings_from(data_dir, config_file)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    console = Console(stderr=True)
+    projects = project_names(db)
+    columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("export", total=len(projects))
+        for project in projects:
+            write_project(db, target, project)
+            progress.advance(task)
+    serial = write_index(db, target)
+    db.dispose()
+    console.print(f"exported {len(projects)} project(s) at serial {serial} to {target / 'simple'}")
