@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from strongroom.accounts import AccountService
 from strongroom.cli.durations import Duration
+from strongroom.cli.export import export_static_command
 from strongroom.cli.importer import import_command
 from strongroom.cli.options import settings_from, state_options
 from strongroom.config import Settings
@@ -46,6 +47,7 @@ def admin() -> None:
 
 
 admin.add_command(import_command)
+admin.add_command(export_static_command)
 
 
 @admin.group()
