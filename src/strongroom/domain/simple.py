@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 API_VERSION = "1.4"
 QUARANTINED = "quarantined"
+_BATCH = 1000  # root-page rows encoded per step
 
 
 @dataclass(frozen=True)
@@ -114,36 +115,65 @@ def _dumps(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _html_page(title: str, metas: list[tuple[str, str]], body: list[str], serial: int) -> bytes:
+def _html_head(title: str, metas: list[tuple[str, str]]) -> str:
     head = "".join(
         f'    <meta name="{escape(n)}" content="{escape(c)}">\n' for n, c in metas
     )
-    lines = "".join(f"    {line}<br />\n" for line in body)
     return (
         "<!DOCTYPE html>\n<html>\n  <head>\n"
         f"{head}    <title>{escape(title)}</title>\n  </head>\n  <body>\n"
-        f"    <h1>{escape(title)}</h1>\n{lines}  </body>\n</html>\n<!--SERIAL {int(serial)}-->\n"
-    ).encode()
+        f"    <h1>{escape(title)}</h1>\n"
+    )
+
+
+def _html_tail(serial: int) -> str:
+    return f"  </body>\n</html>\n<!--SERIAL {int(serial)}-->\n"
+
+
+def _html_page(title: str, metas: list[tuple[str, str]], body: list[str], serial: int) -> bytes:
+    lines = "".join(f"    {line}<br />\n" for line in body)
+    return (_html_head(title, metas) + lines + _html_tail(serial)).encode()
+
+
+def _encoded_batches(parts: Iterable[str]) -> Iterator[bytes]:
+    """``parts`` encoded ``_BATCH`` at a time, so no list of every part is ever held."""
+    batch: list[str] = []
+    for part in parts:
+        batch.append(part)
+        if len(batch) == _BATCH:
+            yield "".join(batch).encode()
+            batch.clear()
+    if batch:
+        yield "".join(batch).encode()
 
 
 def render_index_html(entries: Iterable[IndexEntry], serial: int) -> bytes:
-    """The root page as HTML: one anchor per project, linking to ``<normalized>/``."""
-    anchors = [
-        f'<a href="{escape(quote(e.normalized_name))}/">{escape(e.name)}</a>' for e in entries
-    ]
-    return _html_page(
-        "Simple index", [("pypi:repository-version", API_VERSION)], anchors, serial
+    """The root page as HTML: one anchor per project, linking to ``<normalized>/``.
+
+    ``entries`` is consumed once, in order, a batch at a time: pass a stream of database rows
+    and the only large object built is the page itself.
+    """
+    lines = (
+        f'    <a href="{escape(quote(e.normalized_name))}/">{escape(e.name)}</a><br />\n'
+        for e in entries
     )
+    head = _html_head("Simple index", [("pypi:repository-version", API_VERSION)])
+    return b"".join([head.encode(), *_encoded_batches(lines), _html_tail(serial).encode()])
 
 
 def render_index_json(entries: Iterable[IndexEntry], serial: int) -> bytes:
-    """The root page as PEP 691 JSON, with each project's ``_last-serial``."""
-    return _dumps(
-        {
-            "meta": {"api-version": API_VERSION, "_last-serial": serial},
-            "projects": [{"name": e.name, "_last-serial": e.last_serial} for e in entries],
-        }
+    """The root page as PEP 691 JSON, with each project's ``_last-serial``.
+
+    Streams ``entries`` like ``render_index_html``; the bytes are exactly those of one
+    ``json.dumps`` of the whole document.
+    """
+    meta = _dumps({"api-version": API_VERSION, "_last-serial": serial})
+    items = (
+        f'{"," if i else ""}{{"name":{json.dumps(e.name, ensure_ascii=False)},'
+        f'"_last-serial":{int(e.last_serial)}}}'
+        for i, e in enumerate(entries)
     )
+    return b"".join([b'{"meta":', meta, b',"projects":[', *_encoded_batches(items), b"]}"])
 
 
 def _files(project: ProjectView) -> list[FileView]:

@@ -122,13 +122,19 @@ class IndexReader:
     # -- pages --------------------------------------------------------------------------------
 
     async def index_page(self, fmt: str) -> Page:
-        """``/simple/`` in ``fmt``; its serial is the journal's newest."""
+        """``/simple/`` in ``fmt``; its serial is the journal's newest.
+
+        Rendered from a stream of rows straight into bytes, then cached like any page (a few
+        megabytes for 100,000 projects): a warm read costs a lookup, where streaming every
+        response from the database would cost a scan of every project per request.
+        """
 
         def render() -> Page:
+            render_fn = render_index_json if fmt == "json" else render_index_html
             with self.db.read() as session:
                 entries, serial = load_index(session)
-            render_fn = render_index_json if fmt == "json" else render_index_html
-            return Page.of(render_fn(entries, serial), serial)
+                body = render_fn(entries, serial)
+            return Page.of(body, serial)
 
         return await self._page(("simple", ALL_PROJECTS, fmt), ALL_PROJECTS, render)
 

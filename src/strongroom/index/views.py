@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from strongroom.domain.simple import (
     ReleaseView,
     sorted_releases,
 )
+
+INDEX_BATCH = 2000  # root-page rows fetched from the database per round trip
 
 
 def _file_view(f: File, release: Release) -> FileView:
@@ -73,20 +76,25 @@ def load_project(session: Session, normalized_name: str) -> ProjectView | None:
     )
 
 
-def load_index(session: Session) -> tuple[list[IndexEntry], int]:
-    """Every project not in quarantine, by normalised name, and the journal's newest serial.
+def load_index(session: Session) -> tuple[Iterator[IndexEntry], int]:
+    """The journal's newest serial and a stream of every project not in quarantine, by name.
 
-    Selects three columns per project rather than loading ORM objects, so the root page of a
-    large index stays cheap to build.
+    The stream selects three columns per project (no ORM objects) and fetches them from the
+    database ``INDEX_BATCH`` rows at a time (a server-side cursor on PostgreSQL), so building
+    the root page of a large index never holds every project in memory. Consume it before the
+    session ends. Serial and rows come from one snapshot: SQLite's read transaction, and on
+    PostgreSQL a REPEATABLE READ transaction requested here (call this first in the session).
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    serial = journal.last_serial(session)
     rows = session.execute(
         select(Project.name, Project.normalized_name, Project.last_serial)
         .where(Project.status != QUARANTINED)
         .order_by(Project.normalized_name)
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=INDEX_BATCH)
     )
-    entries = [IndexEntry(name, normalized, serial) for name, normalized, serial in rows]
-    return entries, journal.last_serial(session)
+    return (IndexEntry(name, normalized, last) for name, normalized, last in rows), serial
 
 
 @dataclass(frozen=True)
