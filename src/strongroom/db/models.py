@@ -118,7 +118,8 @@ class File(Base):
     __tablename__ = "files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    # Indexed: a project page loads its files by release.
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255), unique=True)
     # "sdist" or "bdist_wheel"
     packagetype: Mapped[str] = mapped_column(String(20))
