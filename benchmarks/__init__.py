@@ -1,0 +1,6 @@
+"""The benchmark harness behind ``scripts/bench``: Strongroom against nginx, devpi and pypiserver.
+
+Modules: ``corpus`` (building and choosing files), ``procs`` (processes, ports, memory),
+``servers`` (starting and loading each server), ``loadgen`` (wrk and its scripts), ``clients``
+(twine and uv timings), ``report`` (the table and the targets), ``run`` (the command line).
+"""

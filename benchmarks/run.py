@@ -1,0 +1,269 @@
+"""``scripts/bench``: build the corpus, start every server, measure, print and write the table.
+
+Each server runs alone while it is measured (on its own loopback port) and is stopped before the
+next starts. Ratios, not absolute numbers, are what to quote: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+
+from benchmarks import clients, corpus, nginx, report, scenarios
+from benchmarks.procs import free_port, run
+from benchmarks.report import Measurement
+from benchmarks.servers import (
+    DEVPI_INDEX,
+    PASSWORD,
+    REPO,
+    StrongroomSite,
+    Target,
+    serve_supports_workers,
+    start_devpi,
+    start_nginx,
+    start_pypiserver,
+)
+
+NGINX = "nginx-static"
+CACHED = "strongroom+nginx-cache"
+UPLOAD_FILES = 200
+console = Console(stderr=True)
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--projects", type=int, default=500)
+    parser.add_argument("--versions", type=int, default=10)
+    parser.add_argument("--big-files", type=int, default=2000)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--devpi-projects", type=int, default=100,
+                        help="projects loaded into devpi (slow to load); the big one always is")
+    parser.add_argument("--install-count", type=int, default=50)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
+                        help="server for the PostgreSQL run (a fresh database is made and dropped)")
+    parser.add_argument("--only", choices=["strongroom", "all"], default="all",
+                        help="strongroom: only Strongroom on SQLite (no peers, no PostgreSQL)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke mode: tiny corpus, 2 s runs, no warm-up")
+    parser.add_argument("--out", type=Path, help="markdown file (default bench-results/<time>.md)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.projects, args.versions, args.big_files = 12, 2, 30
+        args.duration, args.install_count = 2, 5
+    return args
+
+
+def _ensure_tools() -> None:
+    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None
+               and not Path(f"/usr/sbin/{tool}").exists()]
+    if missing:
+        console.print(f"installing {', '.join(missing)} with apt-get")
+        run(["apt-get", "install", "-y", "-q", *missing])
+
+
+@contextmanager
+def _running(target: Target) -> Iterator[Target]:
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
+@contextmanager
+def _postgres_database(server_url: str) -> Iterator[str]:
+    name = f"strongroom_bench_{os.getpid()}"
+    psql = ["psql", "-q", server_url + "/postgres", "-c"]
+    run([*psql, f"CREATE DATABASE {name}"])
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+
+
+class Bench:
+    """One benchmark run: its corpus, plan and results so far."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.corpus = corpus.make(work / "corpus", args.projects, args.versions, args.big_files)
+        within = args.projects if args.only == "strongroom" else min(args.devpi_projects,
+                                                                     args.projects)
+        packages = corpus.install_set(args.projects, within, args.install_count)
+        self.plan = scenarios.Plan(
+            duration=args.duration, warmup=0 if args.quick else 1,
+            connections=args.connections, probe_sample=20 if args.quick else 200,
+            big_files=args.big_files, packages=packages, work=work)
+        self.upload_files = self.corpus.files()[:UPLOAD_FILES]
+        self.results: list[Measurement] = []
+        self.cores = os.cpu_count() or 1
+        self.workers: list[int | None] = [None]
+        if serve_supports_workers():
+            self.workers = [self.cores] if args.quick else [self.cores, 1]
+
+    def _measure(self, target: Target) -> None:
+        console.print(f"measuring {target.name}")
+        self.results += scenarios.measure(target, self.plan)
+
+    def _site(self, name: str, database_url: str | None = None) -> StrongroomSite:
+        site = StrongroomSite(self.work / name / "data", database_url)
+        site.data_dir.mkdir(parents=True)
+        site.create()
+        return site
+
+    def _strongroom_name(self, backend: str, workers: int | None) -> str:
+        return f"strongroom-{backend}" + ("" if workers is None else f"-w{workers}")
+
+    def strongroom_sqlite(self) -> StrongroomSite:
+        """Load and measure Strongroom on SQLite, per worker count; the loaded site."""
+        console.print(f"loading {len(self.corpus.files())} files into Strongroom (SQLite)")
+        site = self._site("sqlite")
+        site.load(self.corpus.files())
+        logs = self.work / "sqlite"
+        for workers in self.workers:
+            name = self._strongroom_name("sqlite", workers)
+            with _running(site.serve(name, logs, self.args.projects, workers)) as target:
+                self._measure(target)
+        return site
+
+    def nginx_rows(self, site: StrongroomSite) -> None:
+        """nginx serving the static export, then nginx caching in front of Strongroom."""
+        static = self.work / "static"
+        site.cli("admin", "export-static", str(static / "site"))
+        nginx.link_packages(static / "site", site.data_dir / "files")
+        port = free_port()
+        config = nginx.static_config(static, static / "site", port)
+        with _running(start_nginx(NGINX, static, config, port)) as target:
+            target.projects = self.args.projects
+            self._measure(target)
+        cache_root = self.work / "cache"
+        cache_root.mkdir()
+        upstream = site.serve("strongroom-upstream", cache_root, self.args.projects,
+                              self.workers[0])
+        port = free_port()
+        config = nginx.cache_config(cache_root, int(upstream.base.rsplit(":", 1)[1]), port)
+        with _running(start_nginx(CACHED, cache_root, config, port, upstream.services)
+                      ) as target:
+            target.projects = self.args.projects
+            self._measure(target)
+
+    def strongroom_postgres(self) -> None:
+        """Load and measure Strongroom on a fresh PostgreSQL database."""
+        with _postgres_database(self.args.postgres_url) as url:
+            console.print("loading the corpus into Strongroom (PostgreSQL)")
+            site = self._site("postgres", url)
+            site.load(self.corpus.files())
+            name = self._strongroom_name("postgres", self.workers[0])
+            logs = self.work / "postgres"
+            with _running(site.serve(name, logs, self.args.projects, self.workers[0])
+                          ) as target:
+                self._measure(target)
+            site.cli("admin", "journal", "verify")  # closes nothing open; proves the load
+
+    def pypiserver(self) -> None:
+        """pypiserver over a directory of every file."""
+        root = self.work / "pypiserver"
+        with _running(start_pypiserver(root, self.corpus.files(), self.args.projects)
+                      ) as target:
+            self._measure(target)
+
+    def devpi(self) -> None:
+        """devpi-server with a subset uploaded through twine (its only import path here)."""
+        count = min(self.args.devpi_projects, self.args.projects)
+        files = self.corpus.files_of(count)
+        root = self.work / "devpi"
+        root.mkdir()
+        with _running(start_devpi(root)) as target:
+            console.print(f"uploading {len(files)} files ({count} projects) to devpi")
+            clients.twine_upload_seconds(f"{target.base}/{DEVPI_INDEX}/", "bench", PASSWORD,
+                                         files, timeout=3600)
+            target.projects = count
+            target.note = f"{count} of {self.args.projects} projects loaded"
+            self._measure(target)
+
+    def uploads(self) -> None:
+        """twine upload of the first files of the corpus into fresh servers."""
+        files = self.upload_files
+        scenario = f"twine upload {len(files)} files"
+        site = self._site("upload-sqlite")
+        name = self._strongroom_name("sqlite", self.workers[0])
+        logs = self.work / "upload-sqlite"
+        with _running(site.serve(name, logs, 0, self.workers[0])) as target:
+            seconds = clients.twine_upload_seconds(f"{target.base}/legacy/", "__token__",
+                                                   site.token, files, timeout=1800)
+        self.results.append(Measurement(scenario, name, len(files) / seconds,
+                                        note=f"{seconds:.1f} s"))
+        if self.args.only == "strongroom":
+            return
+        root = self.work / "upload-pypiserver"
+        with _running(start_pypiserver(root, [], 0)) as target:
+            seconds = clients.twine_upload_seconds(target.base + "/", "bench", "bench", files,
+                                                   timeout=1800)
+        self.results.append(Measurement(scenario, "pypiserver", len(files) / seconds,
+                                        note=f"{seconds:.1f} s"))
+
+    def primary(self) -> str:
+        """The Strongroom row the targets are judged on (SQLite, most workers)."""
+        return self._strongroom_name("sqlite", self.workers[0])
+
+    def targets(self) -> list[report.Target]:
+        """The issue's goals, as rows of this run."""
+        own = self.primary()
+        pages = (scenarios.HTML_PAGES, scenarios.JSON_PAGES)
+        big = scenarios.big_page(self.args.big_files)
+        upload = f"twine upload {len(self.upload_files)} files"
+        return [
+            *(report.Target(s, own, NGINX, 0.3) for s in pages),
+            *(report.Target(s, own, "devpi", 50) for s in pages),
+            report.Target(big, own, NGINX, 0.3),
+            *(report.Target(s, CACHED, NGINX, 0.9) for s in (*pages, big)),
+            report.Target(upload, own, "pypiserver", 1.0),
+        ]
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """Run the benchmark; returns the markdown file written."""
+    args = _args(argv)
+    _ensure_tools()
+    started = dt.datetime.now(dt.UTC)
+    out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"
+    work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))
+    try:
+        bench = Bench(args, work)
+        site = bench.strongroom_sqlite()
+        if args.only == "all":
+            bench.nginx_rows(site)
+            bench.strongroom_postgres()
+            bench.pypiserver()
+            bench.devpi()
+        bench.uploads()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    verdicts = report.verdicts(bench.results, bench.targets())
+    report.print_table(bench.results, verdicts, Console(width=200))
+    preamble = [
+        f"# Strongroom benchmark, {started:%Y-%m-%d %H:%M} UTC", "",
+        f"Corpus: {args.projects} projects x {args.versions} versions (wheel + sdist), "
+        f"bigproj with {args.big_files} wheels. wrk: {args.connections} connections, "
+        f"{args.duration:g} s per run, {bench.cores} cores shared by client and server. "
+        f"Judged row: {bench.primary()}. Quote ratios, not absolute numbers.",
+        "Rates are requests/s (twine: files/s, uv: packages/s); peak RSS covers the server's "
+        "whole process tree.",
+    ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.markdown(bench.results, verdicts, preamble))
+    console.print(f"written to {out}")
+    return out
+
+
+if __name__ == "__main__":
+    main()

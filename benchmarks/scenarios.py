@@ -1,0 +1,99 @@
+"""Measuring one running server: every wrk scenario it supports, then a cold uv install."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import clients, loadgen
+from benchmarks.corpus import BIG_PROJECT
+from benchmarks.procs import PeakRss
+from benchmarks.report import Measurement
+from benchmarks.servers import Target
+
+HTML_PAGES = "project pages, HTML"
+JSON_PAGES = "project pages, JSON"
+REVALIDATE = "304 revalidation"
+METADATA = ".metadata files"
+DOWNLOADS = "file downloads"
+
+
+def big_page(files: int) -> str:
+    """The scenario name of the big project's page."""
+    return f"{files:,}-file page"
+
+
+def uv_install(count: int) -> str:
+    """The scenario name of the cold-cache install."""
+    return f"uv install {count} pkgs"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How hard and how long to push each server."""
+
+    duration: float
+    warmup: float
+    connections: int
+    probe_sample: int
+    big_files: int
+    packages: Sequence[str]
+    work: Path
+
+
+def _wrk(target: Target, plan: Plan, scenario: str, script: Path, env: dict[str, str]
+         ) -> Measurement:
+    url = target.base + "/"
+    if plan.warmup:
+        loadgen.run_wrk(url, script, env, duration=plan.warmup, connections=plan.connections)
+    with PeakRss(target.pids) as rss:
+        result = loadgen.run_wrk(url, script, env, duration=plan.duration,
+                                 connections=plan.connections)
+    note = f"{result.bad} bad of {result.requests}" if result.bad else ""
+    return Measurement(scenario, target.name, result.rps, result.p50_ms, result.p99_ms,
+                       rss.peak, note)
+
+
+def _url_list(plan: Plan, target: Target, label: str,
+              lines: list[tuple[str, str | None]]) -> Path:
+    return loadgen.write_url_list(plan.work / f"{target.name}-{label}.txt", lines)
+
+
+def measure(target: Target, plan: Plan) -> list[Measurement]:
+    """Every scenario against ``target``; unsupported ones get a row with a note."""
+    names = [f"proj-{i:05d}" for i in range(target.projects)]
+    found = loadgen.probe(target.base, target.simple, names, sample=plan.probe_sample)
+    random_env = {"NPROJ": str(target.projects), "PREFIX": target.simple}
+    urls = loadgen.URLS_LUA
+    out = [_wrk(target, plan, HTML_PAGES, loadgen.RANDOM_SIMPLE_LUA,
+                {**random_env, "ACCEPT": loadgen.HTML})]
+    if target.json:
+        out.append(_wrk(target, plan, JSON_PAGES, loadgen.RANDOM_SIMPLE_LUA,
+                        {**random_env, "ACCEPT": loadgen.JSON}))
+    else:
+        out.append(Measurement(JSON_PAGES, target.name, None, note="no PEP 691 JSON"))
+    big = _url_list(plan, target, "big", [(f"{target.simple}/{BIG_PROJECT}/", None)])
+    out.append(_wrk(target, plan, big_page(plan.big_files), urls,
+                    {"URLS": str(big), "ACCEPT": loadgen.HTML}))
+    tagged = [(p, tag) for p, tag in found.pages if tag]
+    if tagged and loadgen.answers_304(target.base, *tagged[0]):
+        pages = _url_list(plan, target, "etags", list(tagged))
+        out.append(_wrk(target, plan, REVALIDATE, urls,
+                        {"URLS": str(pages), "ACCEPT": loadgen.HTML}))
+    else:
+        out.append(Measurement(REVALIDATE, target.name, None, note="no ETag/304"))
+    if found.metadata:
+        listed = _url_list(plan, target, "metadata", [(p, None) for p in found.metadata])
+        out.append(_wrk(target, plan, METADATA, urls, {"URLS": str(listed)}))
+    else:
+        out.append(Measurement(METADATA, target.name, None, note="no PEP 658"))
+    listed = _url_list(plan, target, "files", [(p, None) for p in found.files])
+    out.append(_wrk(target, plan, DOWNLOADS, urls, {"URLS": str(listed)}))
+    if plan.packages:
+        seconds = clients.uv_install_seconds(
+            f"{target.base}{target.simple}/", plan.packages, plan.work / f"uv-{target.name}",
+            timeout=600)
+        out.append(Measurement(uv_install(len(plan.packages)), target.name,
+                               len(plan.packages) / seconds, note=f"{seconds:.1f} s"))
+    return out

@@ -1,0 +1,172 @@
+"""Starting and loading each server under test, every one on its own loopback port.
+
+A ``Target`` is what the load generator needs: a base URL, the simple API's path, the processes
+whose memory counts, and what the server supports. Peers live in their own virtual environments
+under ``.venv-peers/``, installed on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import nginx
+from benchmarks.procs import Service, free_port, run
+
+REPO = Path(__file__).resolve().parents[1]
+PEERS = REPO / ".venv-peers"
+STRONGROOM = [sys.executable, "-m", "strongroom"]
+PASSWORD = "benchmark password"  # noqa: S105 (a throwaway local account)
+_PEER_PACKAGES = {"pypiserver": ["pypiserver", "passlib"],
+                  "devpi": ["devpi-server", "devpi-client"]}
+
+
+@dataclass
+class Target:
+    """A running server as the load generator sees it."""
+
+    name: str
+    base: str
+    simple: str
+    services: list[Service]
+    projects: int
+    json: bool = True
+    note: str = ""
+
+    @property
+    def pids(self) -> list[int]:
+        """The root processes whose trees' memory is counted."""
+        return [s.process.pid for s in self.services]
+
+    def stop(self) -> None:
+        """Stop every process of this target, front first."""
+        for service in self.services:
+            service.stop()
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """The environment with this machine's pip/uv configuration switched off."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "UV_", "STRONGROOM_", "TWINE_"))}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, "UV_NO_CONFIG": "1", **extra}
+
+
+def peer_bin(peer: str, program: str) -> Path:
+    """``program`` from the peer's venv, creating the venv from PyPI on first use."""
+    venv = PEERS / peer
+    if not (venv / "bin" / program).exists():
+        PEERS.mkdir(exist_ok=True)
+        (PEERS / ".gitignore").write_text("*\n")
+        run([sys.executable, "-m", "venv", str(venv)])
+        run([str(venv / "bin" / "pip"), "install", "--quiet", "--isolated",
+             *_PEER_PACKAGES[peer]], env=isolated_env())
+    return venv / "bin" / program
+
+
+def serve_supports_workers() -> bool:
+    """Whether this Strongroom's ``serve`` takes ``--workers``."""
+    return "--workers" in run([*STRONGROOM, "serve", "--help"])
+
+
+@dataclass
+class StrongroomSite:
+    """One Strongroom data directory (and database), loadable once and servable many times."""
+
+    data_dir: Path
+    database_url: str | None = None
+    token: str = field(default="", init=False)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every ``strongroom`` command of this site runs in."""
+        extra = {"STRONGROOM_DATABASE_URL": self.database_url} if self.database_url else {}
+        return isolated_env(**extra)
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        """Run ``strongroom <args> --data-dir <this site's>``; its standard output."""
+        return run([*STRONGROOM, *args, "--data-dir", str(self.data_dir)], stdin=stdin,
+                   env=self.env)
+
+    def create(self) -> None:
+        """Create the user ``bench`` and an API token for it."""
+        self.cli("admin", "user", "create", "bench", "--email", "bench@example.org",
+                 "--password-stdin", stdin=PASSWORD + "\n")
+        self.token = self.cli("admin", "token", "create", "--user", "bench").strip()
+
+    def load(self, files: Sequence[Path]) -> None:
+        """Publish ``files`` with ``admin import`` (validated like uploads)."""
+        staging = self.data_dir.parent / f"{self.data_dir.name}-import"
+        staging.mkdir(exist_ok=True)
+        for path in files:
+            (staging / path.name).symlink_to(path.resolve())
+        self.cli("admin", "import", str(staging), "--user", "bench")
+        shutil.rmtree(staging)
+
+    def serve(self, name: str, log_dir: Path, projects: int, workers: int | None = None
+              ) -> Target:
+        """Start ``strongroom serve`` on a free port."""
+        port = free_port()
+        argv = [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(port)]
+        if workers is not None:
+            argv += ["--workers", str(workers)]
+        service = Service.start(name, argv, log_dir / f"{name}.log", env=self.env)
+        base = f"http://127.0.0.1:{port}"
+        service.wait_http(base + "/simple/")
+        return Target(name, base, "/simple", [service], projects)
+
+
+def start_pypiserver(root: Path, files: Sequence[Path], projects: int) -> Target:
+    """pypiserver over a directory holding ``files``, authentication off (uploads allowed)."""
+    packages = root / "packages"
+    packages.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, packages / path.name)
+    port = free_port()
+    argv = [str(peer_bin("pypiserver", "pypi-server")), "run", "-p", str(port), "-i", "127.0.0.1",
+            "-a", ".", "-P", ".", str(packages)]
+    service = Service.start("pypiserver", argv, root / "pypiserver.log", env=isolated_env())
+    base = f"http://127.0.0.1:{port}"
+    service.wait_http(base + "/simple/")
+    return Target("pypiserver", base, "/simple", [service], projects, json=False,
+                  note="no PEP 691 JSON, no PEP 658 metadata")
+
+
+DEVPI_INDEX = "bench/dev"
+
+
+def start_devpi(root: Path) -> Target:
+    """devpi-server with an empty, base-less index ``bench/dev`` (no PyPI mirroring)."""
+    server_dir = root / "server"
+    run([str(peer_bin("devpi", "devpi-init")), "--serverdir", str(server_dir),
+         "--root-passwd", PASSWORD], env=isolated_env())
+    port = free_port()
+    argv = [str(peer_bin("devpi", "devpi-server")), "--serverdir", str(server_dir),
+            "--host", "127.0.0.1", "--port", str(port)]
+    service = Service.start("devpi", argv, root / "devpi.log", env=isolated_env())
+    base = f"http://127.0.0.1:{port}"
+    service.wait_http(base + "/+api")
+    client = isolated_env(DEVPI_CLIENTDIR=str(root / "client"))
+    devpi = str(peer_bin("devpi", "devpi"))
+    for args in (["use", base], ["login", "root", "--password", PASSWORD],
+                 ["user", "-c", "bench", f"password={PASSWORD}"],
+                 ["login", "bench", "--password", PASSWORD],
+                 ["index", "-c", "dev", "bases=", "volatile=True"]):
+        run([devpi, *args], env=client)
+    return Target("devpi", base, f"/{DEVPI_INDEX}/+simple", [service], 0,
+                  note="no ETag (no 304), no PEP 658 metadata")
+
+
+def start_nginx(name: str, root: Path, config: str, port: int, extra: Sequence[Service] = ()
+                ) -> Target:
+    """nginx running ``config`` (from ``benchmarks.nginx``) on ``port``, in front of ``extra``."""
+    conf = root / "nginx.conf"
+    conf.write_text(config)
+    service = Service.start(name, [nginx.binary(), "-p", str(root), "-c", str(conf)],
+                            root / "nginx.log")
+    base = f"http://127.0.0.1:{port}"
+    service.wait_http(base + "/simple/")
+    return Target(name, base, "/simple", [service, *extra], 0)
