@@ -463,8 +463,10 @@ def verdicts(results: dict[int, dict[str, float]]) -> list[tuple[str, str, str, 
     small, large = results[min(results)], results[max(results)]
     rows = [("server start (largest)", f"< {TARGET_START_S:.0f} s", f"{large['start_s']:.2f} s",
              large["start_s"] < TARGET_START_S)]
-    for key, label in (("cold_p50", "cold p50"), ("warm_p50", "warm p50"),
-                       ("warm_p99", "warm p99"), ("wrk_p50", "wrk p50")):
+    # wrk's figures stay out of the verdict: over random projects of the whole index its hit
+    # rate falls once the index outgrows the page cache, so sizes are not compared like for like.
+    for key, label in (("cold_p50", "cold p50"), ("cold_p99", "cold p99"),
+                       ("warm_p50", "warm p50"), ("warm_p99", "warm p99")):
         if key in small and key in large and small[key] > 0:
             ratio = large[key] / small[key]
             rows.append((f"project page {label}, largest / smallest", f"<= {TARGET_RATIO}x",
