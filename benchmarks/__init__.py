@@ -2,5 +2,6 @@
 
 Modules: ``corpus`` (building and choosing files), ``procs`` (processes, ports, memory),
 ``servers`` (starting and loading each server), ``loadgen`` (wrk and its scripts), ``clients``
-(twine and uv timings), ``report`` (the table and the targets), ``run`` (the command line).
+(twine and uv timings), ``scenarios`` (measuring one server), ``report`` (the table and the
+targets), ``run`` (the command line). ``scale`` is the separate 100,000-project scale test.
 """
