@@ -40,6 +40,21 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str | None = None
+    # Scale-out (see README "Scale-out"): Redis shares the change feed and rate limits between
+    # workers; S3 settings apply when storage_url is s3://bucket/prefix (credentials come from
+    # boto3's own chain: AWS_ACCESS_KEY_ID ..., ~/.aws, instance roles).
+    redis_url: str | None = None
+    # Keys of one index in a shared Redis start with this (several indexes, or tests, apart).
+    redis_prefix: str = "strongroom:"
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    # Comma-separated base URLs of caching proxies to send PURGE requests to after each write.
+    purge_urls: str | None = None
+    # GET + X-Strongroom-Refresh (stock nginx, deploy/nginx.conf) or PURGE (Varnish, CDNs).
+    purge_method: str = "GET"
+    # Rate limits in the ``limits`` notation ("60/minute"); empty turns a limit off.
+    upload_rate: str = "60/minute"
+    auth_failure_rate: str = "20/minute"
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -55,11 +70,28 @@ class Settings:
         if self.storage_url:
             if not self.storage_url.startswith("file://"):
                 raise InvalidInput(
-                    f"STRONGROOM_STORAGE_URL {self.storage_url!r}: only file:// URLs are "
-                    "supported by this version"
+                    f"STRONGROOM_STORAGE_URL {self.storage_url!r} has no local path: only "
+                    "file:// URLs do"
                 )
             return Path(self.storage_url.removeprefix("file://"))
         return self.data_dir / "files"
+
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """(bucket, key prefix) when the storage URL is ``s3://bucket[/prefix]``, else None."""
+        if not self.storage_url or not self.storage_url.startswith("s3://"):
+            return None
+        bucket, _, prefix = self.storage_url.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise InvalidInput(f"STRONGROOM_STORAGE_URL {self.storage_url!r}: no bucket named")
+        prefix = prefix.strip("/")
+        return bucket, f"{prefix}/" if prefix else ""
+
+    @property
+    def purge_targets(self) -> list[str]:
+        """The caching proxies' base URLs, without trailing slashes."""
+        return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]
 
 
 _ENV = {
@@ -67,6 +99,14 @@ _ENV = {
     "STRONGROOM_DATABASE_URL": "database_url",
     "STRONGROOM_STORAGE_URL": "storage_url",
     "STRONGROOM_BASE_URL": "base_url",
+    "STRONGROOM_REDIS_URL": "redis_url",
+    "STRONGROOM_REDIS_PREFIX": "redis_prefix",
+    "STRONGROOM_S3_ENDPOINT_URL": "s3_endpoint_url",
+    "STRONGROOM_S3_REGION": "s3_region",
+    "STRONGROOM_PURGE_URLS": "purge_urls",
+    "STRONGROOM_PURGE_METHOD": "purge_method",
+    "STRONGROOM_UPLOAD_RATE": "upload_rate",
+    "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
 }
 
 

@@ -19,9 +19,9 @@ from strongroom.config import Settings
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.errors import StrongroomError
-from strongroom.index import FileChangeFeed
+from strongroom.index import commit_hook
 from strongroom.lifecycle import YankService, collect_garbage
-from strongroom.storage import LocalBlobStore
+from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 
 
@@ -92,7 +92,7 @@ def token_create(username: str, project: str | None, expires_in: dt.timedelta | 
 
 def _yank_service(data_dir: Path | None, config_file: Path | None) -> YankService:
     settings, db = _open(data_dir, config_file)
-    return YankService(db, on_commit=FileChangeFeed(settings.data_dir / "serial").publish)
+    return YankService(db, on_commit=commit_hook(settings, db))
 
 
 @admin.command()
@@ -131,7 +131,7 @@ def gc(grace: dt.timedelta, dry_run: bool, data_dir: Path | None,
     settings, db = _open(data_dir, config_file)
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         progress.add_task("collecting garbage", total=None)
-        report = collect_garbage(db, LocalBlobStore(settings.resolved_storage_path), now=_now(),
+        report = collect_garbage(db, open_blob_store(settings), now=_now(),
                                  grace=grace, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     for sha256 in report.removed:

@@ -13,8 +13,8 @@ from strongroom.accounts import AccountService
 from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
 from strongroom.errors import StrongroomError
-from strongroom.index import FileChangeFeed
-from strongroom.storage import LocalBlobStore
+from strongroom.index import commit_hook
+from strongroom.storage import open_blob_store
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload import UploadService
 
@@ -48,9 +48,8 @@ def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
     (settings.data_dir / "tmp").mkdir(exist_ok=True)
-    service = UploadService(db, LocalBlobStore(settings.resolved_storage_path), TokenService(db),
-                            settings.limits,
-                            on_commit=FileChangeFeed(settings.data_dir / "serial").publish,
+    service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
+                            on_commit=commit_hook(settings, db),
                             scratch_dir=settings.data_dir / "tmp")
     files = _distributions(paths)
     imported, present, refused = 0, 0, []

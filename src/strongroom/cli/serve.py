@@ -1,13 +1,15 @@
-"""``strongroom serve``: run the index."""
+"""``strongroom serve``: run the index, in one process or several workers."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 import uvicorn
 
 from strongroom.cli.options import settings_from, state_options
+from strongroom.db.engine import Database
 from strongroom.web import create_app
 
 
@@ -15,14 +17,36 @@ from strongroom.web import create_app
 @state_options
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8000).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes sharing the port (each with its own page cache).")
 @click.option("--access-log", is_flag=True, help="Log every request to standard error.")
 def serve(data_dir: Path | None, config_file: Path | None, host: str | None, port: int | None,
-          access_log: bool) -> None:
-    """Serve the simple, JSON and upload APIs."""
+          workers: int, access_log: bool) -> None:
+    """Serve the simple, JSON and upload APIs.
+
+    With --workers N > 1, the database is migrated once here and uvicorn starts N processes,
+    each building the app from the environment. That works on SQLite too (WAL, writers take
+    turns, the serial file tells every worker of each write); on several machines use
+    PostgreSQL, S3 and Redis (README, "Scale-out").
+    """
     settings = settings_from(data_dir, config_file, host=host, port=port)
-    app = create_app(settings)
+    options = {"host": settings.host, "port": settings.port, "access_log": access_log,
+               "log_level": "info" if access_log else "warning", "proxy_headers": True,
+               "server_header": False}
     click.echo(f"Strongroom serving {settings.data_dir.resolve()} on "
-               f"http://{settings.host}:{settings.port}/", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port,
-                log_level="info" if access_log else "warning", access_log=access_log,
-                proxy_headers=True, server_header=False)
+               f"http://{settings.host}:{settings.port}/"
+               + (f" with {workers} workers" if workers > 1 else ""), err=True)
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    db.dispose()
+    # The workers are new interpreters: they learn the command line's choices from the
+    # environment, which load_settings reads after the config file.
+    os.environ["STRONGROOM_DATA_DIR"] = str(settings.data_dir.resolve())
+    if config_file is not None:
+        os.environ["STRONGROOM_CONFIG"] = str(config_file.resolve())
+    uvicorn.run("strongroom.web.asgi:create_app_from_env", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]

@@ -6,34 +6,52 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from strongroom.config import Settings
 from strongroom.db.engine import Database
-from strongroom.index import FileChangeFeed, IndexReader
-from strongroom.storage import LocalBlobStore
+from strongroom.index import CommitHook, IndexReader, open_change_feed
+from strongroom.index.commits import open_purger
+from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
 from strongroom.web import reason
+from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
 from strongroom.web.reads import read_routes
 from strongroom.web.upload import upload_routes
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The whole index as one ASGI app; migrates the database to the newest schema first."""
+def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
+    """The whole index as one ASGI app.
+
+    With ``migrate`` (the default) the database is first brought to the newest schema; workers
+    started by a parent that migrated already pass False, so they never race each other.
+    The blob store, change feed, purger and rate-limit counters follow the settings (local,
+    file and memory by default; S3, Redis and HTTP PURGE when configured).
+    """
     reason.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
-    blobs = LocalBlobStore(settings.resolved_storage_path)
-    feed = FileChangeFeed(settings.data_dir / "serial")
-    uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=feed.publish,
-                            scratch_dir=settings.data_dir / "tmp")
     (settings.data_dir / "tmp").mkdir(exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        db.migrate()
+    blobs = open_blob_store(settings)
+    feed = open_change_feed(settings)
+    on_commit = CommitHook(db, feed, open_purger(settings))
+    uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit,
+                            scratch_dir=settings.data_dir / "tmp")
     reader = IndexReader(db, blobs, feed)
+    upload_limits = parse_rate(settings.upload_rate, "upload_rate")
+    failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
+    middleware = []
+    if upload_limits or failure_limits:
+        middleware.append(Middleware(RateLimits, storage=open_storage(settings),
+                                     uploads=upload_limits, auth_failures=failure_limits))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         db.dispose()
 
-    return Starlette(routes=[*read_routes(reader), *upload_routes(uploads)], lifespan=lifespan)
+    return Starlette(routes=[*read_routes(reader), *upload_routes(uploads)],
+                     middleware=middleware, lifespan=lifespan)

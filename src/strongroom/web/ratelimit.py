@@ -1,0 +1,96 @@
+"""Rate limits on the upload endpoint: uploads per client address and per credential, and
+failed authentications per client address, answered with ``429`` and ``Retry-After``.
+
+Counters live in Redis when a Redis URL is configured (shared by every worker), else in this
+process's memory. The limits are ``limits`` strings such as ``"60/minute"`` or
+``"20/minute;200/hour"``; an empty string or ``off`` disables one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from strongroom.config import Settings
+from strongroom.errors import InvalidInput
+
+UPLOAD_PATHS = frozenset({"/legacy/", "/legacy"})
+_AUTH_FAILED = frozenset({401, 403})
+
+
+def parse_rate(text: str, setting: str) -> list[RateLimitItem]:
+    """The limits in ``text``; [] for ``""`` or ``off``. Raises InvalidInput when malformed."""
+    if text.strip().lower() in ("", "off"):
+        return []
+    try:
+        return parse_many(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{setting} {text!r}: not a rate such as '60/minute'") from exc
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Redis (shared by all workers) when configured, else memory (this process only)."""
+    if settings.redis_url:
+        return RedisStorage(settings.redis_url, key_prefix=f"{settings.redis_prefix}limits")
+    return MemoryStorage()
+
+
+class RateLimits:
+    """ASGI middleware limiting ``POST /legacy/``; every other request passes untouched."""
+
+    def __init__(self, app: ASGIApp, storage: Storage, *, uploads: list[RateLimitItem],
+                 auth_failures: list[RateLimitItem]) -> None:
+        self.app = app
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.uploads = uploads
+        self.auth_failures = auth_failures
+
+    def _retry_after(self, items: list[RateLimitItem], *identifiers: str) -> int | None:
+        """None when within every limit; else seconds until the tightest exhausted one frees."""
+        waits = [
+            self.limiter.get_window_stats(item, *identifiers).reset_time - time.time()
+            for item in items if not self.limiter.test(item, *identifiers)
+        ]
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def _hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
+        for item in items:
+            self.limiter.hit(item, *identifiers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limited = scope["type"] == "http" and scope["method"] == "POST"
+        if not limited or scope["path"] not in UPLOAD_PATHS:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        headers = dict(scope["headers"])
+        credential = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()[:32]
+        checks = [(self.auth_failures, ("auth-failures", address)),
+                  (self.uploads, ("uploads-address", address)),
+                  (self.uploads, ("uploads-credential", credential))]
+        for items, identifiers in checks:
+            wait = self._retry_after(items, *identifiers)
+            if wait is not None:
+                message = f"Too many requests ({identifiers[0]}); retry in {wait} s."
+                response = PlainTextResponse(f"429 {message}\n", status_code=429,
+                                             headers={"Retry-After": str(wait)})
+                await response(scope, receive, send)
+                return
+        self._hit(self.uploads, "uploads-address", address)
+        self._hit(self.uploads, "uploads-credential", credential)
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in _AUTH_FAILED:
+                self._hit(self.auth_failures, "auth-failures", address)
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
