@@ -52,9 +52,10 @@ class Settings:
     purge_urls: str | None = None
     # GET + X-Strongroom-Refresh (stock nginx, deploy/nginx.conf) or PURGE (Varnish, CDNs).
     purge_method: str = "GET"
-    # Rate limits in the ``limits`` notation ("60/minute"); empty turns a limit off.
-    upload_rate: str = "60/minute"
-    auth_failure_rate: str = "20/minute"
+    # Rate limits in the ``limits`` notation ("60/minute"); "off" (the zero-configuration
+    # default, so one address may bulk-publish to a private index) turns a limit off.
+    upload_rate: str = "off"
+    auth_failure_rate: str = "off"
     limits: Limits = field(default_factory=Limits)
 
     @property

@@ -1,0 +1,102 @@
+"""Upload and failed-authentication rate limits: 429 with Retry-After, counted per address and
+per credential, shared between workers through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from limits.storage import MemoryStorage, RedisStorage, Storage
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+from tests.services import REDIS_URL, delete_prefix, redis_client
+
+from strongroom.errors import InvalidInput
+from strongroom.web.ratelimit import RateLimits, parse_rate
+
+
+async def _legacy(request: Request) -> Response:
+    ok = request.headers.get("authorization") == "Token good"
+    return PlainTextResponse("OK" if ok else "no", status_code=200 if ok else 403)
+
+
+async def _page(_request: Request) -> Response:
+    return PlainTextResponse("page")
+
+
+class _Client:
+    """Requests to one in-process app (one "worker") from the address 127.0.0.1."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def request(self, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 4000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await client.request(method, path, headers=headers)
+
+        return asyncio.run(send())
+
+    def get(self, path: str) -> httpx.Response:
+        return self.request("GET", path, {})
+
+
+def _client(storage: Storage, uploads: str = "3/minute", failures: str = "2/minute"
+            ) -> _Client:
+    app = Starlette(routes=[Route("/legacy/", _legacy, methods=["POST"]),
+                            Route("/simple/", _page)])
+    return _Client(RateLimits(app, storage, uploads=parse_rate(uploads, "u"),
+                              auth_failures=parse_rate(failures, "f")))
+
+
+def _post(client: _Client, credential: str = "good") -> httpx.Response:
+    return client.request("POST", "/legacy/", {"Authorization": f"Token {credential}"})
+
+
+def test_uploads_over_the_limit_get_429_with_retry_after() -> None:
+    client = _client(MemoryStorage())
+    assert [_post(client).status_code for _ in range(3)] == [200, 200, 200]
+    refused = _post(client)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert client.get("/simple/").status_code == 200  # reads are never limited
+
+
+def test_failed_authentications_lock_out_the_address() -> None:
+    client = _client(MemoryStorage(), uploads="100/minute")
+    assert [_post(client, "bad").status_code for _ in range(2)] == [403, 403]
+    # The budget of failures is spent: even a good token waits now.
+    assert _post(client, "good").status_code == 429
+
+
+def test_off_disables_a_limit() -> None:
+    client = _client(MemoryStorage(), uploads="off", failures="off")
+    assert {_post(client).status_code for _ in range(10)} == {200}
+
+
+def test_malformed_rate_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="upload_rate"):
+        parse_rate("lots", "upload_rate")
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    prefix = f"strongroom-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis_client()
+    delete_prefix(client, prefix)
+    client.close()
+
+
+def test_workers_share_counters_through_redis(redis_prefix: str) -> None:
+    redis_client().close()  # a clear failure when Redis is down
+    workers = [_client(RedisStorage(REDIS_URL, key_prefix=redis_prefix)) for _ in range(2)]
+    statuses = [_post(workers[i % 2]).status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
