@@ -50,6 +50,9 @@ def _wrk(target: Target, plan: Plan, scenario: str, script: Path, env: dict[str,
     with PeakRss(target.pids) as rss:
         result = loadgen.run_wrk(url, script, env, duration=plan.duration,
                                  connections=plan.connections)
+    if result.bad * 100 > result.requests:  # errors are fast: their rate means nothing
+        return Measurement(scenario, target.name, None, rss_bytes=rss.peak,
+                           note=f"failed: {result.bad} bad of {result.requests}")
     note = f"{result.bad} bad of {result.requests}" if result.bad else ""
     return Measurement(scenario, target.name, result.rps, result.p50_ms, result.p99_ms,
                        rss.peak, note)
