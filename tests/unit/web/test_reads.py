@@ -107,7 +107,7 @@ def test_redirects(client: AppClient) -> None:
         ("/simple", "/simple/"),
         ("/simple/alpha", "/simple/alpha/"),
         ("/simple/ALPHA/", "/simple/alpha/"),
-        ("/simple/Al_pha.", "/simple/al-pha-/"),
+        ("/simple/Al_pha.Beta", "/simple/al-pha-beta/"),
         ("/simple/ALPHA/?format=text/html", "/simple/alpha/?format=text/html"),
     ]:
         response = client.get(path)
@@ -117,6 +117,11 @@ def test_redirects(client: AppClient) -> None:
 
 def test_unknown_project_is_404(client: AppClient) -> None:
     assert client.get("/simple/nope/").status_code == 404
+
+
+def test_invalid_project_names_are_404_not_redirected(client: AppClient) -> None:
+    for path in ("/simple/Al_pha.", "/simple/../", "/simple/-x-/", "/pypi/x./json"):
+        assert client.get(path).status_code == 404, path
 
 
 def test_if_none_match_gives_304(client: AppClient) -> None:
