@@ -16,6 +16,7 @@ from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
 from strongroom.web import reason
+from strongroom.web.fastpath import FastReads
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
 from strongroom.web.reads import read_routes
 from strongroom.web.upload import upload_routes
@@ -43,7 +44,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     reader = IndexReader(db, blobs, feed)
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
-    middleware = []
+    middleware = [Middleware(FastReads, reader=reader)]
     if upload_limits or failure_limits:
         middleware.append(Middleware(RateLimits, storage=open_storage(settings),
                                      uploads=upload_limits, auth_failures=failure_limits))

@@ -35,19 +35,28 @@ _NOT_ACCEPTABLE = (
 )
 
 
-def _etag_matches(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if header is None:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header value names ``etag`` (or ``*``)."""
+    if if_none_match is None:
         return False
-    candidates = {tag.strip() for tag in header.split(",")}
+    candidates = {tag.strip() for tag in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
+
+
+def _etag_matches(request: Request, etag: str) -> bool:
+    return etag_matches(request.headers.get("if-none-match"), etag)
+
+
+def page_headers(page: Page, etag: str, headers: dict[str, str]) -> dict[str, str]:
+    """Headers every cached page carries besides its own."""
+    return {**headers, "ETag": etag, "X-PyPI-Last-Serial": str(page.serial),
+            "Access-Control-Allow-Origin": "*"}
 
 
 def _respond(request: Request, page: Page, media_type: str, etag: str,
              headers: dict[str, str]) -> Response:
     """200 with the page, 304 when the client holds ``etag``; HEAD gets headers only."""
-    headers = {**headers, "ETag": etag, "X-PyPI-Last-Serial": str(page.serial),
-               "Access-Control-Allow-Origin": "*"}
+    headers = page_headers(page, etag, headers)
     if _etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
@@ -56,11 +65,23 @@ def _respond(request: Request, page: Page, media_type: str, etag: str,
     return Response(page.body, headers=headers, media_type=media_type)
 
 
-def _simple_response(request: Request, page: Page, media_type: str, keys: str) -> Response:
+def simple_representation(page: Page, media_type: str, keys: str
+                          ) -> tuple[str, str, dict[str, str]]:
+    """The ETag, Content-Type and headers of a simple page sent as ``media_type``."""
     # text/html and v1+html share bytes but are distinct representations, so distinct ETags.
     etag = page.etag[:-1] + '-h"' if media_type == V1_HTML else page.etag
     content_type = f"{TEXT_HTML}; charset=utf-8" if media_type == TEXT_HTML else media_type
     headers = {"Vary": "Accept", "Cache-Control": SIMPLE_CACHE_CONTROL, "Surrogate-Key": keys}
+    return etag, content_type, headers
+
+
+def project_keys(project: str) -> str:
+    """Surrogate keys of a project's simple page."""
+    return f"project/{project} all-projects"
+
+
+def _simple_response(request: Request, page: Page, media_type: str, keys: str) -> Response:
+    etag, content_type, headers = simple_representation(page, media_type, keys)
     return _respond(request, page, content_type, etag, headers)
 
 
@@ -87,7 +108,13 @@ def _blob_chunks(source: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def _file_media_type(filename: str) -> str:
+def file_headers(target: BlobTarget) -> dict[str, str]:
+    """Headers every file response carries; the ETag is the content's SHA-256."""
+    return {"ETag": f'"{target.sha256}"', "Cache-Control": FILE_CACHE_CONTROL,
+            "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
+
+
+def file_media_type(filename: str) -> str:
     if filename.endswith((".whl", ".zip")):
         return "application/zip"
     if filename.endswith(".tar.gz"):
@@ -125,7 +152,7 @@ class _ReadViews:
         page = await self.reader.project_page(normalized, "json" if is_json(media_type) else "html")
         if page is None:
             return _not_found()
-        return _simple_response(request, page, media_type, f"project/{normalized} all-projects")
+        return _simple_response(request, page, media_type, project_keys(normalized))
 
     async def index_slash(self, request: Request) -> Response:
         return _redirect(request, "/simple/")
@@ -163,12 +190,10 @@ class _ReadViews:
         return self._send_file(request, target)
 
     def _send_file(self, request: Request, target: BlobTarget) -> Response:
-        etag = f'"{target.sha256}"'
-        headers = {"ETag": etag, "Cache-Control": FILE_CACHE_CONTROL,
-                   "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
-        if _etag_matches(request, etag):
+        headers = file_headers(target)
+        if _etag_matches(request, headers["ETag"]):
             return Response(status_code=304, headers=headers)
-        media_type = _file_media_type(target.filename)
+        media_type = file_media_type(target.filename)
         if target.local_path is not None:
             return FileResponse(target.local_path, headers=headers, media_type=media_type,
                                 filename=target.filename)

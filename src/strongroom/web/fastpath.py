@@ -1,0 +1,182 @@
+"""The hot read path without the framework: warm simple pages and small files.
+
+Almost all of an index's traffic is ``GET /simple/<project>/`` for a page already rendered, and
+small files (``.metadata``, most wheels). This ASGI middleware answers exactly those, reading the
+raw ASGI scope and sending pre-built header lists, and hands everything else (redirects, 404s,
+406s, ranges, query strings, large files, writes) to the full application unchanged. The bytes and
+headers it sends are the ones the routes in ``reads.py`` send; both build them with the same
+functions.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from strongroom.domain.names import is_valid_project_name, normalize
+from strongroom.domain.negotiation import is_json, negotiate
+from strongroom.index import IndexReader, Page
+from strongroom.web.reads import (
+    etag_matches,
+    file_headers,
+    file_media_type,
+    page_headers,
+    project_keys,
+    simple_representation,
+)
+
+Headers = list[tuple[bytes, bytes]]
+_MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
+_SMALL_FILE = 1024 * 1024
+_FILE_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def _encode(headers: dict[str, str], content_type: str, length: int) -> Headers:
+    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    encoded.append((b"content-type", content_type.encode("latin-1")))
+    encoded.append((b"content-length", str(length).encode()))
+    return encoded
+
+
+def _read_small(path: Path) -> bytes | None:
+    with path.open("rb") as blob:
+        data = blob.read(_SMALL_FILE + 1)
+    return data if len(data) <= _SMALL_FILE else None
+
+
+class FastReads:
+    """Serve warm simple pages and small local files straight from the caches."""
+
+    def __init__(self, app: ASGIApp, reader: IndexReader) -> None:
+        self.app = app
+        self.reader = reader
+        self._negotiated: dict[bytes | None, str | None] = {}
+        self._normal_names: dict[str, bool] = {}
+        self._page_headers: dict[tuple[str, str, int], Headers] = {}
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._blob_bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = None
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope.get(
+                "query_string"):
+            path: str = scope["path"]
+            if path.startswith("/simple/") and path.endswith("/"):
+                answer = await self._simple(scope, path[8:-1])
+            elif path.startswith("/packages/"):
+                answer = await self._file(scope, path)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body",
+                    "body": body if scope["method"] == "GET" else b""})
+
+    # -- request details --------------------------------------------------------------------
+
+    @staticmethod
+    def _header(scope: Scope, name: bytes) -> bytes | None:
+        for key, value in scope["headers"]:
+            if key == name:
+                return bytes(value)
+        return None
+
+    def _media_type(self, accept: bytes | None) -> str | None:
+        try:
+            return self._negotiated[accept]
+        except KeyError:
+            chosen = negotiate(None if accept is None else accept.decode("latin-1"))
+            if len(self._negotiated) >= _MEMO_LIMIT:
+                self._negotiated.clear()
+            self._negotiated[accept] = chosen
+            return chosen
+
+    def _is_normal(self, name: str) -> bool:
+        known = self._normal_names.get(name)
+        if known is None:
+            known = is_valid_project_name(name) and normalize(name) == name
+            if len(self._normal_names) >= _MEMO_LIMIT:
+                self._normal_names.clear()
+            self._normal_names[name] = known
+        return known
+
+    def _not_modified(self, scope: Scope, etag: str, headers: Headers
+                      ) -> tuple[int, Headers, bytes] | None:
+        if_none_match = self._header(scope, b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
+            return 304, [h for h in headers if h[0] != b"content-length"], b""
+        return None
+
+    # -- simple pages -------------------------------------------------------------------------
+
+    async def _simple(self, scope: Scope, name: str) -> tuple[int, Headers, bytes] | None:
+        if name and not self._is_normal(name):
+            return None
+        media_type = self._media_type(self._header(scope, b"accept"))
+        if media_type is None:
+            return None
+        fmt = "json" if is_json(media_type) else "html"
+        if name:
+            page = await self.reader.project_page(name, fmt)
+            keys = project_keys(name)
+        else:
+            page = await self.reader.index_page(fmt)
+            keys = "all-projects"
+        if page is None:
+            return None
+        etag, headers = self._headers_for(page, media_type, keys)
+        return self._not_modified(scope, etag, headers) or (200, headers, page.body)
+
+    def _headers_for(self, page: Page, media_type: str, keys: str) -> tuple[str, Headers]:
+        etag, content_type, extra = simple_representation(page, media_type, keys)
+        memo_key = (etag, content_type, page.serial)
+        headers = self._page_headers.get(memo_key)
+        if headers is None:
+            headers = _encode(page_headers(page, etag, extra), content_type, len(page.body))
+            if len(self._page_headers) >= _MEMO_LIMIT:
+                self._page_headers.clear()
+            self._page_headers[memo_key] = headers
+        return etag, headers
+
+    # -- files ----------------------------------------------------------------------------------
+
+    async def _file(self, scope: Scope, path: str) -> tuple[int, Headers, bytes] | None:
+        parts = path.split("/")
+        if len(parts) != 6 or self._header(scope, b"range") is not None:
+            return None
+        _, _, a, b, rest, filename = parts
+        if len(a) != 2 or len(b) != 2 or len(rest) != 60:
+            return None
+        target = await self.reader.file(a + b + rest, filename)
+        if target is None or target.local_path is None:
+            return None
+        data = await self._blob(target.sha256, target.local_path)
+        if data is None:
+            return None
+        headers = file_headers(target)
+        headers["Content-Disposition"] = f'attachment; filename="{quote(filename)}"'
+        headers["Accept-Ranges"] = "bytes"
+        encoded = _encode(headers, file_media_type(filename), len(data))
+        return self._not_modified(scope, headers["ETag"], encoded) or (200, encoded, data)
+
+    async def _blob(self, sha256: str, local_path: Path) -> bytes | None:
+        """A small file's bytes (None for a large one); content-addressed, so cached bytes never
+        go stale."""
+        data = self._blobs.get(sha256)
+        if data is not None:
+            self._blobs.move_to_end(sha256)
+            return data
+        data = await run_in_threadpool(_read_small, local_path)
+        if data is None:
+            return None
+        self._blobs[sha256] = data
+        self._blob_bytes += len(data)
+        while self._blob_bytes > _FILE_CACHE_BYTES:
+            _, evicted = self._blobs.popitem(last=False)
+            self._blob_bytes -= len(evicted)
+        return data
