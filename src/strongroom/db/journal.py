@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from strongroom.db.models import JournalEntry, Project
 
 GENESIS_HASH = "0" * 64
+_TAIL = "strongroom.journal.tail"
 
 
 def _entry_hash(
@@ -50,11 +51,14 @@ def append(
     submitted_by: str | None = None,
 ) -> JournalEntry:
     """Append one entry for ``project`` and move the project's ``last_serial`` to it."""
-    last = session.execute(
-        select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
-    ).first()
-    serial = last.id + 1 if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
+    # Writers are serialised, so within one transaction the tail is the last entry appended.
+    tail: tuple[int, str] | None = session.info.get(_TAIL)
+    if tail is None:
+        last = session.execute(
+            select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
+        ).first()
+        tail = (last.id, last.hash) if last else (0, GENESIS_HASH)
+    serial, prev_hash = tail[0] + 1, tail[1]
     entry = JournalEntry(
         id=serial,
         project=project.normalized_name,
@@ -71,7 +75,7 @@ def append(
     )
     session.add(entry)
     project.last_serial = serial
-    session.flush()
+    session.info[_TAIL] = (serial, entry.hash)
     return entry
 
 

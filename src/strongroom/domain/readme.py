@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from email.message import Message
@@ -24,11 +25,14 @@ class RenderedDescription:
     problem: Problem | None
 
 
+@functools.lru_cache(maxsize=128)
 def render_description(description: str | None, content_type: str | None) -> RenderedDescription:
     """Render ``description`` according to its ``Description-Content-Type``.
 
     A missing content type means reStructuredText. A description that its renderer refuses
     (invalid reStructuredText, an unknown content type) is a problem, as on PyPI.
+    Results are remembered: successive releases of a project usually share their README, and
+    rendering reStructuredText costs milliseconds.
     """
     if not description:
         return RenderedDescription(None, None)
