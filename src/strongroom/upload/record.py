@@ -81,11 +81,13 @@ def record(
     )
     if denial:
         raise Forbidden(denial)
+    is_new = project is None
     if project is None:
-        project = Project(name=dist.display_name, normalized_name=dist.name, created=now)
+        # Rows are linked by relationship, not id, so the whole write is one flush at commit.
+        project = Project(name=dist.display_name, normalized_name=dist.name, created=now,
+                          total_size=0, last_serial=0)
         session.add(project)
-        session.flush()
-        session.add(Role(project_id=project.id, user_id=identity.user_id, role="Owner"))
+        session.add(Role(project=project, user_id=identity.user_id, role="Owner"))
         journal.append(session, project=project, action="create", now=now,
                        submitted_by=identity.username)
         journal.append(session, project=project, action=f"add Owner {identity.username}",
@@ -94,7 +96,7 @@ def record(
         raise UploadRejected([Problem("content", "Project size too large. Limit for project "
                                       f"'{project.name}' total size is "
                                       f"{max_project_size // 2**30} GiB.")])
-    release = _release(session, project, new, identity, now)
+    release = _release(session, project, new, identity, now, is_new=is_new)
     if dist.packagetype == "sdist" and any(f.packagetype == "sdist" for f in release.files):
         raise Conflict("Only one sdist may be uploaded per release.")
     session.add(File(
@@ -123,18 +125,20 @@ def record(
 
 
 def _release(
-    session: Session, project: Project, new: NewFile, identity: Identity, now: dt.datetime
+    session: Session, project: Project, new: NewFile, identity: Identity, now: dt.datetime,
+    *, is_new: bool,
 ) -> Release:
     canonical = canonicalize_version(new.dist.version)
-    release = session.scalar(
-        select(Release).where(Release.project_id == project.id,
-                              Release.canonical_version == canonical)
-    )
-    if release is not None:
-        return release
+    if not is_new:
+        release = session.scalar(
+            select(Release).where(Release.project_id == project.id,
+                                  Release.canonical_version == canonical)
+        )
+        if release is not None:
+            return release
     metadata: dict[str, Any] = dict(new.dist.metadata)
     release = Release(
-        project_id=project.id,
+        project=project,
         version=str(new.dist.version),
         canonical_version=canonical,
         created=now,
@@ -143,7 +147,6 @@ def _release(
         uploader_id=identity.user_id,
     )
     session.add(release)
-    session.flush()
     journal.append(session, project=project, action="new release", now=now,
                    version=release.version, submitted_by=identity.username)
     if project.name != new.dist.display_name:
