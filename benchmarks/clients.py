@@ -28,7 +28,8 @@ def uv_install_seconds(index_url: str, packages: Sequence[str], scratch: Path, *
                        timeout: float) -> float:
     """``uv pip install`` ``packages`` into a new venv with a cold cache; the seconds it took."""
     scratch.mkdir(parents=True, exist_ok=True)
-    env = isolated_env(UV_CACHE_DIR=str(scratch / "cache"))
+    # Slow peers answer a page in seconds under uv's parallel requests; give them time.
+    env = isolated_env(UV_CACHE_DIR=str(scratch / "cache"), UV_HTTP_TIMEOUT="300")
     uv = str(_BIN / "uv")
     venv = scratch / "venv"
     run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env, timeout=timeout)
