@@ -21,6 +21,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, *,
+                       timeout: float) -> None:
+    """Poll ``url``/simple/ until it answers; fail with the log if the process dies or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{url} exited:\n{log.read_text(errors='replace')}")
+        try:
+            httpx.get(f"{url}/simple/", timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+            continue
+        return
+    raise AssertionError(f"{url} did not start:\n{log.read_text(errors='replace')}")
+
+
+def stop_process(process: subprocess.Popen[bytes], *, grace: float = 15) -> None:
+    """Terminate, then kill if it has not exited within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class LiveIndex:
     """A running index and the means to administer it through its own CLI."""
@@ -66,26 +92,11 @@ class LiveIndex:
                  "--access-log"],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited:\n{self.log_path.read_text()}")
-            try:
-                httpx.get(f"{self.url}/simple/", timeout=1)
-            except httpx.TransportError:
-                time.sleep(0.1)
-                continue
-            return
-        raise AssertionError(f"server did not start:\n{self.log_path.read_text()}")
+        wait_until_serving(self.url, self.process, self.log_path, timeout=30)
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process)
             self.process = None
 
     def log(self) -> str:

@@ -15,7 +15,6 @@ import string
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ import pytest
 from strongroom.index.purge import SIMPLE_VARIANTS
 from tests.builders import make_wheel
 from tests.databases import POSTGRES_URL, fresh_database
-from tests.functional.server import STRONGROOM, free_port
+from tests.functional.server import STRONGROOM, free_port, stop_process, wait_until_serving
 from tests.functional.uploads import post_upload
 from tests.services import S3_CREDENTIALS, S3Server, delete_prefix, moto_s3, redis_client
 
@@ -46,29 +45,6 @@ PROJECTS = 4
 V1_JSON = "application/vnd.pypi.simple.v1+json"
 PIP_ACCEPT = SIMPLE_VARIANTS[5]  # pip's own Accept header
 VERSIONS = 3
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url} exited:\n{log.read_text(errors='replace')}")
-        try:
-            httpx.get(f"{url}/simple/", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.1)
-            continue
-        return
-    raise AssertionError(f"{url} did not start:\n{log.read_text(errors='replace')}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @dataclass
@@ -151,12 +127,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                         command, stdout=log, stderr=subprocess.STDOUT,
                         env={**env, **extra.get(name, {})})
             for name, port in (("a", port_a), ("b", port_b), ("nginx", port_proxy)):
-                _wait_for(f"http://127.0.0.1:{port}", processes[name], root / f"{name}.log")
+                wait_until_serving(f"http://127.0.0.1:{port}", processes[name],
+                                   root / f"{name}.log", timeout=60)
             yield Cluster(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}",
                           f"http://127.0.0.1:{port_proxy}", url, bucket, s3, token)
         finally:
             for process in processes.values():
-                _stop(process)
+                stop_process(process)
             client = redis_client()
             delete_prefix(client, prefix)
             client.close()
