@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from strongroom.db.engine import Database
 from strongroom.db.models import Token, User
@@ -33,6 +33,14 @@ class Identity:
     user_id: int
     username: str
     token_id: str | None  # None when acting without a token (an admin's local import)
+
+
+_TOKEN = (
+    select(Token.key, Token.project, Token.expires, Token.last_used, Token.user_id,
+           User.username, User.is_active)
+    .join(User, User.id == Token.user_id)
+    .where(Token.id == bindparam("token_id"))
+)
 
 
 class TokenService:
@@ -98,30 +106,28 @@ class TokenService:
         except Exception as exc:  # pymacaroons raises many unrelated types
             raise NotAuthenticated("Invalid API token: could not be decoded") from exc
         with self._db.read() as session:
-            row = session.get(Token, token_id)
-            if row is None:
-                raise NotAuthenticated("Invalid API token: unknown or revoked")
-            user = row.user
-            if not user.is_active:
-                raise NotAuthenticated("Invalid API token: the account is disabled")
-            context = caveats.RequestContext(now=now, project=project, user_id=user.id)
-            verifier = Verifier()
-            verifier.satisfy_general(lambda caveat: caveats.satisfied(caveat, context))
-            if row.expires is not None and now >= row.expires:
-                raise NotAuthenticated("Invalid API token: expired")
-            try:
-                verifier.verify(macaroon, row.key)
-            except Exception as exc:  # the library signals failure many ways
-                signature_ok = self._signature_ok(macaroon, row.key)
-                if not signature_ok:
-                    raise NotAuthenticated("Invalid API token: signature does not verify") from exc
-                raise Forbidden(
-                    f"The given token isn't allowed to upload to project {project!r}"
-                ) from exc
-            if row.project is not None and row.project != project:
-                raise Forbidden(f"The given token isn't allowed to upload to project {project!r}")
-            identity = Identity(user_id=user.id, username=user.username, token_id=row.id)
-            stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
+            row = session.connection().execute(_TOKEN, {"token_id": token_id}).first()
+        if row is None:
+            raise NotAuthenticated("Invalid API token: unknown or revoked")
+        if not row.is_active:
+            raise NotAuthenticated("Invalid API token: the account is disabled")
+        context = caveats.RequestContext(now=now, project=project, user_id=row.user_id)
+        verifier = Verifier()
+        verifier.satisfy_general(lambda caveat: caveats.satisfied(caveat, context))
+        if row.expires is not None and now >= row.expires:
+            raise NotAuthenticated("Invalid API token: expired")
+        try:
+            verifier.verify(macaroon, row.key)
+        except Exception as exc:  # the library signals failure many ways
+            if not self._signature_ok(macaroon, row.key):
+                raise NotAuthenticated("Invalid API token: signature does not verify") from exc
+            raise Forbidden(
+                f"The given token isn't allowed to upload to project {project!r}"
+            ) from exc
+        if row.project is not None and row.project != project:
+            raise Forbidden(f"The given token isn't allowed to upload to project {project!r}")
+        identity = Identity(user_id=row.user_id, username=row.username, token_id=token_id)
+        stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
             with self._db.write() as session:
