@@ -32,9 +32,12 @@ class LocalBlobStore:
 
     def put(self, sha256: str, source: BinaryIO) -> None:
         target = self._path(sha256)
-        if target.exists():
+        try:
             # Refresh the age, so garbage collection's grace period covers this new reference.
             os.utime(target)
+        except FileNotFoundError:
+            pass
+        else:
             return
         digest = hashlib.sha256()
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
@@ -48,8 +51,11 @@ class LocalBlobStore:
                 os.fsync(out.fileno())
             if digest.hexdigest() != sha256:
                 raise DigestMismatch(f"bytes hash to {digest.hexdigest()}, not {sha256}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.replace(target)
+            try:
+                tmp.rename(target)
+            except FileNotFoundError:  # the first blob under this prefix
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp.rename(target)
         finally:
             tmp.unlink(missing_ok=True)
 
