@@ -26,8 +26,7 @@ def _trace(index: LiveIndex) -> tuple[str, str, list[str]]:
                      headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     blobs = sorted(str(p.relative_to(index.data_dir)) for p in (index.data_dir / "files").rglob("*")
                    if p.is_file())
-    scratch = sorted(p.name for p in (index.data_dir / "tmp").iterdir())
-    return root.headers["X-PyPI-Last-Serial"], root.text, blobs + scratch
+    return root.headers["X-PyPI-Last-Serial"], root.text, blobs
 
 
 def test_the_corpus_is_large_and_distinct() -> None:

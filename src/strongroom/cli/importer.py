@@ -47,10 +47,8 @@ def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None
     db.migrate()
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
-    (settings.data_dir / "tmp").mkdir(exist_ok=True)
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
-                            on_commit=commit_hook(settings, db),
-                            scratch_dir=settings.data_dir / "tmp")
+                            on_commit=commit_hook(settings, db))
     files = _distributions(paths)
     imported, present, refused = 0, 0, []
     console = Console(stderr=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.db.models import JournalEntry, Project
@@ -40,43 +41,61 @@ def _entry_hash(
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Change:
+    """One journal entry's own words: what happened, to which version and file."""
+
+    action: str
+    version: str | None = None
+    filename: str | None = None
+
+
 def append(
     session: Session,
     *,
-    project: Project,
-    action: str,
+    project: str,
+    changes: Sequence[Change],
     now: dt.datetime,
-    version: str | None = None,
-    filename: str | None = None,
     submitted_by: str | None = None,
-) -> JournalEntry:
-    """Append one entry for ``project`` and move the project's ``last_serial`` to it."""
+) -> int:
+    """Append one entry per change for the normalised ``project``; returns the last serial.
+
+    The project's ``last_serial`` moves to that serial. Rows are written with single Core
+    statements (no ORM unit of work), after flushing whatever the session holds pending.
+    """
+    session.flush()
+    connection = session.connection()
     # Writers are serialised, so within one transaction the tail is the last entry appended.
     tail: tuple[int, str] | None = session.info.get(_TAIL)
     if tail is None:
-        last = session.execute(
-            select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
-        ).first()
+        last = connection.execute(_TAIL_QUERY).first()
         tail = (last.id, last.hash) if last else (0, GENESIS_HASH)
-    serial, prev_hash = tail[0] + 1, tail[1]
-    entry = JournalEntry(
-        id=serial,
-        project=project.normalized_name,
-        version=version,
-        filename=filename,
-        action=action,
-        submitted_by=submitted_by,
-        created=now,
-        prev_hash=prev_hash,
-        hash=_entry_hash(
-            prev_hash, serial=serial, project=project.normalized_name, version=version,
-            filename=filename, action=action, submitted_by=submitted_by, created=now,
-        ),
-    )
-    session.add(entry)
-    project.last_serial = serial
-    session.info[_TAIL] = (serial, entry.hash)
-    return entry
+    serial, prev_hash = tail
+    rows = []
+    for change in changes:
+        serial += 1
+        entry_hash = _entry_hash(
+            prev_hash, serial=serial, project=project, version=change.version,
+            filename=change.filename, action=change.action, submitted_by=submitted_by,
+            created=now,
+        )
+        rows.append({"id": serial, "project": project, "version": change.version,
+                     "filename": change.filename, "action": change.action,
+                     "submitted_by": submitted_by, "created": now, "prev_hash": prev_hash,
+                     "hash": entry_hash})
+        prev_hash = entry_hash
+    connection.execute(insert(JournalEntry), rows)
+    connection.execute(_MOVE_PROJECT, {"project": project, "new_serial": serial})
+    session.info[_TAIL] = (serial, prev_hash)
+    return serial
+
+
+_TAIL_QUERY = select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
+_MOVE_PROJECT = (
+    update(Project)
+    .where(Project.normalized_name == bindparam("project"))
+    .values(last_serial=bindparam("new_serial"))
+)
 
 
 def last_serial(session: Session) -> int:

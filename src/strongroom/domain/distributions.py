@@ -6,8 +6,8 @@ metadata inside it, the name/version agreement between the two, and the long des
 
 from __future__ import annotations
 
-import pathlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from packaging.metadata import RawMetadata
 from packaging.utils import canonicalize_name
@@ -47,9 +47,10 @@ class Distribution:
 
 
 def inspect_distribution(
-    path: pathlib.Path, *, filename: str, filetype: str, limits: Limits
+    content: BinaryIO, *, filename: str, filetype: str, limits: Limits
 ) -> Distribution:
-    """Validate the uploaded file at ``path``, named ``filename``, of type ``filetype``.
+    """Validate the uploaded file in the seekable ``content``, named ``filename``, of type
+    ``filetype``.
 
     Raises UploadRejected listing every problem found (file name, archive, metadata,
     description), in that order. Raises nothing else, whatever the file's bytes.
@@ -58,7 +59,7 @@ def inspect_distribution(
     kind = archive_kind(filename, filetype)
     if kind is None:
         raise UploadRejected(problems)
-    contents = _read_archive(path, kind, limits, parsed)
+    contents = _read_archive(content, kind, limits, parsed)
     problems += contents.problems
     if contents.metadata_bytes is None:
         raise UploadRejected(problems)
@@ -88,12 +89,12 @@ def inspect_distribution(
 
 
 def _read_archive(
-    path: pathlib.Path, kind: str, limits: Limits, parsed: ParsedFilename | None
+    content: BinaryIO, kind: str, limits: Limits, parsed: ParsedFilename | None
 ) -> ArchiveContents:
     try:
         if kind == WHEEL:
-            return read_wheel(path, limits, parsed)
-        return read_sdist(path, limits)
+            return read_wheel(content, limits, parsed)
+        return read_sdist(content, limits)
     except OSError as exc:
         contents = ArchiveContents("METADATA" if kind == WHEEL else "PKG-INFO")
         contents.reject(f"The uploaded file could not be read: {exc.strerror or exc}.")

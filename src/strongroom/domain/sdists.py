@@ -7,11 +7,11 @@ decompression bomb is stopped as soon as it passes the limit instead of after it
 from __future__ import annotations
 
 import gzip
+import os
 import tarfile
 import zipfile
 import zlib
-from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from strongroom.config import Limits
 from strongroom.domain.archive_rules import (
@@ -66,19 +66,21 @@ class _Scan:
         self.members = 0
 
 
-def read_sdist(path: Path, limits: Limits) -> ArchiveContents:
-    """Inspect the sdist at ``path``: return its PKG-INFO bytes (when found) and every problem.
+def read_sdist(stream: BinaryIO, limits: Limits) -> ArchiveContents:
+    """Inspect the sdist in the seekable ``stream``: return its PKG-INFO bytes (when found) and
+    every problem.
 
     Never raises for bad bytes.
     """
     contents = ArchiveContents("PKG-INFO")
-    size = path.stat().st_size
-    if zipfile.is_zipfile(path):
+    size = stream.seek(0, os.SEEK_END)
+    if zipfile.is_zipfile(stream):
         contents.reject("The file is both a tar and a ZIP archive.")
         return contents
+    stream.seek(0)
     scan = _Scan()
     try:
-        with path.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
             reader = _BudgetedReader(unzipped, expansion_cap(size, limits))
             try:
                 _scan_stream(reader, scan, limits)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 import zlib
 from email.parser import BytesHeaderParser
-from pathlib import Path
 from typing import BinaryIO
 
 from packaging.utils import canonicalize_name
@@ -36,18 +36,20 @@ _CHUNK = 64 * 1024
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
 
-def read_wheel(path: Path, limits: Limits, parsed: ParsedFilename | None) -> ArchiveContents:
-    """Inspect the wheel at ``path``; ``parsed`` is its file name when that name is usable.
+def read_wheel(stream: BinaryIO, limits: Limits, parsed: ParsedFilename | None
+               ) -> ArchiveContents:
+    """Inspect the wheel in the seekable ``stream``; ``parsed`` is its file name when usable.
 
     Returns the METADATA bytes (when found) and every problem; never raises for bad bytes.
     """
     contents = ArchiveContents("METADATA")
     try:
-        with path.open("rb") as stream:
-            entries = _read_framing(stream, path.stat().st_size, limits, contents)
-            if entries is None:
-                return contents
-        with zipfile.ZipFile(path) as archive:
+        size = stream.seek(0, os.SEEK_END)
+        entries = _read_framing(stream, size, limits, contents)
+        if entries is None:
+            return contents
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
             _inspect_members(archive, entries, parsed, contents)
     except _READ_ERRORS as exc:
         contents.reject(f"The wheel could not be read: {exc}.")

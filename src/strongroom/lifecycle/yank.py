@@ -60,8 +60,10 @@ class YankService:
                 return None
             release.yanked, release.yanked_reason = yanked, reason
             action = "yank release" if yanked else "unyank release"
-            entry = journal.append(session, project=row, action=action, now=self._clock(),
-                                   version=release.version, submitted_by=actor)
-            serial = entry.id
+            serial = journal.append(
+                session, project=row.normalized_name,
+                changes=[journal.Change(action, version=release.version)],
+                now=self._clock(), submitted_by=actor,
+            )
         self._on_commit(serial)
         return serial

@@ -1,4 +1,4 @@
-"""Receiving the file part: copy it to a private temporary file while hashing and counting."""
+"""Receiving the file part: hashing and counting it, within the size limit."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from strongroom.errors import Problem, UploadRejected
@@ -17,33 +16,34 @@ _CHUNK = 1024 * 1024
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    """The uploaded bytes on local disk, with their size and digests (hex)."""
+    """The uploaded bytes, rewound, with their size and digests (hex)."""
 
-    path: Path
+    content: BinaryIO
     size: int
     sha256: str
     blake2_256: str
     md5: str
 
 
-def receive(source: BinaryIO, target: Path, *, max_size: int) -> ReceivedFile:
-    """Copy ``source`` to ``target``, hashing on the way.
+def receive(content: BinaryIO, *, max_size: int) -> ReceivedFile:
+    """Hash and count the seekable ``content`` in one pass, then rewind it.
 
-    Raises UploadRejected when more than ``max_size`` bytes arrive (stopping as soon as it does).
+    The web layer already holds the body in a spooled file (memory, or disk past 1 MiB), so the
+    bytes are read where they lie rather than copied again. Raises UploadRejected when more
+    than ``max_size`` bytes arrive (stopping as soon as they do).
     """
     sha256, blake2, md5 = hashlib.sha256(), hashlib.blake2b(digest_size=32), hashlib.md5()  # noqa: S324 - md5 only reported, as PyPI does
     size = 0
-    with target.open("wb") as out:
-        while chunk := source.read(_CHUNK):
-            size += len(chunk)
-            if size > max_size:
-                raise UploadRejected(
-                    [Problem("content", f"File too large. Limit is {max_size // 2**20} MiB.")]
-                )
-            for digest in (sha256, blake2, md5):
-                digest.update(chunk)
-            out.write(chunk)
-    return ReceivedFile(target, size, sha256.hexdigest(), blake2.hexdigest(), md5.hexdigest())
+    while chunk := content.read(_CHUNK):
+        size += len(chunk)
+        if size > max_size:
+            raise UploadRejected(
+                [Problem("content", f"File too large. Limit is {max_size // 2**20} MiB.")]
+            )
+        for digest in (sha256, blake2, md5):
+            digest.update(chunk)
+    content.seek(0)
+    return ReceivedFile(content, size, sha256.hexdigest(), blake2.hexdigest(), md5.hexdigest())
 
 
 def digest_problems(form: UploadForm, received: ReceivedFile) -> list[Problem]:

@@ -1,15 +1,20 @@
 """The last step of an upload: one write transaction that re-checks what may have changed since
-validation began, then adds the project, release and file rows and their journal entries."""
+validation began, then adds the project, release and file rows and their journal entries.
+
+Every statement is a prepared Core statement (compiled once, bound per upload): an upload is a
+handful of indexed lookups and inserts, and the ORM's unit of work would cost more than they do.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.utils import canonicalize_version
-from sqlalchemy import select
+from sqlalchemy import Connection, and_, bindparam, exists, insert, null, or_, select, union_all
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from strongroom.db import journal
 from strongroom.db.models import File, FilenameRegistry, Project, Release, Role
@@ -32,27 +37,101 @@ class NewFile:
     uploaded_via: str | None
 
 
+@dataclass(frozen=True)
+class ProjectAccess:
+    """An existing project as the upload checks see it, with the uploader's role in it."""
+
+    id: int
+    name: str
+    status: str
+    total_size: int
+    role: str | None
+
+
 def file_exists_message(filename: str, blake2_256: str) -> str:
     """PyPI's wording; twine's --skip-existing looks for "already exist" in it."""
     return f"File already exists ('{filename}', with blake2_256 hash '{blake2_256}')."
 
 
-def existing_identical(session: Session, filename: str, received: ReceivedFile) -> bool:
+# Files sharing the name or the bytes, and the name's registry row (sha256 NULL), in one query.
+_CLASHES: CompoundSelect[str, str | None, str | None] = union_all(
+    select(File.filename, File.sha256, File.blake2_256).where(
+        or_(File.filename == bindparam("filename"), File.blake2_256 == bindparam("blake2_256"))
+    ),
+    select(FilenameRegistry.filename, null(), null()).where(
+        FilenameRegistry.filename == bindparam("filename")
+    ),
+)
+
+_ACCESS = (
+    select(Project.id, Project.name, Project.status, Project.total_size, Role.role)
+    .outerjoin(Role, and_(Role.project_id == Project.id, Role.user_id == bindparam("user_id")))
+    .where(Project.normalized_name == bindparam("name"))
+)
+
+_RELEASE = select(
+    Release.id,
+    Release.version,
+    exists().where(File.release_id == Release.id, File.packagetype == "sdist").label("has_sdist"),
+).where(Release.project_id == bindparam("project_id"),
+        Release.canonical_version == bindparam("canonical"))
+
+_NEW_PROJECT = insert(Project).returning(Project.id)
+_NEW_ROLE = insert(Role)
+_NEW_RELEASE = insert(Release).returning(Release.id)
+_NEW_FILE = insert(File)
+_NEW_NAME = insert(FilenameRegistry)
+_GROW_PROJECT = (
+    sql_update(Project)
+    .where(Project.id == bindparam("project_id"))
+    .values(total_size=Project.total_size + bindparam("size"), name=bindparam("display_name"))
+)
+
+
+def existing_identical(connection: Connection, filename: str, received: ReceivedFile) -> bool:
     """True when this exact file is already stored; Conflict when the name is used otherwise."""
-    existing = session.scalar(select(File).where(File.filename == filename))
-    if existing is not None:
-        if existing.sha256 == received.sha256:
+    files: dict[str, tuple[str, str]] = {}
+    name_was_used = False
+    for name, sha256, blake2_256 in connection.execute(
+        _CLASHES, {"filename": filename, "blake2_256": received.blake2_256}
+    ):
+        if sha256 is None or blake2_256 is None:
+            name_was_used = True
+        else:
+            files[name] = (sha256, blake2_256)
+    if filename in files:
+        sha256, blake2_256 = files[filename]
+        if sha256 == received.sha256:
             return True
-        raise Conflict(file_exists_message(filename, existing.blake2_256))
-    if session.get(FilenameRegistry, filename) is not None:
+        raise Conflict(file_exists_message(filename, blake2_256))
+    if name_was_used:
         raise Conflict(
             "This filename was previously used by a file that has since been deleted. "
             "Use a different version."
         )
-    same_bytes = session.scalar(select(File).where(File.blake2_256 == received.blake2_256))
-    if same_bytes is not None:
-        raise Conflict(file_exists_message(same_bytes.filename, same_bytes.blake2_256))
+    if files:  # the same bytes under another name
+        name, (_sha256, blake2_256) = next(iter(files.items()))
+        raise Conflict(file_exists_message(name, blake2_256))
     return False
+
+
+def project_access(connection: Connection, name: str, identity: Identity) -> ProjectAccess | None:
+    """The normalised project ``name`` with the uploader's role, or None when it is new."""
+    row = connection.execute(_ACCESS, {"name": name, "user_id": identity.user_id}).first()
+    return ProjectAccess(*row) if row else None
+
+
+def check_access(name: str, access: ProjectAccess | None, identity: Identity) -> None:
+    """Raise Forbidden unless ``identity`` may upload to project ``name`` as it stands."""
+    denial = upload_denial(
+        project=name,
+        exists=access is not None,
+        status=access.status if access else "active",
+        role=access.role if access else None,
+        username=identity.username,
+    )
+    if denial:
+        raise Forbidden(denial)
 
 
 def record(
@@ -64,93 +143,77 @@ def record(
     file name or a second sdist, UploadRejected when the project would grow past its limit.
     """
     dist, received = new.dist, new.received
-    if existing_identical(session, dist.filename, received):
+    connection = session.connection()
+    if existing_identical(connection, dist.filename, received):
         return None
-    project = session.scalar(select(Project).where(Project.normalized_name == dist.name))
-    role = None
-    if project is not None:
-        role = session.scalar(
-            select(Role.role).where(Role.project_id == project.id, Role.user_id == identity.user_id)
-        )
-    denial = upload_denial(
-        project=dist.name,
-        exists=project is not None,
-        status=project.status if project else "active",
-        role=role,
-        username=identity.username,
-    )
-    if denial:
-        raise Forbidden(denial)
-    is_new = project is None
-    if project is None:
-        # Rows are linked by relationship, not id, so the whole write is one flush at commit.
-        project = Project(name=dist.display_name, normalized_name=dist.name, created=now,
-                          total_size=0, last_serial=0)
-        session.add(project)
-        session.add(Role(project=project, user_id=identity.user_id, role="Owner"))
-        journal.append(session, project=project, action="create", now=now,
-                       submitted_by=identity.username)
-        journal.append(session, project=project, action=f"add Owner {identity.username}",
-                       now=now, submitted_by=identity.username)
-    if project.total_size + received.size > max_project_size:
+    access = project_access(connection, dist.name, identity)
+    check_access(dist.name, access, identity)
+    changes: list[journal.Change] = []
+    if access is None:
+        project_id = connection.execute(_NEW_PROJECT, {
+            "name": dist.display_name, "normalized_name": dist.name, "created": now,
+            "total_size": 0, "last_serial": 0,
+        }).scalar_one()
+        connection.execute(_NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
+                                       "role": "Owner"})
+        changes += [journal.Change("create"), journal.Change(f"add Owner {identity.username}")]
+        total_size, display_name = 0, dist.display_name
+    else:
+        project_id, total_size, display_name = access.id, access.total_size, access.name
+    if total_size + received.size > max_project_size:
         raise UploadRejected([Problem("content", "Project size too large. Limit for project "
-                                      f"'{project.name}' total size is "
+                                      f"'{display_name}' total size is "
                                       f"{max_project_size // 2**30} GiB.")])
-    release = _release(session, project, new, identity, now, is_new=is_new)
-    if dist.packagetype == "sdist" and any(f.packagetype == "sdist" for f in release.files):
-        raise Conflict("Only one sdist may be uploaded per release.")
-    session.add(File(
-        release=release,
-        filename=dist.filename,
-        packagetype=dist.packagetype,
-        python_version=dist.python_version,
-        size=received.size,
-        sha256=received.sha256,
-        blake2_256=received.blake2_256,
-        md5=received.md5,
-        upload_time=now,
-        requires_python=dist.requires_python,
-        metadata_sha256=new.metadata_sha256,
-        metadata_blake2_256=new.metadata_blake2_256,
-        comment=new.comment,
-        uploaded_via=new.uploaded_via,
-    ))
-    session.add(FilenameRegistry(filename=dist.filename))
-    project.total_size += received.size
-    entry = journal.append(
-        session, project=project, action=f"add {dist.python_version} file {dist.filename}",
-        now=now, version=release.version, filename=dist.filename, submitted_by=identity.username,
-    )
-    return entry.id
+    release_id, version, is_new_release = _release(connection, project_id, new, identity,
+                                                   now=now, changes=changes)
+    connection.execute(_NEW_FILE, {
+        "release_id": release_id,
+        "filename": dist.filename,
+        "packagetype": dist.packagetype,
+        "python_version": dist.python_version,
+        "size": received.size,
+        "sha256": received.sha256,
+        "blake2_256": received.blake2_256,
+        "md5": received.md5,
+        "upload_time": now,
+        "requires_python": dist.requires_python,
+        "metadata_sha256": new.metadata_sha256,
+        "metadata_blake2_256": new.metadata_blake2_256,
+        "comment": new.comment,
+        "uploaded_via": new.uploaded_via,
+    })
+    connection.execute(_NEW_NAME, {"filename": dist.filename})
+    # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
+    connection.execute(_GROW_PROJECT, {
+        "project_id": project_id, "size": received.size,
+        "display_name": dist.display_name if is_new_release else display_name,
+    })
+    changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
+                                  version=version, filename=dist.filename))
+    return journal.append(session, project=dist.name, changes=changes, now=now,
+                          submitted_by=identity.username)
 
 
-def _release(
-    session: Session, project: Project, new: NewFile, identity: Identity, now: dt.datetime,
-    *, is_new: bool,
-) -> Release:
+def _release(connection: Connection, project_id: int, new: NewFile, identity: Identity, *,
+             now: dt.datetime, changes: list[journal.Change]) -> tuple[int, str, bool]:
+    """The release's id, its version as first written, and whether this upload created it
+    (appending its journal entry to ``changes``)."""
     canonical = canonicalize_version(new.dist.version)
-    if not is_new:
-        release = session.scalar(
-            select(Release).where(Release.project_id == project.id,
-                                  Release.canonical_version == canonical)
-        )
-        if release is not None:
-            return release
-    metadata: dict[str, Any] = dict(new.dist.metadata)
-    release = Release(
-        project=project,
-        version=str(new.dist.version),
-        canonical_version=canonical,
-        created=now,
-        requires_python=new.dist.requires_python,
-        core_metadata=metadata,
-        uploader_id=identity.user_id,
-    )
-    session.add(release)
-    journal.append(session, project=project, action="new release", now=now,
-                   version=release.version, submitted_by=identity.username)
-    if project.name != new.dist.display_name:
-        # Same normalised name, newer spelling: follow the latest upload, as PyPI does.
-        project.name = new.dist.display_name
-    return release
-
+    found = connection.execute(_RELEASE, {"project_id": project_id, "canonical": canonical}
+                               ).first()
+    if found is not None:
+        if new.dist.packagetype == "sdist" and found.has_sdist:
+            raise Conflict("Only one sdist may be uploaded per release.")
+        return found.id, found.version, False
+    version = str(new.dist.version)
+    release_id = connection.execute(_NEW_RELEASE, {
+        "project_id": project_id,
+        "version": version,
+        "canonical_version": canonical,
+        "created": now,
+        "requires_python": new.dist.requires_python,
+        "core_metadata": dict(new.dist.metadata),
+        "uploader_id": identity.user_id,
+    }).scalar_one()
+    changes.append(journal.Change("new release", version=version))
+    return release_id, version, True

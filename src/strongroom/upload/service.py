@@ -6,28 +6,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Role
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
-from strongroom.domain.policy import upload_denial
-from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
+from strongroom.errors import Conflict, Problem, UploadRejected
 from strongroom.storage import BlobStore
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload.compare import form_problems
 from strongroom.upload.form import UploadForm, parse_form
 from strongroom.upload.receive import ReceivedFile, digest_problems, receive
-from strongroom.upload.record import NewFile, existing_identical, file_exists_message, record
+from strongroom.upload.record import (
+    NewFile,
+    check_access,
+    existing_identical,
+    file_exists_message,
+    project_access,
+    record,
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,6 @@ class UploadService:
         *,
         on_commit: Callable[[int], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-        scratch_dir: Path | None = None,
     ) -> None:
         self._db = db
         self._blobs = blobs
@@ -69,7 +71,6 @@ class UploadService:
         self._limits = limits
         self._on_commit = on_commit
         self._clock = clock
-        self._scratch_dir = scratch_dir
 
     @property
     def limits(self) -> Limits:
@@ -100,25 +101,23 @@ class UploadService:
                  now: dt.datetime) -> UploadOutcome:
         """Receive -> validate -> store -> record -> notify, shared by both ways in."""
         filename = source.filename
-        with tempfile.TemporaryDirectory(dir=self._scratch_dir) as scratch:
-            received = receive(source.content, Path(scratch) / "upload",
-                               max_size=self._limits.max_file_size)
-            with self._db.read() as session:
-                if existing_identical(session, filename, received):
-                    return UploadOutcome(filename=filename, serial=None)
-            dist = self._validate(form, filename, received)
-            if form is None:
-                self._authorise(dist.name, identity)
-            metadata_digests = self._store(dist, received)
-            new = NewFile(
-                dist=dist,
-                received=received,
-                metadata_sha256=metadata_digests[0] if metadata_digests else None,
-                metadata_blake2_256=metadata_digests[1] if metadata_digests else None,
-                comment=source.comment,
-                uploaded_via=source.uploaded_via,
-            )
-            serial = self._record(new, identity, now)
+        received = receive(source.content, max_size=self._limits.max_file_size)
+        with self._db.read() as session:
+            if existing_identical(session.connection(), filename, received):
+                return UploadOutcome(filename=filename, serial=None)
+        dist = self._validate(form, filename, received)
+        if form is None:
+            self._authorise(dist.name, identity)
+        metadata_digests = self._store(dist, received)
+        new = NewFile(
+            dist=dist,
+            received=received,
+            metadata_sha256=metadata_digests[0] if metadata_digests else None,
+            metadata_blake2_256=metadata_digests[1] if metadata_digests else None,
+            comment=source.comment,
+            uploaded_via=source.uploaded_via,
+        )
+        serial = self._record(new, identity, now)
         if serial is not None:
             self._on_commit(serial)
         return UploadOutcome(filename=filename, serial=serial)
@@ -134,23 +133,15 @@ class UploadService:
     def _authorise(self, name: str, identity: Identity) -> None:
         """Fail fast, before storing anything; the record step checks again under the lock."""
         with self._db.read() as session:
-            project = session.scalar(select(Project).where(Project.normalized_name == name))
-            role = None
-            if project is not None:
-                role = session.scalar(select(Role.role).where(
-                    Role.project_id == project.id, Role.user_id == identity.user_id))
-        denial = upload_denial(project=name, exists=project is not None,
-                               status=project.status if project else "active", role=role,
-                               username=identity.username)
-        if denial:
-            raise Forbidden(denial)
+            access = project_access(session.connection(), name, identity)
+        check_access(name, access, identity)
 
     def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile
                   ) -> Distribution:
         problems = digest_problems(form, received) if form else []
         filetype = form.filetype if form else _filetype_of(filename)
         try:
-            dist = inspect_distribution(received.path, filename=filename, filetype=filetype,
+            dist = inspect_distribution(received.content, filename=filename, filetype=filetype,
                                         limits=self._limits)
         except UploadRejected as rejected:
             raise UploadRejected(problems + rejected.problems) from None
@@ -162,8 +153,8 @@ class UploadService:
 
     def _store(self, dist: Distribution, received: ReceivedFile) -> tuple[str, str] | None:
         """Write the blobs before any row names them; returns the metadata file's digests."""
-        with received.path.open("rb") as source:
-            self._blobs.put(received.sha256, source)
+        received.content.seek(0)
+        self._blobs.put(received.sha256, received.content)
         if dist.metadata_file is None:
             return None
         sha256 = hashlib.sha256(dist.metadata_file).hexdigest()

@@ -32,15 +32,13 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     """
     reason.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    (settings.data_dir / "tmp").mkdir(exist_ok=True)
     db = Database(settings.resolved_database_url)
     if migrate:
         db.migrate()
     blobs = open_blob_store(settings)
     feed = open_change_feed(settings)
     on_commit = CommitHook(db, feed, open_purger(settings))
-    uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit,
-                            scratch_dir=settings.data_dir / "tmp")
+    uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
@@ -19,8 +19,8 @@ def _fill(database: Database, count: int) -> None:
         session.add(project)
         session.flush()
         for i in range(count):
-            journal.append(session, project=project, action=f"step {i}", now=NOW,
-                           submitted_by="alice")
+            journal.append(session, project="demo", changes=[journal.Change(f"step {i}")],
+                           now=NOW, submitted_by="alice")
 
 
 def test_serials_increase_and_move_the_project(database: Database) -> None:
@@ -59,4 +59,23 @@ def test_removed_entry_breaks_the_chain(database: Database) -> None:
 def test_empty_journal_is_intact(database: Database) -> None:
     with database.read() as session:
         assert journal.last_serial(session) == 0
+        assert journal.verify_chain(session) is None
+
+
+def test_several_changes_in_one_append_chain_in_order(database: Database) -> None:
+    _fill(database, 1)
+    with database.write() as session:
+        serial = journal.append(session, project="demo", now=NOW, submitted_by="bob", changes=[
+            journal.Change("new release", version="1.0"),
+            journal.Change("add py3 file demo-1.0-py3-none-any.whl", version="1.0",
+                           filename="demo-1.0-py3-none-any.whl"),
+        ])
+    assert serial == 3
+    with database.read() as session:
+        entries = session.scalars(select(JournalEntry).order_by(JournalEntry.id)).all()
+        assert [(e.id, e.action, e.filename) for e in entries[1:]] == [
+            (2, "new release", None),
+            (3, "add py3 file demo-1.0-py3-none-any.whl", "demo-1.0-py3-none-any.whl"),
+        ]
+        assert session.scalars(select(Project.last_serial)).one() == 3
         assert journal.verify_chain(session) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 import zipfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from strongroom.config import Limits
-from strongroom.domain.distributions import inspect_distribution
+from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.errors import Problem, UploadRejected
 from tests.builders import gzip_bytes, make_sdist, make_wheel, sdist_members, tar_bytes
 
@@ -25,16 +26,17 @@ REAL_FILES = [
 ]
 
 
-def inspect(path: Path, filetype: str, filename: str | None = None) -> object:
-    return inspect_distribution(
-        path, filename=filename or path.name, filetype=filetype, limits=Limits()
-    )
+def inspect(path: Path, filetype: str, filename: str | None = None) -> Distribution:
+    with path.open("rb") as content:
+        return inspect_distribution(
+            content, filename=filename or path.name, filetype=filetype, limits=Limits()
+        )
 
 
 @pytest.mark.parametrize(("filename", "filetype", "name", "pyversion"), REAL_FILES)
 def test_real_world_files_pass(filename: str, filetype: str, name: str, pyversion: str) -> None:
     path = DATA / filename
-    dist = inspect_distribution(path, filename=filename, filetype=filetype, limits=Limits())
+    dist = inspect(path, filetype)
     assert dist.name == name
     assert dist.packagetype == filetype
     assert dist.python_version == pyversion
@@ -59,7 +61,7 @@ def test_built_wheel_fields(tmp_path: Path) -> None:
         description="# Hello\n",
         description_content_type="text/markdown",
     )
-    dist = inspect_distribution(wheel, filename=wheel.name, filetype="bdist_wheel", limits=Limits())
+    dist = inspect(wheel, "bdist_wheel")
     assert dist.filename == "demo_lib-2.0-py3-none-any.whl"
     assert (dist.name, dist.display_name, dist.version) == ("demo-lib", "Demo.Lib", Version("2.0"))
     assert dist.requires_python == ">=3.9"
@@ -71,7 +73,7 @@ def test_built_wheel_fields(tmp_path: Path) -> None:
 
 def test_built_sdist_fields(tmp_path: Path) -> None:
     sdist = make_sdist(tmp_path, "demo-lib", "1.0.post1")
-    dist = inspect_distribution(sdist, filename=sdist.name, filetype="sdist", limits=Limits())
+    dist = inspect(sdist, "sdist")
     assert (dist.filename, dist.python_version) == ("demo_lib-1.0.post1.tar.gz", "source")
     assert dist.metadata_file is None
 
@@ -123,13 +125,11 @@ def assert_nonempty(problems: list[Problem]) -> None:
 
 
 def _check_only_rejections(data: bytes, filename: str, filetype: str) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "upload"
-        path.write_bytes(data)
-        try:
-            inspect_distribution(path, filename=filename, filetype=filetype, limits=Limits())
-        except UploadRejected as exc:
-            assert_nonempty(exc.problems)
+    try:
+        inspect_distribution(io.BytesIO(data), filename=filename, filetype=filetype,
+                             limits=Limits())
+    except UploadRejected as exc:
+        assert_nonempty(exc.problems)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])

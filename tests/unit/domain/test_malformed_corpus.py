@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,10 @@ def test_corpus_is_large_and_ids_are_unique() -> None:
 @pytest.mark.parametrize("case", ARTIFACT_CASES, ids=lambda case: case.id)
 def test_artifact_case_is_rejected_with_its_message(case: MalformedCase, tmp_path: Path) -> None:
     filename, data, fields = case.build(tmp_path)
-    upload = tmp_path / "upload.bin"
-    upload.write_bytes(data)
     with pytest.raises(UploadRejected) as caught:
         inspect_distribution(
-            upload, filename=filename, filetype=str(fields["filetype"]), limits=Limits()
+            io.BytesIO(data), filename=filename, filetype=str(fields["filetype"]),
+            limits=Limits(),
         )
     assert case.message in str(caught.value)
     assert case.status == 400

@@ -11,7 +11,8 @@ from tests.builders import TarMember, make_sdist, sdist_members, tar_gz_bytes
 
 
 def reasons(path: Path, limits: Limits | None = None) -> list[str]:
-    return [p.reason for p in read_sdist(path, limits or Limits()).problems]
+    with path.open("rb") as stream:
+        return [p.reason for p in read_sdist(stream, limits or Limits()).problems]
 
 
 def write(tmp_path: Path, *extra: TarMember) -> Path:
@@ -21,7 +22,8 @@ def write(tmp_path: Path, *extra: TarMember) -> Path:
 
 
 def test_good_sdist_yields_pkg_info(tmp_path: Path) -> None:
-    contents = read_sdist(make_sdist(tmp_path), Limits())
+    with make_sdist(tmp_path).open("rb") as stream:
+        contents = read_sdist(stream, Limits())
     assert contents.problems == []
     assert contents.metadata_field == "PKG-INFO"
     assert contents.metadata_bytes is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from strongroom.config import Limits
@@ -14,11 +15,13 @@ INFO = "demo-1.0.dist-info"
 
 
 def reasons(path: Path, limits: Limits | None = None) -> list[str]:
-    return [str(p) for p in read_wheel(path, limits or Limits(), PARSED).problems]
+    with path.open("rb") as stream:
+        return [str(p) for p in read_wheel(stream, limits or Limits(), PARSED).problems]
 
 
 def test_good_wheel_yields_metadata(tmp_path: Path) -> None:
-    contents = read_wheel(make_wheel(tmp_path), Limits(), PARSED)
+    with make_wheel(tmp_path).open("rb") as stream:
+        contents = read_wheel(stream, Limits(), PARSED)
     assert contents.problems == []
     assert contents.metadata_field == "METADATA"
     assert contents.metadata_bytes is not None
@@ -50,7 +53,8 @@ def test_ratio_limit_applies_only_above_threshold(tmp_path: Path) -> None:
 
 
 def test_dist_info_mismatch_still_reads_metadata(tmp_path: Path) -> None:
-    contents = read_wheel(make_wheel(tmp_path, dist_info="other-1.0.dist-info"), Limits(), PARSED)
+    with make_wheel(tmp_path, dist_info="other-1.0.dist-info").open("rb") as stream:
+        contents = read_wheel(stream, Limits(), PARSED)
     assert contents.metadata_bytes is not None
     assert ["does not match the file name" in str(p) for p in contents.problems] == [True]
 
@@ -97,6 +101,11 @@ def test_oversized_record_is_refused_without_reading(tmp_path: Path) -> None:
     assert "RECORD' is larger than" in found[0]
 
 
-def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
-    contents = read_wheel(tmp_path / "missing.whl", Limits(), PARSED)
+class _FailingDisk(io.BytesIO):
+    def read(self, size: int | None = -1) -> bytes:
+        raise OSError(5, "Input/output error")
+
+
+def test_unreadable_file_is_a_problem() -> None:
+    contents = read_wheel(_FailingDisk(bytes(4096)), Limits(), PARSED)
     assert "could not be read" in contents.problems[0].reason

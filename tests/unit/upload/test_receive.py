@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from pathlib import Path
 
 import pytest
 
@@ -24,20 +23,20 @@ def _form(**digests: str | None) -> UploadForm:
                       **values)
 
 
-def test_receive_hashes_and_counts(tmp_path: Path) -> None:
-    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+def test_receive_hashes_counts_and_rewinds() -> None:
+    received = receive(io.BytesIO(DATA), max_size=100)
     assert received.size == len(DATA)
     assert received.sha256 == hashlib.sha256(DATA).hexdigest()
-    assert (tmp_path / "f").read_bytes() == DATA
+    assert received.content.read() == DATA
 
 
-def test_receive_stops_at_the_limit(tmp_path: Path) -> None:
+def test_receive_stops_at_the_limit() -> None:
     with pytest.raises(UploadRejected, match="File too large"):
-        receive(io.BytesIO(DATA), tmp_path / "f", max_size=len(DATA) - 1)
+        receive(io.BytesIO(DATA), max_size=len(DATA) - 1)
 
 
-def test_matching_digests_in_every_form(tmp_path: Path) -> None:
-    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+def test_matching_digests_in_every_form() -> None:
+    received = receive(io.BytesIO(DATA), max_size=100)
     md5 = hashlib.md5(DATA, usedforsecurity=False)
     for form in (
         _form(sha256_digest=hashlib.sha256(DATA).hexdigest()),
@@ -48,8 +47,8 @@ def test_matching_digests_in_every_form(tmp_path: Path) -> None:
         assert digest_problems(form, received) == []
 
 
-def test_every_mismatched_digest_is_named(tmp_path: Path) -> None:
-    received = receive(io.BytesIO(DATA), tmp_path / "f", max_size=100)
+def test_every_mismatched_digest_is_named() -> None:
+    received = receive(io.BytesIO(DATA), max_size=100)
     form = _form(sha256_digest="0" * 64, blake2_256_digest="1" * 64, md5_digest="2" * 32)
     assert [p.field for p in digest_problems(form, received)] == [
         "sha256_digest", "blake2_256_digest", "md5_digest"]

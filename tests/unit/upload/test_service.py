@@ -46,7 +46,7 @@ def world(database: Database, tmp_path: Path) -> World:
     blobs = LocalBlobStore(tmp_path / "files")
     service = UploadService(database, blobs, token_service,
                             Limits(max_project_size=3000), on_commit=published.append,
-                            clock=lambda: NOW, scratch_dir=tmp_path)
+                            clock=lambda: NOW)
     return World(database, service, blobs, tokens, published)
 
 
