@@ -6,7 +6,7 @@ commit side: ``commit_hook(settings, db)`` (the ``on_commit`` writers call: feed
 ``open_change_feed(settings)``.
 """
 
-from strongroom.index.cache import Page
+from strongroom.index.cache import ALL_PROJECTS, Page
 from strongroom.index.changes import ChangeFeed, FileChangeFeed
 from strongroom.index.commits import CommitHook, commit_hook, open_change_feed
 from strongroom.index.purge import HttpPurger, NoPurger, Purger
@@ -14,6 +14,7 @@ from strongroom.index.reader import BlobTarget, IndexReader
 from strongroom.index.redis_feed import RedisChangeFeed
 
 __all__ = [
+    "ALL_PROJECTS",
     "BlobTarget",
     "ChangeFeed",
     "CommitHook",

@@ -37,6 +37,7 @@ class FileChangeFeed:
 
     def __init__(self, path: Path, *, compact_at: int = 1 << 20) -> None:
         self.path = path
+        self._name = os.fspath(path)  # stat()ed on every request: skip pathlib's conversion
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_path = path.with_name(path.name + ".lock")
         self._compact_at = compact_at
@@ -75,7 +76,7 @@ class FileChangeFeed:
 
     def current(self) -> int:
         try:
-            st = self.path.stat()
+            st = os.stat(self._name)  # noqa: PTH116 - once per request, without pathlib
         except FileNotFoundError:
             return 0
         # A compaction gives a new inode; the mtime guards against inode reuse.

@@ -121,6 +121,14 @@ class IndexReader:
 
     # -- pages --------------------------------------------------------------------------------
 
+    def warm_page(self, project: str, fmt: str) -> Page | None:
+        """The cached simple page of ``project`` (``ALL_PROJECTS`` for ``/simple/``), when no
+        write has been announced since this reader caught up; None sends the caller to the
+        coroutine that checks, renders and caches."""
+        if self.feed.current() > self._seen:
+            return None
+        return self._pages.get(("simple", project, fmt))
+
     async def index_page(self, fmt: str) -> Page:
         """``/simple/`` in ``fmt``; its serial is the journal's newest.
 

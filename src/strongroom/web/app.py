@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from strongroom.config import Settings
 from strongroom.db.engine import Database
@@ -22,7 +23,7 @@ from strongroom.web.reads import read_routes
 from strongroom.web.upload import upload_routes
 
 
-def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
+def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     """The whole index as one ASGI app.
 
     With ``migrate`` (the default) the database is first brought to the newest schema; workers
@@ -42,7 +43,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
     reader = IndexReader(db, blobs, feed)
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
-    middleware = [Middleware(FastReads, reader=reader)]
+    middleware = []
     if upload_limits or failure_limits:
         middleware.append(Middleware(RateLimits, storage=open_storage(settings),
                                      uploads=upload_limits, auth_failures=failure_limits))
@@ -52,5 +53,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> Starlette:
         yield
         db.dispose()
 
-    return Starlette(routes=[*read_routes(reader), *upload_routes(uploads)],
-                     middleware=middleware, lifespan=lifespan)
+    # The fast path sits outside the framework, so a warm read passes through nothing else.
+    return FastReads(Starlette(routes=[*read_routes(reader), *upload_routes(uploads)],
+                               middleware=middleware, lifespan=lifespan), reader=reader)

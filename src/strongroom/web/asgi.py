@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from strongroom.config import load_settings
 from strongroom.web.app import create_app
 
 
-def create_app_from_env() -> Starlette:
+def create_app_from_env() -> ASGIApp:
     """The app for one worker. Does not migrate the database: the parent process does that
     once before starting workers (``strongroom serve --workers N``, or the ``on_starting`` hook
     of deploy/gunicorn.conf.py), so workers never race each other's migrations."""

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import is_json, negotiate
-from strongroom.index import IndexReader, Page
+from strongroom.index import ALL_PROJECTS, IndexReader, Page
 from strongroom.web.reads import (
     etag_matches,
     file_headers,
@@ -56,7 +56,7 @@ class FastReads:
         self.reader = reader
         self._negotiated: dict[bytes | None, str | None] = {}
         self._normal_names: dict[str, bool] = {}
-        self._page_headers: dict[tuple[str, str, int], Headers] = {}
+        self._page_headers: dict[tuple[str, int, str, str], tuple[str, Headers]] = {}
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
         self._blob_bytes = 0
 
@@ -80,11 +80,17 @@ class FastReads:
     # -- request details --------------------------------------------------------------------
 
     @staticmethod
-    def _header(scope: Scope, name: bytes) -> bytes | None:
+    def _headers(scope: Scope) -> tuple[bytes | None, bytes | None, bytes | None]:
+        """The request's Accept, If-None-Match and Range headers, found in one pass."""
+        accept = if_none_match = byte_range = None
         for key, value in scope["headers"]:
-            if key == name:
-                return bytes(value)
-        return None
+            if key == b"accept":
+                accept = bytes(value)
+            elif key == b"if-none-match":
+                if_none_match = bytes(value)
+            elif key == b"range":
+                byte_range = bytes(value)
+        return accept, if_none_match, byte_range
 
     def _media_type(self, accept: bytes | None) -> str | None:
         try:
@@ -105,9 +111,9 @@ class FastReads:
             self._normal_names[name] = known
         return known
 
-    def _not_modified(self, scope: Scope, etag: str, headers: Headers
+    @staticmethod
+    def _not_modified(if_none_match: bytes | None, etag: str, headers: Headers
                       ) -> tuple[int, Headers, bytes] | None:
-        if_none_match = self._header(scope, b"if-none-match")
         if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
             return 304, [h for h in headers if h[0] != b"content-length"], b""
         return None
@@ -117,37 +123,42 @@ class FastReads:
     async def _simple(self, scope: Scope, name: str) -> tuple[int, Headers, bytes] | None:
         if name and not self._is_normal(name):
             return None
-        media_type = self._media_type(self._header(scope, b"accept"))
+        accept, if_none_match, _ = self._headers(scope)
+        media_type = self._media_type(accept)
         if media_type is None:
             return None
         fmt = "json" if is_json(media_type) else "html"
-        if name:
-            page = await self.reader.project_page(name, fmt)
-            keys = project_keys(name)
-        else:
-            page = await self.reader.index_page(fmt)
-            keys = "all-projects"
+        project = name or ALL_PROJECTS
+        # A warm page is found without awaiting anything; the coroutine path fills the cache.
+        page = self.reader.warm_page(project, fmt)
         if page is None:
-            return None
-        etag, headers = self._headers_for(page, media_type, keys)
-        return self._not_modified(scope, etag, headers) or (200, headers, page.body)
+            if name:
+                page = await self.reader.project_page(name, fmt)
+            else:
+                page = await self.reader.index_page(fmt)
+            if page is None:
+                return None
+        etag, headers = self._headers_for(page, media_type, project)
+        return self._not_modified(if_none_match, etag, headers) or (200, headers, page.body)
 
-    def _headers_for(self, page: Page, media_type: str, keys: str) -> tuple[str, Headers]:
-        etag, content_type, extra = simple_representation(page, media_type, keys)
-        memo_key = (etag, content_type, page.serial)
-        headers = self._page_headers.get(memo_key)
-        if headers is None:
-            headers = _encode(page_headers(page, etag, extra), content_type, len(page.body))
+    def _headers_for(self, page: Page, media_type: str, project: str) -> tuple[str, Headers]:
+        memo_key = (page.etag, page.serial, media_type, project)
+        memo = self._page_headers.get(memo_key)
+        if memo is None:
+            keys = project_keys(project) if project else "all-projects"
+            etag, content_type, extra = simple_representation(page, media_type, keys)
+            memo = etag, _encode(page_headers(page, etag, extra), content_type, len(page.body))
             if len(self._page_headers) >= _MEMO_LIMIT:
                 self._page_headers.clear()
-            self._page_headers[memo_key] = headers
-        return etag, headers
+            self._page_headers[memo_key] = memo
+        return memo
 
     # -- files ----------------------------------------------------------------------------------
 
     async def _file(self, scope: Scope, path: str) -> tuple[int, Headers, bytes] | None:
         parts = path.split("/")
-        if len(parts) != 6 or self._header(scope, b"range") is not None:
+        _, if_none_match, byte_range = self._headers(scope)
+        if len(parts) != 6 or byte_range is not None:
             return None
         _, _, a, b, rest, filename = parts
         if len(a) != 2 or len(b) != 2 or len(rest) != 60:
@@ -162,7 +173,7 @@ class FastReads:
         headers["Content-Disposition"] = f'attachment; filename="{quote(filename)}"'
         headers["Accept-Ranges"] = "bytes"
         encoded = _encode(headers, file_media_type(filename), len(data))
-        return self._not_modified(scope, headers["ETag"], encoded) or (200, encoded, data)
+        return self._not_modified(if_none_match, headers["ETag"], encoded) or (200, encoded, data)
 
     async def _blob(self, sha256: str, local_path: Path) -> bytes | None:
         """A small file's bytes (None for a large one); content-addressed, so cached bytes never
