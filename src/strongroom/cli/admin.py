@@ -92,7 +92,7 @@ def token_create(username: str, project: str | None, expires_in: dt.timedelta | 
 
 def _yank_service(data_dir: Path | None, config_file: Path | None) -> YankService:
     settings, db = _open(data_dir, config_file)
-    return YankService(db, on_commit=commit_hook(settings, db))
+    return YankService(db, on_commit=commit_hook(settings))
 
 
 @admin.command()

@@ -48,7 +48,7 @@ def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
-                            on_commit=commit_hook(settings, db))
+                            on_commit=commit_hook(settings))
     files = _distributions(paths)
     imported, present, refused = 0, 0, []
     console = Console(stderr=True)

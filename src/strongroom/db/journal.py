@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, select, update
@@ -39,6 +39,15 @@ def _entry_hash(
         ensure_ascii=True,
     )
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Written:
+    """One committed write, as writers report it to their ``on_commit`` hook: the newest serial
+    it appended and, per normalised project, the versions it touched."""
+
+    serial: int
+    changes: Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Public API: ``IndexReader`` (serves everything the read routes need), ``ChangeFeed`` (the protocol
 writers publish committed serials to) with ``FileChangeFeed`` and ``RedisChangeFeed``, and the
-commit side: ``commit_hook(settings, db)`` (the ``on_commit`` writers call: feed, then purge) and
+commit side: ``commit_hook(settings)`` (the ``on_commit`` writers call: feed, then purge) and
 ``open_change_feed(settings)``.
 """
 

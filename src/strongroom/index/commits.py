@@ -1,24 +1,16 @@
 """What happens after a write commits: the change feed moves, then caches in front are purged.
 
 ``open_change_feed(settings)`` picks the feed (Redis when a Redis URL is set, else a file in the
-data directory); ``CommitHook`` is the ``on_commit(serial)`` callable writers are given.
+data directory); ``CommitHook`` is the ``on_commit(written)`` callable writers are given.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import select
-
 from strongroom.config import Settings
-from strongroom.db.engine import Database
-from strongroom.db.models import JournalEntry
+from strongroom.db.journal import Written
 from strongroom.index.changes import ChangeFeed, FileChangeFeed
 from strongroom.index.purge import HttpPurger, NoPurger, Purger, purge_for
 from strongroom.index.redis_feed import RedisChangeFeed
-
-# How far back one transaction's entries may reach (a new project writes three).
-_MAX_ENTRIES_PER_WRITE = 1000
 
 
 def open_change_feed(settings: Settings) -> ChangeFeed:
@@ -39,49 +31,22 @@ def open_purger(settings: Settings) -> Purger:
     return HttpPurger(targets, method=settings.purge_method) if targets else NoPurger()
 
 
-def changes_in_write(db: Database, serial: int) -> dict[str, set[str]]:
-    """``{project: versions}`` touched by the write transaction whose last entry is ``serial``.
-
-    A write's entries are consecutive (writers are serialised) and share the one ``now`` the
-    writer passes to every ``journal.append``, so walking back from ``serial`` while ``created``
-    is unchanged finds exactly that transaction's entries.
-    """
-    with db.read() as session:
-        rows = session.execute(
-            select(JournalEntry.project, JournalEntry.version, JournalEntry.created)
-            .where(JournalEntry.id <= serial, JournalEntry.id > serial - _MAX_ENTRIES_PER_WRITE)
-            .order_by(JournalEntry.id.desc())
-        )
-        changes: dict[str, set[str]] = defaultdict(set)
-        first_created = None
-        for project, version, created in rows:
-            if first_created is None:
-                first_created = created
-            elif created != first_created:
-                break
-            changes[project].update([version] if version else [])
-    return dict(changes)
-
-
 class CommitHook:
-    """``on_commit(serial)`` for writers: publish to the feed, then purge what the write changed.
+    """``on_commit(written)`` for writers: publish to the feed, then purge what the write changed.
 
     Publishing comes first, so a proxy that refetches a purged page gets it from a worker that
     already sees the new serial.
     """
 
-    def __init__(self, db: Database, feed: ChangeFeed, purger: Purger) -> None:
-        self.db = db
+    def __init__(self, feed: ChangeFeed, purger: Purger) -> None:
         self.feed = feed
         self.purger = purger
 
-    def __call__(self, serial: int) -> None:
-        self.feed.publish(serial)
-        if isinstance(self.purger, NoPurger):
-            return  # skip the journal read when nothing listens
-        self.purger.purge(purge_for(changes_in_write(self.db, serial)))
+    def __call__(self, written: Written) -> None:
+        self.feed.publish(written.serial)
+        self.purger.purge(purge_for(written.changes))
 
 
-def commit_hook(settings: Settings, db: Database) -> CommitHook:
+def commit_hook(settings: Settings) -> CommitHook:
     """The commit hook the settings call for (feed and purger)."""
-    return CommitHook(db, open_change_feed(settings), open_purger(settings))
+    return CommitHook(open_change_feed(settings), open_purger(settings))

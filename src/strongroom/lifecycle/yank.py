@@ -23,7 +23,7 @@ class YankService:
         self,
         db: Database,
         *,
-        on_commit: Callable[[int], None],
+        on_commit: Callable[[journal.Written], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._db = db
@@ -60,10 +60,10 @@ class YankService:
                 return None
             release.yanked, release.yanked_reason = yanked, reason
             action = "yank release" if yanked else "unyank release"
+            version_written = release.version
             serial = journal.append(
-                session, project=row.normalized_name,
-                changes=[journal.Change(action, version=release.version)],
+                session, project=name, changes=[journal.Change(action, version=version_written)],
                 now=self._clock(), submitted_by=actor,
             )
-        self._on_commit(serial)
+        self._on_commit(journal.Written(serial, {name: frozenset({version_written})}))
         return serial

@@ -136,8 +136,9 @@ def check_access(name: str, access: ProjectAccess | None, identity: Identity) ->
 
 def record(
     session: Session, new: NewFile, identity: Identity, *, now: dt.datetime, max_project_size: int
-) -> int | None:
-    """Write the file; returns the new serial, or None when the identical file was already there.
+) -> journal.Written | None:
+    """Write the file; returns what was written, or None when the identical file was already
+    there.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a used
     file name or a second sdist, UploadRejected when the project would grow past its limit.
@@ -190,8 +191,9 @@ def record(
     })
     changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
                                   version=version, filename=dist.filename))
-    return journal.append(session, project=dist.name, changes=changes, now=now,
-                          submitted_by=identity.username)
+    serial = journal.append(session, project=dist.name, changes=changes, now=now,
+                            submitted_by=identity.username)
+    return journal.Written(serial, {dist.name: frozenset({version})})
 
 
 def _release(connection: Connection, project_id: int, new: NewFile, identity: Identity, *,

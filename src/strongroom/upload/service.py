@@ -14,6 +14,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
+from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
@@ -62,7 +63,7 @@ class UploadService:
         tokens: TokenService,
         limits: Limits,
         *,
-        on_commit: Callable[[int], None],
+        on_commit: Callable[[journal.Written], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._db = db
@@ -108,19 +109,22 @@ class UploadService:
         dist = self._validate(form, filename, received)
         if form is None:
             self._authorise(dist.name, identity)
-        metadata_digests = self._store(dist, received)
+        metadata = dist.metadata_file
         new = NewFile(
             dist=dist,
             received=received,
-            metadata_sha256=metadata_digests[0] if metadata_digests else None,
-            metadata_blake2_256=metadata_digests[1] if metadata_digests else None,
+            metadata_sha256=hashlib.sha256(metadata).hexdigest() if metadata else None,
+            metadata_blake2_256=(hashlib.blake2b(metadata, digest_size=32).hexdigest()
+                                 if metadata else None),
             comment=source.comment,
             uploaded_via=source.uploaded_via,
         )
-        serial = self._record(new, identity, now)
-        if serial is not None:
-            self._on_commit(serial)
-        return UploadOutcome(filename=filename, serial=serial)
+        self._store(new)
+        written = self._record(new, identity, now)
+        if written is None:
+            return UploadOutcome(filename=filename, serial=None)
+        self._on_commit(written)
+        return UploadOutcome(filename=filename, serial=written.serial)
 
     def _parse(self, request: UploadRequest) -> tuple[UploadForm, BinaryIO]:
         form, problems = parse_form(request.fields)
@@ -151,17 +155,16 @@ class UploadService:
             raise UploadRejected(problems)
         return dist
 
-    def _store(self, dist: Distribution, received: ReceivedFile) -> tuple[str, str] | None:
-        """Write the blobs before any row names them; returns the metadata file's digests."""
-        received.content.seek(0)
-        self._blobs.put(received.sha256, received.content)
-        if dist.metadata_file is None:
-            return None
-        sha256 = hashlib.sha256(dist.metadata_file).hexdigest()
-        self._blobs.put(sha256, io.BytesIO(dist.metadata_file))
-        return sha256, hashlib.blake2b(dist.metadata_file, digest_size=32).hexdigest()
+    def _store(self, new: NewFile) -> None:
+        """Write the file's blob, and its metadata file's when it has one, before any row names
+        them."""
+        new.received.content.seek(0)
+        self._blobs.put(new.received.sha256, new.received.content)
+        if new.dist.metadata_file is not None and new.metadata_sha256 is not None:
+            self._blobs.put(new.metadata_sha256, io.BytesIO(new.dist.metadata_file))
 
-    def _record(self, new: NewFile, identity: Identity, now: dt.datetime) -> int | None:
+    def _record(self, new: NewFile, identity: Identity, now: dt.datetime
+                ) -> journal.Written | None:
         try:
             with self._db.write() as session:
                 return record(session, new, identity, now=now,

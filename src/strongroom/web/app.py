@@ -38,7 +38,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
         db.migrate()
     blobs = open_blob_store(settings)
     feed = open_change_feed(settings)
-    on_commit = CommitHook(db, feed, open_purger(settings))
+    on_commit = CommitHook(feed, open_purger(settings))
     uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")

@@ -32,7 +32,7 @@ class World:
     service: UploadService
     blobs: LocalBlobStore
     tokens: dict[str, str]
-    published: list[int]
+    published: list[journal.Written]
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def world(database: Database, tmp_path: Path) -> World:
     for user in ("alice", "bob"):
         accounts.create_user(user, email=f"{user}@example.org", password="a long enough password")
         tokens[user] = token_service.create(user, now=NOW)
-    published: list[int] = []
+    published: list[journal.Written] = []
     blobs = LocalBlobStore(tmp_path / "files")
     service = UploadService(database, blobs, token_service,
                             Limits(max_project_size=3000), on_commit=published.append,
@@ -66,7 +66,7 @@ def test_upload_records_project_release_file_and_journal(world: World, tmp_path:
     wheel = make_wheel(tmp_path, "demo", "1.0")
     outcome = world.service.upload(_request(wheel, world.tokens["alice"]))
     assert outcome.serial == 4  # create, add Owner, new release, add file
-    assert world.published == [4]
+    assert world.published == [journal.Written(4, {"demo": frozenset({"1.0"})})]
     with world.db.read() as session:
         row = session.scalars(select(File)).one()
         assert row.filename == wheel.name
@@ -143,3 +143,23 @@ def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path)
     bad.write_bytes(b"not gzip")
     with pytest.raises(UploadRejected, match="Invalid distribution file"):
         world.service.import_file(bad, identity=alice)
+
+
+def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: Path) -> None:
+    # The blob store's scratch folder turned into a file: every write fails, as on a full or
+    # broken disk. The record step runs meanwhile but must not commit.
+    scratch = tmp_path / "files" / "tmp"
+    scratch.rmdir()
+    scratch.write_bytes(b"")
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    with pytest.raises(NotADirectoryError):
+        world.service.upload(_request(wheel, world.tokens["alice"]))
+    assert world.published == []
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(Project.id))) == 0
+        assert session.scalar(select(func.count(JournalEntry.id))) == 0
+        assert session.scalar(select(func.count(FilenameRegistry.filename))) == 0
+    # The name was not burned: once the disk is back, the same file uploads.
+    scratch.unlink()
+    scratch.mkdir()
+    assert world.service.upload(_request(wheel, world.tokens["alice"])).serial == 4
