@@ -43,10 +43,12 @@ class Index:
         self.reader = IndexReader(db, self.blobs, self.feed)
 
     def release(self, name: str, version: str, *, status: str = "active",
-                publish: bool = True) -> tuple[str, str]:
-        """Add ``name`` ``version`` with one wheel (and its metadata file); returns both hashes."""
+                publish: bool = True, padding: int = 0) -> tuple[str, str]:
+        """Add ``name`` ``version`` with one wheel (and its metadata file); returns both hashes.
+
+        ``padding`` adds that many bytes to the wheel, for tests of large files."""
         filename = f"{name.lower().replace('-', '_')}-{version}-py3-none-any.whl"
-        content = f"wheel {filename}".encode()
+        content = f"wheel {filename}".encode() + bytes(padding)
         metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
         sha = hashlib.sha256(content).hexdigest()
         meta_sha = hashlib.sha256(metadata).hexdigest()

@@ -29,7 +29,7 @@ from strongroom.domain.simple import (
 )
 from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
 from strongroom.index.changes import ChangeFeed
-from strongroom.index.views import StoredFile, load_file, load_index, load_project
+from strongroom.index.views import load_file, load_index, load_project
 from strongroom.storage import BlobStore
 
 DEFAULT_MAX_ENTRIES = 20_000
@@ -182,31 +182,39 @@ class IndexReader:
 
     # -- files --------------------------------------------------------------------------------
 
+    def warm_file(self, sha256_path: str, filename: str) -> BlobTarget | None:
+        """The cached location of a file, when no write has been announced since this reader
+        caught up; None sends the caller to ``file`` or ``locate_file``."""
+        if self.feed.current() > self._seen:
+            return None
+        return self._files.get((sha256_path, filename))
+
     async def file(self, sha256_path: str, filename: str) -> BlobTarget | None:
         """Locate ``/packages/<a>/<b>/<rest>/<filename>`` (or its ``.metadata``); None if unknown.
 
         ``sha256_path`` is ``a + b + rest``. Only found locations are cached, under the owning
         project, so a deletion or quarantine drops them.
         """
-        key = (sha256_path, filename)
         await self._fresh()
+        hit = self._files.get((sha256_path, filename))
+        if hit is not None:
+            return hit
+        return await run_in_threadpool(self.locate_file, sha256_path, filename)
+
+    def locate_file(self, sha256_path: str, filename: str) -> BlobTarget | None:
+        """``file`` for a caller already off the event loop: catch up, look up, cache."""
+        self._catch_up()
+        key = (sha256_path, filename)
         hit = self._files.get(key)
         if hit is not None:
             return hit
         epoch = self._files.epoch
-
-        def locate() -> tuple[StoredFile, BlobTarget] | None:
-            with self.db.read() as session:
-                stored = load_file(session, sha256_path, filename)
-            if stored is None:
-                return None
-            path = self.blobs.local_path(stored.sha256)
-            return stored, BlobTarget(stored.sha256, stored.size, filename, path)
-
-        found = await run_in_threadpool(locate)
-        if found is None:
+        with self.db.read() as session:
+            stored = load_file(session, sha256_path, filename)
+        if stored is None:
             return None
-        stored, target = found
+        target = BlobTarget(stored.sha256, stored.size, filename,
+                            self.blobs.local_path(stored.sha256))
         self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE, epoch)
         return target
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from strongroom.db import journal
@@ -107,22 +107,24 @@ class StoredFile:
     filename: str
 
 
+_FILE_BY_NAME = (
+    select(File.sha256, File.size, File.metadata_sha256, Project.normalized_name, Project.status)
+    .join(Release, File.release_id == Release.id)
+    .join(Project, Release.project_id == Project.id)
+    .where(File.filename == bindparam("filename"))
+)
+
+
 def load_file(session: Session, sha256_path: str, filename: str) -> StoredFile | None:
     """Resolve ``/packages/<sha256 split in 2/2/60>/<filename>`` (or ``<filename>.metadata``).
 
     ``sha256_path`` is the three path parts joined together. Returns None when no file has that
-    name, its hash differs, it has no metadata file, or its project is quarantined.
+    name, its hash differs, it has no metadata file, or its project is quarantined. One prepared
+    Core query: every first download of a file in a process passes here.
     """
     wants_metadata = filename.endswith(".metadata")
     dist_name = filename.removesuffix(".metadata") if wants_metadata else filename
-    row = session.execute(
-        select(
-            File.sha256, File.size, File.metadata_sha256, Project.normalized_name, Project.status
-        )
-        .join(Release, File.release_id == Release.id)
-        .join(Project, Release.project_id == Project.id)
-        .where(File.filename == dist_name)
-    ).first()
+    row = session.connection().execute(_FILE_BY_NAME, {"filename": dist_name}).first()
     if row is None or row.sha256 != sha256_path or row.status == QUARANTINED:
         return None
     if not wants_metadata:

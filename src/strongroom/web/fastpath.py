@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import is_json, negotiate
-from strongroom.index import ALL_PROJECTS, IndexReader, Page
+from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
 from strongroom.web.reads import (
     etag_matches,
     file_headers,
@@ -46,6 +46,11 @@ def _read_small(path: Path) -> bytes | None:
     with path.open("rb") as blob:
         data = blob.read(_SMALL_FILE + 1)
     return data if len(data) <= _SMALL_FILE else None
+
+
+def _may_be_small(target: BlobTarget) -> bool:
+    """False for a file known to be too large to keep (metadata files' sizes are not stored)."""
+    return target.size is None or target.size <= _SMALL_FILE
 
 
 class FastReads:
@@ -163,31 +168,40 @@ class FastReads:
         _, _, a, b, rest, filename = parts
         if len(a) != 2 or len(b) != 2 or len(rest) != 60:
             return None
-        target = await self.reader.file(a + b + rest, filename)
-        if target is None or target.local_path is None:
+        sha256_path = a + b + rest
+        target = self.reader.warm_file(sha256_path, filename)
+        if target is not None and not _may_be_small(target):
             return None
-        data = await self._blob(target.sha256, target.local_path)
-        if data is None:
-            return None
+        data = self._blobs.get(target.sha256) if target is not None else None
+        if target is None or data is None:
+            # A first download: locate and read in one trip off the event loop.
+            found = await run_in_threadpool(self._locate_small, sha256_path, filename)
+            if found is None:
+                return None
+            target, data = found
+            self._remember(target.sha256, data)
+        else:
+            self._blobs.move_to_end(target.sha256)
         headers = file_headers(target)
         headers["Content-Disposition"] = f'attachment; filename="{quote(filename)}"'
         headers["Accept-Ranges"] = "bytes"
         encoded = _encode(headers, file_media_type(filename), len(data))
         return self._not_modified(if_none_match, headers["ETag"], encoded) or (200, encoded, data)
 
-    async def _blob(self, sha256: str, local_path: Path) -> bytes | None:
-        """A small file's bytes (None for a large one); content-addressed, so cached bytes never
-        go stale."""
-        data = self._blobs.get(sha256)
-        if data is not None:
-            self._blobs.move_to_end(sha256)
-            return data
-        data = await run_in_threadpool(_read_small, local_path)
-        if data is None:
+    def _locate_small(self, sha256_path: str, filename: str) -> tuple[BlobTarget, bytes] | None:
+        """The file's location and bytes, when it is known, local and small."""
+        target = self.reader.locate_file(sha256_path, filename)
+        if target is None or target.local_path is None or not _may_be_small(target):
             return None
+        data = _read_small(target.local_path)
+        return None if data is None else (target, data)
+
+    def _remember(self, sha256: str, data: bytes) -> None:
+        """Keep a small file's bytes; content-addressed, so they never go stale."""
+        if sha256 in self._blobs:
+            return
         self._blobs[sha256] = data
         self._blob_bytes += len(data)
         while self._blob_bytes > _FILE_CACHE_BYTES:
             _, evicted = self._blobs.popitem(last=False)
             self._blob_bytes -= len(evicted)
-        return data

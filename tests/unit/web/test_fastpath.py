@@ -109,3 +109,15 @@ def test_a_write_is_seen_by_the_next_fast_read(index: Index) -> None:
     after = client.get("/simple/alpha/", headers={"Accept": V1_JSON}).json()
     assert before["versions"] == ["1.0"]
     assert after["versions"] == ["1.0", "2.0"]
+
+
+def test_a_large_file_is_left_to_the_framework(index: Index) -> None:
+    sha, _ = index.release("Big", "1.0", padding=2 * 1024 * 1024)
+    url = f"/packages/{sha[:2]}/{sha[2:4]}/{sha[4:]}/big-1.0-py3-none-any.whl"
+    inner = Counting(Starlette(routes=read_routes(index.reader)))
+    client = AppClient(FastReads(inner, index.reader))
+    for expected_calls in (1, 2):  # cold, then with its location cached
+        response = client.get(url)
+        assert response.status_code == 200
+        assert hashlib.sha256(response.content).hexdigest() == sha
+        assert inner.calls == expected_calls
