@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -9,7 +12,7 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.functional.clients import twine_upload
-from tests.functional.server import LiveIndex
+from tests.functional.server import STRONGROOM, LiveIndex, stop_process
 
 pytestmark = pytest.mark.functional
 
@@ -60,3 +63,43 @@ def test_export_again_reflects_a_change(index: LiveIndex, exported: Path) -> Non
     page = exported / "simple" / "export-me" / "index.html"
     assert b"data-yanked" not in page.read_bytes()
     assert page.read_bytes() == _served(index, "/simple/export-me/", "text/html")
+
+
+def test_follow_keeps_the_export_current(index: LiveIndex, exported: Path,
+                                         tmp_path: Path) -> None:
+    log = tmp_path / "follow.log"
+    with log.open("wb") as out:
+        follower = subprocess.Popen(
+            [*STRONGROOM, "admin", "export-static", str(exported), "--follow", "--interval",
+             "0.1", "--data-dir", str(index.data_dir)],
+            stdout=out, stderr=subprocess.STDOUT, env=index.env,
+        )
+    try:
+        _wait_for(lambda: b"following the change feed" in log.read_bytes(), log)
+        twine_upload(index.url, index.token("erin"),
+                     [make_wheel(tmp_path, "Export.Me", "2.0"),
+                      make_wheel(tmp_path, "brand-new", "0.1")], tmp_path)
+        pages = ["/simple/", "/simple/export-me/", "/simple/brand-new/"]
+
+        def current() -> bool:
+            return all(
+                (exported / path.strip("/") / "index.v1_json").is_file()
+                and (exported / path.strip("/") / "index.v1_json").read_bytes()
+                == _served(index, path, JSON)
+                and (exported / path.strip("/") / "index.html").read_bytes()
+                == _served(index, path, "text/html")
+                for path in pages
+            )
+
+        _wait_for(current, log)
+        assert b"rewrote" in log.read_bytes()
+    finally:
+        stop_process(follower)
+
+
+def _wait_for(condition: Callable[[], bool], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; follower said:\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)

@@ -9,16 +9,24 @@ server reading the tree while an export runs never sees a partial file.
 Each page is read in its own transaction: an export taken while uploads arrive is consistent per
 page, not across pages. Write projects before the root page, so every project the root lists has
 its page already (projects created during the export may be listed without one until the next).
+
+``follow`` keeps an export current: each time the change feed moves, it rewrites the pages of the
+projects the journal names since the last pass, then the root page.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
+from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import Project
 from strongroom.domain.simple import (
@@ -28,6 +36,7 @@ from strongroom.domain.simple import (
     render_project_json,
 )
 from strongroom.errors import NotFound
+from strongroom.index.changes import ChangeFeed
 from strongroom.index.views import load_index, load_project
 
 HTML_NAME = "index.html"
@@ -78,3 +87,44 @@ def write_index(db: Database, root: Path) -> int:
             body = render(entries, serial)
         _write_atomically(root / "simple" / name, body)
     return serial
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """One pass of ``follow``: the serial it caught up to and the project pages it rewrote
+    (``removed``: projects that no longer exist, whose pages it deleted)."""
+
+    serial: int
+    rewritten: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def follow(db: Database, feed: ChangeFeed, root: Path, since: int, *, interval: float,
+           stop: threading.Event | None = None) -> Iterator[Refresh]:
+    """Keep the export under ``root``, complete as of serial ``since``, current.
+
+    Every ``interval`` seconds the feed is checked; when it moved, the projects with journal
+    entries after the last serial handled are rewritten, then the root page, and a ``Refresh``
+    is yielded. Runs until ``stop`` is set (or the caller stops iterating).
+    """
+    stop = stop or threading.Event()
+    seen = since
+    while not stop.wait(interval):
+        current = feed.current()
+        if current <= seen:
+            continue
+        with db.read() as session:
+            changed = sorted(journal.projects_changed_since(session, seen))
+        rewritten, removed = [], []
+        for project in changed:
+            try:
+                write_project(db, root, project)
+                rewritten.append(project)
+            except NotFound:
+                shutil.rmtree(root / "simple" / project, ignore_errors=True)
+                removed.append(project)
+        write_index(db, root)
+        # Entries committed after ``current`` was read were exported too; the next pass
+        # rewrites them again, which is harmless.
+        seen = current
+        yield Refresh(current, tuple(rewritten), tuple(removed))
