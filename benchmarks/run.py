@@ -43,7 +43,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--projects", type=int, default=500)
     parser.add_argument("--versions", type=int, default=10)
     parser.add_argument("--big-files", type=int, default=2000)
-    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="wrk runs per scenario; the table shows the run of median rate")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--devpi-projects", type=int, default=100,
                         help="projects loaded into devpi (slow to load); the big one always is")
@@ -58,7 +60,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.projects, args.versions, args.big_files = 12, 2, 30
-        args.duration, args.install_count = 2, 5
+        args.duration, args.install_count, args.rounds = 2, 5, 1
     return args
 
 
@@ -100,7 +102,7 @@ class Bench:
                                                                      args.projects)
         packages = corpus.install_set(args.projects, within, args.install_count)
         self.plan = scenarios.Plan(
-            duration=args.duration, warmup=0 if args.quick else 1,
+            duration=args.duration, rounds=args.rounds, warmup=0 if args.quick else 1,
             connections=args.connections, probe_sample=20 if args.quick else 200,
             big_files=args.big_files, packages=packages, work=work)
         self.upload_files = self.corpus.files()[:UPLOAD_FILES]
@@ -254,7 +256,8 @@ def main(argv: list[str] | None = None) -> Path:
         f"# Strongroom benchmark, {started:%Y-%m-%d %H:%M} UTC", "",
         f"Corpus: {args.projects} projects x {args.versions} versions (wheel + sdist), "
         f"bigproj with {args.big_files} wheels. wrk: {args.connections} connections, "
-        f"{args.duration:g} s per run, {bench.cores} cores shared by client and server. "
+        f"{args.duration:g} s per run, median of {args.rounds} run(s) per scenario, "
+        f"{bench.cores} cores shared by client and server. "
         f"Judged row: {bench.primary()}. Quote ratios, not absolute numbers.",
         "Rates are requests/s (twine: files/s, uv: packages/s); peak RSS covers the server's "
         "whole process tree.",
