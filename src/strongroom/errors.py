@@ -7,7 +7,8 @@
     ├── NotAuthenticated            no usable credentials (HTTP 403 as PyPI does, exit 3)
     ├── Forbidden                   credentials fine, action not allowed (HTTP 403, exit 3)
     ├── NotFound                    the named thing does not exist (HTTP 404, exit 4)
-    └── Conflict                    the request clashes with existing state (HTTP 409/400, exit 5)
+    ├── Conflict                    the request clashes with existing state (HTTP 409/400, exit 5)
+    └── StorageUnavailable          the blob store could not keep the bytes (HTTP 503, exit 6)
 
 HTTP statuses and exit codes are chosen only in ``web/`` and ``cli/``.
 """
@@ -66,3 +67,7 @@ class NotFound(StrongroomError):
 
 class Conflict(StrongroomError):
     """The request clashes with what already exists (a used name, a second sdist ...)."""
+
+
+class StorageUnavailable(StrongroomError):
+    """The blob store could not keep the bytes: a full or failing disk, an unreachable bucket."""

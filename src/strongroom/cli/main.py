@@ -16,6 +16,7 @@ from strongroom.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    StorageUnavailable,
     StrongroomError,
 )
 
@@ -25,6 +26,7 @@ _EXIT_CODES: list[tuple[type[StrongroomError], int]] = [
     (Forbidden, 3),
     (NotFound, 4),
     (Conflict, 5),
+    (StorageUnavailable, 6),
 ]
 
 

@@ -21,7 +21,8 @@ class BlobStore(Protocol):
     def put(self, sha256: str, source: BinaryIO) -> None:
         """Store ``source`` (read to its end) under ``sha256``, atomically.
 
-        Raises DigestMismatch, leaving nothing behind, if the bytes do not hash to ``sha256``.
+        Raises DigestMismatch, leaving nothing behind, if the bytes do not hash to ``sha256``,
+        and StorageUnavailable when the store cannot take them (disk full, bucket unreachable).
         """
 
     def open(self, sha256: str) -> BinaryIO:

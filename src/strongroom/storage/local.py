@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from strongroom.errors import StorageUnavailable
 from strongroom.storage.base import DigestMismatch
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -39,6 +40,14 @@ class LocalBlobStore:
             pass
         else:
             return
+        try:
+            self._write(target, sha256, source)
+        except OSError as exc:
+            raise StorageUnavailable(
+                f"The file store could not save the upload ({exc.strerror or exc}); "
+                "nothing was published. Try again later.") from exc
+
+    def _write(self, target: Path, sha256: str, source: BinaryIO) -> None:
         digest = hashlib.sha256()
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         tmp = Path(tmp_name)

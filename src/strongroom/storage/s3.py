@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from strongroom.errors import StorageUnavailable
 from strongroom.storage.base import DigestMismatch
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -49,6 +50,14 @@ class S3BlobStore:
         return self.prefix + sha256
 
     def put(self, sha256: str, source: BinaryIO) -> None:
+        try:
+            self._put(sha256, source)
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise StorageUnavailable(
+                f"The file store could not save the upload ({exc}); nothing was published. "
+                "Try again later.") from exc
+
+    def _put(self, sha256: str, source: BinaryIO) -> None:
         key = self._key(sha256)
         if self.exists(sha256):
             # Copying the object onto itself renews LastModified, so garbage collection's grace

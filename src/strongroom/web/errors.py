@@ -8,22 +8,26 @@ from strongroom.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    StorageUnavailable,
     StrongroomError,
     TooLarge,
 )
+
+# First match wins: TooLarge before the InvalidInput it belongs to.
+_STATUSES: list[tuple[type[StrongroomError], int]] = [
+    (TooLarge, 413),
+    (InvalidInput, 400),
+    (NotAuthenticated, 403),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (StorageUnavailable, 503),
+]
 
 
 def status_for(error: StrongroomError, *, upload: bool = False) -> int:
     """The HTTP status of an error. On the upload API a clash is a 400, as on PyPI (twine's
     --skip-existing reads "File already exists" from a 400)."""
-    if isinstance(error, TooLarge):
-        return 413
-    if isinstance(error, InvalidInput):
+    if upload and isinstance(error, Conflict):
         return 400
-    if isinstance(error, NotAuthenticated | Forbidden):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, Conflict):
-        return 400 if upload else 409
-    return 400
+    return next((status for kind, status in _STATUSES if isinstance(error, kind)), 400)

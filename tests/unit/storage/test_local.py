@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from strongroom.errors import StorageUnavailable
 from strongroom.storage import DigestMismatch, LocalBlobStore
 
 
@@ -38,3 +39,15 @@ def test_wrong_bytes_leave_nothing_behind(tmp_path: Path) -> None:
 def test_keys_must_be_sha256_hex(tmp_path: Path, key: str) -> None:
     with pytest.raises(ValueError, match="SHA-256"):
         LocalBlobStore(tmp_path).open(key)
+
+
+def test_a_store_that_cannot_write_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.rmdir()
+    scratch.write_bytes(b"")  # where temporary files go is no longer a folder
+    data = b"bytes with nowhere to go"
+    key = hashlib.sha256(data).hexdigest()
+    with pytest.raises(StorageUnavailable, match="could not save the upload"):
+        store.put(key, io.BytesIO(data))
+    assert not store.exists(key)

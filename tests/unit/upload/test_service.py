@@ -17,7 +17,7 @@ from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project
-from strongroom.errors import Conflict, Forbidden, UploadRejected
+from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload import UploadRequest, UploadService
@@ -152,7 +152,7 @@ def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: 
     scratch.rmdir()
     scratch.write_bytes(b"")
     wheel = make_wheel(tmp_path, "demo", "1.0")
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(StorageUnavailable, match="could not save the upload"):
         world.service.upload(_request(wheel, world.tokens["alice"]))
     assert world.published == []
     with world.db.read() as session:
