@@ -195,8 +195,7 @@ class IndexReader:
         ``sha256_path`` is ``a + b + rest``. Only found locations are cached, under the owning
         project, so a deletion or quarantine drops them.
         """
-        await self._fresh()
-        hit = self._files.get((sha256_path, filename))
+        hit = self.warm_file(sha256_path, filename)
         if hit is not None:
             return hit
         return await run_in_threadpool(self.locate_file, sha256_path, filename)
