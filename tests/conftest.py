@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from strongroom.db.engine import Database
 from tests.databases import BACKENDS, fresh_database
+from tests.services import delete_prefix, redis_client
 
 
 @pytest.fixture(params=BACKENDS)
@@ -21,3 +23,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
             yield db
         finally:
             db.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of its own in the test Redis; its keys are deleted afterwards."""
+    prefix = f"strongroom-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis_client()
+    delete_prefix(client, prefix)
+    client.close()

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.functional.server import stop_process, wait_until_serving
 
 REDIS_URL = os.environ.get("STRONGROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "strongroom-test", "AWS_SECRET_ACCESS_KEY": "not-secret",
@@ -54,20 +53,10 @@ def moto_s3(port: int, log_path: Path) -> Iterator[S3Server]:
                                    stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"moto_server did not start:\n{log_path.read_text()}") from None
-                time.sleep(0.1)
+        wait_until_serving(endpoint, process, log_path, timeout=30, path="/moto-api/")
         yield S3Server(endpoint)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, grace=10)
 
 
 def redis_client() -> Any:

@@ -22,14 +22,14 @@ def free_port() -> int:
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, *,
-                       timeout: float) -> None:
-    """Poll ``url``/simple/ until it answers; fail with the log if the process dies or hangs."""
+                       timeout: float, path: str = "/simple/") -> None:
+    """Poll ``url`` + ``path`` until it answers; fail with the log if the process dies or hangs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"{url} exited:\n{log.read_text(errors='replace')}")
         try:
-            httpx.get(f"{url}/simple/", timeout=1)
+            httpx.get(f"{url}{path}", timeout=1)
         except httpx.TransportError:
             time.sleep(0.1)
             continue

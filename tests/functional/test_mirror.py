@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.functional.clients import client_env, pip_install, twine_upload
-from tests.functional.server import LiveIndex, free_port
+from tests.functional.server import LiveIndex, free_port, stop_process, wait_until_serving
 
 pytestmark = pytest.mark.functional
 
@@ -227,26 +226,19 @@ def test_third_sync_with_no_change_fetches_nothing(index: LiveIndex, mirror: Mir
 def served_mirror(mirror: Mirror) -> Iterator[str]:
     """The mirror's web tree as static files over HTTP on loopback."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-         str(mirror.web), str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    log = mirror.web.parent / "http-server.log"
+    with log.open("ab") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+             str(mirror.web), str(port)],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"{url}/simple/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_serving(url, server, log, timeout=15)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_process(server, grace=10)
 
 
 def test_pip_installs_from_the_static_mirror(served_mirror: str, tmp_path: Path) -> None:

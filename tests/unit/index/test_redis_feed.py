@@ -4,24 +4,14 @@ every other client on its next read."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.services import REDIS_URL, delete_prefix, redis_client
+from tests.services import REDIS_URL, redis_client
 
 from strongroom.config import load_settings
 from strongroom.index import ChangeFeed, FileChangeFeed, RedisChangeFeed, open_change_feed
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    unique = f"strongroom-test:{uuid.uuid4().hex}:"
-    yield unique
-    client = redis_client()
-    delete_prefix(client, unique)
-    client.close()
 
 
 @pytest.fixture
@@ -31,34 +21,34 @@ def client() -> Iterator[Any]:
     c.close()
 
 
-def test_empty_feed_reads_zero(client: Any, prefix: str) -> None:
-    assert RedisChangeFeed(client, prefix).current() == 0
+def test_empty_feed_reads_zero(client: Any, redis_prefix: str) -> None:
+    assert RedisChangeFeed(client, redis_prefix).current() == 0
 
 
-def test_publish_is_seen_by_another_connection_at_once(client: Any, prefix: str) -> None:
-    writer: ChangeFeed = RedisChangeFeed(client, prefix)
+def test_publish_is_seen_by_another_connection_at_once(client: Any, redis_prefix: str) -> None:
+    writer: ChangeFeed = RedisChangeFeed(client, redis_prefix)
     other = redis_client()
     try:
-        reader = RedisChangeFeed(other, prefix)
+        reader = RedisChangeFeed(other, redis_prefix)
         writer.publish(7)
         assert reader.current() == 7
     finally:
         other.close()
 
 
-def test_serial_never_moves_backwards(client: Any, prefix: str) -> None:
-    feed = RedisChangeFeed(client, prefix)
+def test_serial_never_moves_backwards(client: Any, redis_prefix: str) -> None:
+    feed = RedisChangeFeed(client, redis_prefix)
     feed.publish(10)
     feed.publish(3)
     feed.publish(10)
     assert feed.current() == 10
 
 
-def test_concurrent_publishers_end_at_the_maximum(prefix: str) -> None:
+def test_concurrent_publishers_end_at_the_maximum(redis_prefix: str) -> None:
     clients = [redis_client() for _ in range(4)]
-    feeds = [RedisChangeFeed(c, prefix) for c in clients]
+    feeds = [RedisChangeFeed(c, redis_prefix) for c in clients]
     seen_backwards: list[tuple[int, int]] = []
-    reader = RedisChangeFeed(clients[0], prefix)
+    reader = RedisChangeFeed(clients[0], redis_prefix)
 
     def publish(feed: RedisChangeFeed, start: int) -> None:
         last = 0
@@ -83,9 +73,9 @@ def test_concurrent_publishers_end_at_the_maximum(prefix: str) -> None:
             c.close()
 
 
-def test_prefixes_keep_indexes_apart(client: Any, prefix: str) -> None:
-    RedisChangeFeed(client, prefix + "a:").publish(5)
-    assert RedisChangeFeed(client, prefix + "b:").current() == 0
+def test_prefixes_keep_indexes_apart(client: Any, redis_prefix: str) -> None:
+    RedisChangeFeed(client, redis_prefix + "a:").publish(5)
+    assert RedisChangeFeed(client, redis_prefix + "b:").current() == 0
 
 
 def test_factory_chooses_redis_or_file(tmp_path: Any) -> None:

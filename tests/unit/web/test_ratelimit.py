@@ -4,8 +4,6 @@ per credential, shared between workers through Redis."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
-from tests.services import REDIS_URL, delete_prefix, redis_client
+from tests.services import REDIS_URL, redis_client
 
 from strongroom.errors import InvalidInput
 from strongroom.web.ratelimit import RateLimits, parse_rate
@@ -84,15 +82,6 @@ def test_off_disables_a_limit() -> None:
 def test_malformed_rate_is_refused() -> None:
     with pytest.raises(InvalidInput, match="upload_rate"):
         parse_rate("lots", "upload_rate")
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    prefix = f"strongroom-test:{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis_client()
-    delete_prefix(client, prefix)
-    client.close()
 
 
 def test_workers_share_counters_through_redis(redis_prefix: str) -> None:
