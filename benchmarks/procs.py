@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,15 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, stdin: str | 
         raise RuntimeError(f"{' '.join(argv[:3])} ... exited {done.returncode}:\n"
                            f"{done.stderr[-3000:]}{done.stdout[-1000:]}")
     return done.stdout
+
+
+def ensure_tools(*tools: str) -> None:
+    """Install the Debian packages of ``tools`` (same names) when they are missing."""
+    missing = [tool for tool in tools
+               if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()]
+    if missing:
+        print(f"installing {', '.join(missing)} with apt-get", flush=True)
+        run(["apt-get", "install", "-y", "-q", *missing])
 
 
 def free_port() -> int:

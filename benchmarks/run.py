@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from benchmarks import clients, corpus, nginx, report, scenarios
-from benchmarks.procs import free_port, run
+from benchmarks.procs import ensure_tools, free_port, run
 from benchmarks.report import Measurement
 from benchmarks.servers import (
     DEVPI_INDEX,
@@ -62,14 +62,6 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         args.projects, args.versions, args.big_files = 12, 2, 30
         args.duration, args.install_count, args.rounds = 2, 5, 1
     return args
-
-
-def _ensure_tools() -> None:
-    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None
-               and not Path(f"/usr/sbin/{tool}").exists()]
-    if missing:
-        console.print(f"installing {', '.join(missing)} with apt-get")
-        run(["apt-get", "install", "-y", "-q", *missing])
 
 
 @contextmanager
@@ -235,7 +227,7 @@ class Bench:
 def main(argv: list[str] | None = None) -> Path:
     """Run the benchmark; returns the markdown file written."""
     args = _args(argv)
-    _ensure_tools()
+    ensure_tools("wrk", "nginx")
     started = dt.datetime.now(dt.UTC)
     out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"
     work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))

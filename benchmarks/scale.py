@@ -61,6 +61,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import insert
 
+from benchmarks.procs import ensure_tools
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
@@ -319,10 +320,8 @@ def _timed_get(client: httpx.Client, url: str, accept: str = "text/html") -> tup
 
 
 def run_wrk(base: str, projects: int, seconds: int) -> dict[str, float]:
-    """wrk over random project pages; p50/p99 ms and requests/s (empty when wrk is missing)."""
-    wrk = shutil.which("wrk")
-    if wrk is None or not LUA.exists():
-        return {}
+    """wrk over random project pages; p50/p99 ms and requests/s."""
+    wrk = shutil.which("wrk") or "wrk"
     env = {**os.environ, "NPROJ": str(projects)}
     argv = [wrk, "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(LUA), base]
     out = subprocess.run(argv, env=env, capture_output=True, text=True,  # noqa: S603
@@ -527,6 +526,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip strongroom admin journal verify")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    ensure_tools("wrk")
     if max(sizes) > 100_000:
         parser.error("project names are proj-00000 .. proj-99999: at most 100000 projects")
     results: dict[int, dict[str, float]] = {}
