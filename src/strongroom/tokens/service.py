@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from strongroom.db.engine import Database
 from strongroom.db.models import Token, User
@@ -92,11 +92,13 @@ class TokenService:
                 macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
         return TOKEN_PREFIX + str(macaroon.serialize())
 
-    def verify(self, raw: str, *, project: str, now: dt.datetime) -> Identity:
+    def verify(self, raw: str, *, project: str, now: dt.datetime,
+               connection: Connection | None = None) -> Identity:
         """Check a presented token for acting on the normalised ``project`` at ``now``.
 
-        Raises NotAuthenticated when the token is malformed, unknown, forged or expired, and
-        Forbidden when it is valid but not for this project.
+        The token's row is read on ``connection`` when given (the caller's read transaction),
+        else in a read session of its own. Raises NotAuthenticated when the token is malformed,
+        unknown, forged or expired, and Forbidden when it is valid but not for this project.
         """
         if not raw.startswith(TOKEN_PREFIX):
             raise NotAuthenticated("Invalid API token: not a Strongroom token")
@@ -105,8 +107,11 @@ class TokenService:
             token_id = str(macaroon.identifier)
         except Exception as exc:  # pymacaroons raises many unrelated types
             raise NotAuthenticated("Invalid API token: could not be decoded") from exc
-        with self._db.read() as session:
-            row = session.connection().execute(_TOKEN, {"token_id": token_id}).first()
+        if connection is None:
+            with self._db.read() as session:
+                row = session.connection().execute(_TOKEN, {"token_id": token_id}).first()
+        else:
+            row = connection.execute(_TOKEN, {"token_id": token_id}).first()
         if row is None:
             raise NotAuthenticated("Invalid API token: unknown or revoked")
         if not row.is_active:

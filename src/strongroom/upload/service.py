@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
@@ -82,11 +83,20 @@ class UploadService:
         """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict."""
         form, content = self._parse(request)
         now = self._clock()
-        identity = self._tokens.verify(request.token, project=normalize(form.name), now=now)
-        self._authorise(normalize(form.name), identity)
+        name = normalize(form.name)
         source = _Source(request.content_filename or "", content, form.comment,
                          (request.user_agent or "")[:200] or None)
-        return self._publish(source, form, identity, now)
+        # Every check before validation reads in one transaction; record() repeats the ones
+        # that could change meanwhile under the write lock.
+        with self._db.read() as session:
+            connection = session.connection()
+            identity = self._tokens.verify(request.token, project=name, now=now,
+                                           connection=connection)
+            check_access(name, project_access(connection, name, identity), identity)
+            received = self._receive(connection, source)
+        if received is None:
+            return UploadOutcome(filename=source.filename, serial=None)
+        return self._publish(source, received, form, identity, now)
 
     def import_file(self, path: Path, *, identity: Identity) -> UploadOutcome:
         """Publish a distribution from local disk (``strongroom admin import``).
@@ -96,16 +106,24 @@ class UploadService:
         """
         with path.open("rb") as content:
             source = _Source(path.name, content, None, "strongroom-import")
-            return self._publish(source, None, identity, self._clock())
+            with self._db.read() as session:
+                received = self._receive(session.connection(), source)
+            if received is None:
+                return UploadOutcome(filename=source.filename, serial=None)
+            return self._publish(source, received, None, identity, self._clock())
 
-    def _publish(self, source: _Source, form: UploadForm | None, identity: Identity,
-                 now: dt.datetime) -> UploadOutcome:
-        """Receive -> validate -> store -> record -> notify, shared by both ways in."""
-        filename = source.filename
+    def _receive(self, connection: Connection, source: _Source) -> ReceivedFile | None:
+        """Hash and count the bytes; None when this exact file is already stored (Conflict
+        when its name or its bytes are taken otherwise)."""
         received = receive(source.content, max_size=self._limits.max_file_size)
-        with self._db.read() as session:
-            if existing_identical(session.connection(), filename, received):
-                return UploadOutcome(filename=filename, serial=None)
+        if existing_identical(connection, source.filename, received):
+            return None
+        return received
+
+    def _publish(self, source: _Source, received: ReceivedFile, form: UploadForm | None,
+                 identity: Identity, now: dt.datetime) -> UploadOutcome:
+        """Validate -> store -> record -> notify, shared by both ways in."""
+        filename = source.filename
         dist = self._validate(form, filename, received)
         if form is None:
             self._authorise(dist.name, identity)
