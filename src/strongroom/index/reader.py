@@ -115,9 +115,9 @@ class IndexReader:
             return hit
         return await run_in_threadpool(self._fill, key, project, render)
 
-    def _load(self, project: str) -> ProjectView | None:
+    def _load(self, project: str, *, with_metadata: bool = True) -> ProjectView | None:
         with self.db.read() as session:
-            return load_project(session, project)
+            return load_project(session, project, with_metadata=with_metadata)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -150,7 +150,7 @@ class IndexReader:
         """``/simple/<project>/`` in ``fmt`` for a normalised name; None when unknown."""
 
         def render() -> Page | None:
-            view = self._load(project)
+            view = self._load(project, with_metadata=False)
             if view is None:
                 return None
             render_fn = render_project_json if fmt == "json" else render_project_html

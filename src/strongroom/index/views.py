@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from strongroom.db import journal
 from strongroom.db.models import File, Project, Release
@@ -22,50 +24,84 @@ from strongroom.domain.simple import (
 INDEX_BATCH = 2000  # root-page rows fetched from the database per round trip
 
 
-def _file_view(f: File, release: Release) -> FileView:
+_PROJECT_ROW = select(
+    Project.id, Project.name, Project.normalized_name, Project.status, Project.status_reason,
+    Project.last_serial,
+).where(Project.normalized_name == bindparam("name"))
+
+_RELEASE_COLUMNS = (Release.id, Release.version, Release.yanked, Release.yanked_reason,
+                    Release.requires_python, Release.created)
+_FILE_COLUMNS = (File.filename, File.packagetype, File.python_version, File.size, File.sha256,
+                 File.blake2_256, File.md5, File.upload_time,
+                 File.requires_python.label("file_requires_python"), File.metadata_sha256,
+                 File.comment)
+
+
+def _releases_query(with_metadata: bool) -> Select[Any]:
+    """Every release of one project with its files (one row per file, or one bare row for a
+    release without files), in release order then by file name."""
+    metadata = (Release.core_metadata,) if with_metadata else ()
+    return (
+        select(*_RELEASE_COLUMNS, *metadata, *_FILE_COLUMNS)
+        .outerjoin(File, File.release_id == Release.id)
+        .where(Release.project_id == bindparam("project_id"))
+        .order_by(Release.id, File.filename)
+    )
+
+
+_RELEASES = {True: _releases_query(True), False: _releases_query(False)}
+
+
+def _file_view(row: Row[Any]) -> FileView:
     return FileView(
-        filename=f.filename,
-        version=release.version,
-        packagetype=f.packagetype,
-        python_version=f.python_version,
-        size=f.size,
-        sha256=f.sha256,
-        blake2_256=f.blake2_256,
-        md5=f.md5,
-        upload_time=f.upload_time,
-        requires_python=f.requires_python,
-        metadata_sha256=f.metadata_sha256,
-        yanked=release.yanked,
-        yanked_reason=release.yanked_reason,
-        comment=f.comment,
+        filename=row.filename,
+        version=row.version,
+        packagetype=row.packagetype,
+        python_version=row.python_version,
+        size=row.size,
+        sha256=row.sha256,
+        blake2_256=row.blake2_256,
+        md5=row.md5,
+        upload_time=row.upload_time,
+        requires_python=row.file_requires_python,
+        metadata_sha256=row.metadata_sha256,
+        yanked=row.yanked,
+        yanked_reason=row.yanked_reason,
+        comment=row.comment,
     )
 
 
-def _release_view(release: Release) -> ReleaseView:
-    files = sorted(release.files, key=lambda f: f.filename)
-    return ReleaseView(
-        version=release.version,
-        yanked=release.yanked,
-        yanked_reason=release.yanked_reason,
-        requires_python=release.requires_python,
-        core_metadata=dict(release.core_metadata or {}),
-        created=release.created,
-        files=tuple(_file_view(f, release) for f in files),
-    )
+def _release_views(rows: Iterable[Row[Any]], with_metadata: bool) -> Iterator[ReleaseView]:
+    for _release_id, group in groupby(rows, key=lambda row: row.id):
+        release_rows = list(group)
+        first = release_rows[0]
+        yield ReleaseView(
+            version=first.version,
+            yanked=first.yanked,
+            yanked_reason=first.yanked_reason,
+            requires_python=first.requires_python,
+            core_metadata=dict(first.core_metadata or {}) if with_metadata else {},
+            created=first.created,
+            files=tuple(_file_view(row) for row in release_rows if row.filename is not None),
+        )
 
 
-def load_project(session: Session, normalized_name: str) -> ProjectView | None:
-    """The project with its releases and files (none while quarantined); None when unknown."""
-    project = session.scalar(
-        select(Project)
-        .where(Project.normalized_name == normalized_name)
-        .options(selectinload(Project.releases).selectinload(Release.files))
-    )
+def load_project(session: Session, normalized_name: str, *, with_metadata: bool = True
+                 ) -> ProjectView | None:
+    """The project with its releases and files (none while quarantined); None when unknown.
+
+    Two prepared Core queries, no ORM objects: every cold page of a large index passes here.
+    The simple pages pass ``with_metadata=False``: each release's ``core_metadata`` is then
+    left empty rather than decoded, as only the JSON API shows it.
+    """
+    connection = session.connection()
+    project = connection.execute(_PROJECT_ROW, {"name": normalized_name}).first()
     if project is None:
         return None
-    releases = () if project.status == QUARANTINED else tuple(
-        _release_view(r) for r in project.releases
-    )
+    releases: tuple[ReleaseView, ...] = ()
+    if project.status != QUARANTINED:
+        rows = connection.execute(_RELEASES[with_metadata], {"project_id": project.id})
+        releases = tuple(_release_views(rows, with_metadata))
     return ProjectView(
         name=project.name,
         normalized_name=project.normalized_name,

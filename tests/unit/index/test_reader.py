@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select
 from tests.readside import Index, sql_statements
 
 from strongroom.db.engine import Database
+from strongroom.db.models import File
+from strongroom.domain.simple import render_project_json
+from strongroom.index.views import load_project
 
 BASE = "http://idx.test"
 
@@ -138,3 +143,29 @@ def test_files_resolve_by_name_and_hash(index: Index) -> None:
     with sql_statements(index.db) as warm:
         assert asyncio.run(reader.file(sha, "alpha-1.0-py3-none-any.whl")) is target
     assert warm == []
+
+
+def test_project_view_groups_files_under_their_releases(index: Index) -> None:
+    index.release("Alpha", "1.10")
+    index.release("Alpha", "1.9")
+    index.release("Alpha", "2.0")
+    with index.db.write() as session:
+        second = session.scalar(select(File).where(File.filename.like("%1.9%")))
+        assert second is not None
+        session.add(File(release_id=second.release_id, filename="alpha-1.9.tar.gz",
+                         packagetype="sdist", python_version="source", size=1, sha256="a" * 64,
+                         blake2_256="b" * 64, md5="c" * 32))
+        session.execute(delete(File).where(File.filename.like("%2.0%")))
+    with index.db.read() as session:
+        full = load_project(session, "alpha")
+        lean = load_project(session, "alpha", with_metadata=False)
+    assert full is not None
+    assert lean is not None
+    assert [r.version for r in full.releases] == ["1.9", "1.10", "2.0"]
+    assert [[f.filename for f in r.files] for r in full.releases] == [
+        ["alpha-1.9-py3-none-any.whl", "alpha-1.9.tar.gz"], ["alpha-1.10-py3-none-any.whl"], []]
+    assert full.releases[0].core_metadata["summary"] == "Alpha summary"
+    assert [r.core_metadata for r in lean.releases] == [{}, {}, {}]
+    assert dataclasses.replace(full, releases=tuple(
+        dataclasses.replace(r, core_metadata={}) for r in full.releases)) == lean
+    assert render_project_json(full) == render_project_json(lean)
