@@ -14,8 +14,10 @@ def basic_auth(token: str) -> dict[str, str]:
 def post_upload(index_url: str, token: str, filename: str, data: bytes | None,
                 fields: dict[str, str], *, client: httpx.Client | None = None) -> httpx.Response:
     """One multipart upload; ``data`` None sends no file part."""
-    files = {"content": (filename, data, "application/octet-stream")} if data is not None else None
-    if files is None:
+    files: dict[str, tuple[str | None, bytes] | tuple[str, bytes, str]]
+    if data is not None:
+        files = {"content": (filename, data, "application/octet-stream")}
+    else:
         # Force a multipart body even without a file, as twine always sends one.
         files = {"comment": (None, b"")}
     sender = client or httpx
