@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from strongroom.db import journal
@@ -31,31 +30,28 @@ _PROJECT_ROW = select(
 
 _RELEASE_COLUMNS = (Release.id, Release.version, Release.yanked, Release.yanked_reason,
                     Release.requires_python, Release.created)
-_FILE_COLUMNS = (File.filename, File.packagetype, File.python_version, File.size, File.sha256,
-                 File.blake2_256, File.md5, File.upload_time,
-                 File.requires_python.label("file_requires_python"), File.metadata_sha256,
-                 File.comment)
 
 
 def _releases_query(with_metadata: bool) -> Select[Any]:
-    """Every release of one project with its files (one row per file, or one bare row for a
-    release without files), in release order then by file name."""
     metadata = (Release.core_metadata,) if with_metadata else ()
-    return (
-        select(*_RELEASE_COLUMNS, *metadata, *_FILE_COLUMNS)
-        .outerjoin(File, File.release_id == Release.id)
-        .where(Release.project_id == bindparam("project_id"))
-        .order_by(Release.id, File.filename)
-    )
+    return select(*_RELEASE_COLUMNS, *metadata).where(
+        Release.project_id == bindparam("project_id"))
 
 
 _RELEASES = {True: _releases_query(True), False: _releases_query(False)}
+# By release ids rather than joined to releases: a join's plan depends on PostgreSQL's
+# statistics, and before the first ANALYZE of a bulk load it scans every file.
+_FILES = select(
+    File.release_id, File.filename, File.packagetype, File.python_version, File.size,
+    File.sha256, File.blake2_256, File.md5, File.upload_time, File.requires_python,
+    File.metadata_sha256, File.comment,
+).where(File.release_id.in_(bindparam("release_ids", expanding=True))).order_by(File.filename)
 
 
-def _file_view(row: Row[Any]) -> FileView:
+def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]]) -> FileView:
     return FileView(
         filename=row.filename,
-        version=row.version,
+        version=release.version,
         packagetype=row.packagetype,
         python_version=row.python_version,
         size=row.size,
@@ -63,26 +59,32 @@ def _file_view(row: Row[Any]) -> FileView:
         blake2_256=row.blake2_256,
         md5=row.md5,
         upload_time=row.upload_time,
-        requires_python=row.file_requires_python,
+        requires_python=row.requires_python,
         metadata_sha256=row.metadata_sha256,
-        yanked=row.yanked,
-        yanked_reason=row.yanked_reason,
+        yanked=release.yanked,
+        yanked_reason=release.yanked_reason,
         comment=row.comment,
     )
 
 
-def _release_views(rows: Iterable[Row[Any]], with_metadata: bool) -> Iterator[ReleaseView]:
-    for _release_id, group in groupby(rows, key=lambda row: row.id):
-        release_rows = list(group)
-        first = release_rows[0]
+def _release_views(connection: Connection, project_id: int, with_metadata: bool
+                   ) -> Iterator[ReleaseView]:
+    releases = {row.id: row for row in connection.execute(_RELEASES[with_metadata],
+                                                          {"project_id": project_id})}
+    if not releases:
+        return
+    files: dict[int, list[FileView]] = {release_id: [] for release_id in releases}
+    for row in connection.execute(_FILES, {"release_ids": list(releases)}):
+        files[row.release_id].append(_file_view(row, releases[row.release_id]))
+    for release_id, release in releases.items():
         yield ReleaseView(
-            version=first.version,
-            yanked=first.yanked,
-            yanked_reason=first.yanked_reason,
-            requires_python=first.requires_python,
-            core_metadata=dict(first.core_metadata or {}) if with_metadata else {},
-            created=first.created,
-            files=tuple(_file_view(row) for row in release_rows if row.filename is not None),
+            version=release.version,
+            yanked=release.yanked,
+            yanked_reason=release.yanked_reason,
+            requires_python=release.requires_python,
+            core_metadata=dict(release.core_metadata or {}) if with_metadata else {},
+            created=release.created,
+            files=tuple(files[release_id]),
         )
 
 
@@ -90,9 +92,10 @@ def load_project(session: Session, normalized_name: str, *, with_metadata: bool 
                  ) -> ProjectView | None:
     """The project with its releases and files (none while quarantined); None when unknown.
 
-    Two prepared Core queries, no ORM objects: every cold page of a large index passes here.
-    The simple pages pass ``with_metadata=False``: each release's ``core_metadata`` is then
-    left empty rather than decoded, as only the JSON API shows it.
+    Three prepared Core queries (project, releases, their files), no ORM objects: every cold
+    page of a large index passes here. The simple pages pass ``with_metadata=False``: each
+    release's ``core_metadata`` is then left empty rather than decoded, as only the JSON API
+    shows it.
     """
     connection = session.connection()
     project = connection.execute(_PROJECT_ROW, {"name": normalized_name}).first()
@@ -100,8 +103,7 @@ def load_project(session: Session, normalized_name: str, *, with_metadata: bool 
         return None
     releases: tuple[ReleaseView, ...] = ()
     if project.status != QUARANTINED:
-        rows = connection.execute(_RELEASES[with_metadata], {"project_id": project.id})
-        releases = tuple(_release_views(rows, with_metadata))
+        releases = tuple(_release_views(connection, project.id, with_metadata))
     return ProjectView(
         name=project.name,
         normalized_name=project.normalized_name,
