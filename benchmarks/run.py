@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import statistics
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +46,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big-files", type=int, default=2000)
     parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="wrk runs per scenario; the table shows the run of median rate")
+                        help="runs per wrk scenario and twine uploads per server; the table "
+                             "shows the median run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--devpi-projects", type=int, default=100,
                         help="projects loaded into devpi (slow to load); the big one always is")
@@ -185,25 +187,31 @@ class Bench:
             self._measure(target)
 
     def uploads(self) -> None:
-        """twine upload of the first files of the corpus into fresh servers."""
+        """twine upload of the first files of the corpus into fresh servers, ``--rounds``
+        times each, alternating; the median round stands for each server."""
         files = self.upload_files
         scenario = f"twine upload {len(files)} files"
-        site = self._site("upload-sqlite")
         name = self._strongroom_name("sqlite", self.workers[0])
-        logs = self.work / "upload-sqlite"
-        with _running(site.serve(name, logs, 0, self.workers[0])) as target:
-            seconds = clients.twine_upload_seconds(f"{target.base}/legacy/", "__token__",
-                                                   site.token, files, timeout=1800)
-        self.results.append(Measurement(scenario, name, len(files) / seconds,
-                                        note=f"{seconds:.1f} s"))
-        if self.args.only == "strongroom":
-            return
-        root = self.work / "upload-pypiserver"
-        with _running(start_pypiserver(root, [], 0)) as target:
-            seconds = clients.twine_upload_seconds(target.base + "/", "bench", "bench", files,
-                                                   timeout=1800)
-        self.results.append(Measurement(scenario, "pypiserver", len(files) / seconds,
-                                        note=f"{seconds:.1f} s"))
+        ours: list[float] = []
+        theirs: list[float] = []
+        for round_ in range(self.args.rounds):
+            site = self._site(f"upload-sqlite-{round_}")
+            logs = self.work / f"upload-sqlite-{round_}"
+            with _running(site.serve(name, logs, 0, self.workers[0])) as target:
+                ours.append(clients.twine_upload_seconds(
+                    f"{target.base}/legacy/", "__token__", site.token, files, timeout=1800))
+            if self.args.only == "strongroom":
+                continue
+            root = self.work / f"upload-pypiserver-{round_}"
+            with _running(start_pypiserver(root, [], 0)) as target:
+                theirs.append(clients.twine_upload_seconds(
+                    target.base + "/", "bench", "bench", files, timeout=1800))
+        for server, seconds in ((name, ours), ("pypiserver", theirs)):
+            if seconds:
+                middle = statistics.median(seconds)
+                spread = ", ".join(f"{s:.2f}" for s in seconds)
+                self.results.append(Measurement(scenario, server, len(files) / middle,
+                                                note=f"{middle:.2f} s (runs: {spread} s)"))
 
     def primary(self) -> str:
         """The Strongroom row the targets are judged on (SQLite, most workers)."""
