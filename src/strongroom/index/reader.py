@@ -4,7 +4,9 @@ Rendered pages are kept as bytes keyed by (kind, normalised project, format ...)
 costs one ``stat`` (the change feed) and a dictionary lookup: no SQL, no rendering. When the feed
 moves past the serial this reader last saw, it asks the journal which projects changed since and
 drops exactly their entries plus the pages listing every project. A miss renders once per key
-(concurrent requests for the same key wait for that render) in a worker thread.
+(concurrent requests for the same key wait for that render) in a worker thread. A page found not
+to exist (an unknown project or version) is remembered the same way, until a write names its
+project.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from strongroom.storage import BlobStore
 DEFAULT_MAX_ENTRIES = 20_000
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _FILE_ENTRY_SIZE = 256  # what a cached file location roughly costs, for the byte bound
+_ABSENT_ENTRY_SIZE = 256  # likewise for a remembered "no such page"
 # A render either always yields a page (the root) or may find nothing (a project, a version).
 _P = TypeVar("_P", Page, Page | None)
 
@@ -70,6 +73,9 @@ class IndexReader:
         self.feed = feed
         self._pages: ReadCache[Page] = ReadCache(max_entries, max_bytes)
         self._files: ReadCache[BlobTarget] = ReadCache(max_entries, max_entries * _FILE_ENTRY_SIZE)
+        # Keys whose render found nothing: clients ask every index for names it lacks (pip
+        # with --extra-index-url asks a private index for each public dependency).
+        self._absent: ReadCache[bool] = ReadCache(max_entries, max_entries * _ABSENT_ENTRY_SIZE)
         self._seen = feed.current()
         self._sync_lock = threading.Lock()
 
@@ -89,6 +95,7 @@ class IndexReader:
                 changed = journal.projects_changed_since(session, self._seen)
             self._pages.invalidate(changed)
             self._files.invalidate(changed)
+            self._absent.invalidate(changed)
             self._seen = current
 
     async def _fresh(self) -> None:
@@ -102,9 +109,11 @@ class IndexReader:
             hit = self._pages.get(key)
             if hit is not None:
                 return hit
-            epoch = self._pages.epoch
+            epoch, absent_epoch = self._pages.epoch, self._absent.epoch
             page = render()
-            if page is not None:
+            if page is None:
+                self._absent.put(key, project, True, _ABSENT_ENTRY_SIZE, absent_epoch)
+            else:
                 self._pages.put(key, project, page, len(page.body), epoch)
             return page
 
@@ -114,6 +123,15 @@ class IndexReader:
         if hit is not None:
             return hit
         return await run_in_threadpool(self._fill, key, project, render)
+
+    async def _page_or_none(self, key: Hashable, project: str,
+                            render: Callable[[], Page | None]) -> Page | None:
+        """``_page`` for a page that may not exist; a miss is remembered like a page, until a
+        write names ``project``."""
+        await self._fresh()
+        if self._absent.get(key):
+            return None
+        return await self._page(key, project, render)
 
     def _load(self, project: str, *, with_metadata: bool = True) -> ProjectView | None:
         with self.db.read() as session:
@@ -156,7 +174,7 @@ class IndexReader:
             render_fn = render_project_json if fmt == "json" else render_project_html
             return Page.of(render_fn(view), view.last_serial)
 
-        return await self._page(("simple", project, fmt), project, render)
+        return await self._page_or_none(("simple", project, fmt), project, render)
 
     async def project_document(self, project: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/json``; None when unknown or without visible releases."""
@@ -166,7 +184,7 @@ class IndexReader:
             body = None if view is None else jsonapi.render_project_document(view, base_url)
             return None if view is None or body is None else Page.of(body, view.last_serial)
 
-        return await self._page(("pypi", project, "", base_url), project, render)
+        return await self._page_or_none(("pypi", project, "", base_url), project, render)
 
     async def release_document(self, project: str, version: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/<version>/json``; None when unknown."""
@@ -178,7 +196,7 @@ class IndexReader:
             body = jsonapi.render_release_document(view, version, base_url)
             return None if body is None else Page.of(body, view.last_serial)
 
-        return await self._page(("pypi", project, version, base_url), project, render)
+        return await self._page_or_none(("pypi", project, version, base_url), project, render)
 
     # -- files --------------------------------------------------------------------------------
 

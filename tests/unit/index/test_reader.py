@@ -14,6 +14,7 @@ from tests.readside import Index, sql_statements
 from strongroom.db.engine import Database
 from strongroom.db.models import File
 from strongroom.domain.simple import render_project_json
+from strongroom.index import Page
 from strongroom.index.views import load_project
 
 BASE = "http://idx.test"
@@ -169,3 +170,41 @@ def test_project_view_groups_files_under_their_releases(index: Index) -> None:
     assert dataclasses.replace(full, releases=tuple(
         dataclasses.replace(r, core_metadata={}) for r in full.releases)) == lean
     assert render_project_json(full) == render_project_json(lean)
+
+
+def test_missing_pages_are_remembered_until_their_project_changes(index: Index) -> None:
+    reader = index.reader
+    index.release("Beta", "1.0")
+
+    async def look() -> list[Page | None]:
+        return [await reader.project_page("alpha", "html"),
+                await reader.project_document("alpha", BASE),
+                await reader.release_document("beta", "2.0", BASE)]
+
+    with sql_statements(index.db) as cold:
+        assert asyncio.run(look()) == [None, None, None]
+    assert cold
+    with sql_statements(index.db) as warm:
+        assert asyncio.run(look()) == [None, None, None]
+    assert warm == []
+    index.release("Alpha", "1.0")
+    index.release("Beta", "2.0")
+    page, document, release = asyncio.run(look())
+    assert page is not None
+    assert b"alpha-1.0-py3-none-any.whl" in page.body
+    assert document is not None
+    assert release is not None
+    assert json.loads(release.body)["info"]["version"] == "2.0"
+
+
+def test_a_write_during_a_missing_render_is_not_hidden(index: Index) -> None:
+    reader = index.reader
+
+    def render() -> Page | None:
+        index.release("Alpha", "1.0")  # lands after the render looked, before it is stored
+        asyncio.run(reader._fresh())
+        return None
+
+    assert reader._fill(("simple", "alpha", "html"), "alpha", render) is None
+    page = asyncio.run(reader.project_page("alpha", "html"))
+    assert page is not None
