@@ -45,6 +45,7 @@ PROJECTS = 4
 V1_JSON = "application/vnd.pypi.simple.v1+json"
 PIP_ACCEPT = SIMPLE_VARIANTS[5]  # pip's own Accept header
 VERSIONS = 3
+B_CONNECTIONS = 4  # new connections to pool B, so that both of its workers answer
 
 
 @dataclass
@@ -165,10 +166,34 @@ def _check_everywhere(cluster: Cluster, client: httpx.Client, project: str, file
             f["filename"] for files in document.json()["releases"].values() for f in files}
 
 
+def _missing_everywhere(cluster: Cluster, project: str) -> list[str]:
+    """Ask every worker (B's on new connections, so both of its workers answer some) and the
+    proxy for the project before it exists: each must say 404, and will remember that."""
+    errors = []
+    bases = (cluster.worker_a, *[cluster.worker_b] * B_CONNECTIONS, cluster.proxy)
+    for base in bases:
+        for path in (f"/simple/{project}/", f"/pypi/{project}/json"):
+            status = httpx.get(base + path, timeout=30).status_code
+            if status != 404:
+                errors.append(f"{base}{path} before the first upload: {status}")
+    return errors
+
+
+def _found_on_every_b_worker(cluster: Cluster, project: str, filename: str) -> list[str]:
+    """After the upload, B's page on new connections: neither of its workers may still think
+    the project missing."""
+    errors = []
+    for _ in range(B_CONNECTIONS):
+        response = httpx.get(f"{cluster.worker_b}/simple/{project}/", timeout=30)
+        if response.status_code != 200 or filename not in response.text:
+            errors.append(f"B after uploading {filename}: {response.status_code}")
+    return errors
+
+
 def _publish(cluster: Cluster, index: int, tmp_path: Path) -> list[str]:
     """Upload VERSIONS versions of one project through worker A, checking after each."""
     project = f"scale-{index}"
-    errors: list[str] = []
+    errors = _missing_everywhere(cluster, project)
     with httpx.Client(timeout=60) as client:
         for v in range(1, VERSIONS + 1):
             wheel = make_wheel(tmp_path / f"{project}-{v}", project, f"{v}.0")
@@ -190,6 +215,7 @@ def _publish(cluster: Cluster, index: int, tmp_path: Path) -> list[str]:
                 continue
             serial = cluster.last_serial(project)
             _check_everywhere(cluster, client, project, wheel.name, serial)
+            errors += _found_on_every_b_worker(cluster, project, wheel.name)
             digest = hashlib.sha256(data).hexdigest()
             url = f"/packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{wheel.name}"
             for base in (cluster.worker_b, cluster.proxy):
