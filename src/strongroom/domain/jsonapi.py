@@ -1,7 +1,8 @@
 """PyPI's JSON API documents: ``/pypi/<project>/json`` and ``/pypi/<project>/<version>/json``.
 
-``info`` is filled from the release's core metadata (packaging's RawMetadata keys); absent fields
-are null, as on PyPI. ``downloads`` is always -1, ``has_sig`` always false, ``vulnerabilities``
+``info`` is filled from the shown release's core metadata (packaging's RawMetadata keys), which
+the caller supplies through ``metadata_of`` for that one release only; absent fields are null, as
+on PyPI. ``downloads`` is always -1, ``has_sig`` always false, ``vulnerabilities``
 empty. URLs are absolute, built on the ``base_url`` the caller passes (scheme and host, no
 trailing slash). Callers must not pass a quarantined project's releases (it has none visible).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -22,6 +24,7 @@ from strongroom.domain.simple import (
     version_key,
 )
 
+MetadataOf = Callable[[str], Mapping[str, Any]]  # a release's version -> its core metadata
 _LIST_FIELDS = ("classifiers",)
 _OPTIONAL_LIST_FIELDS = ("license_files", "requires_dist", "provides_extra", "dynamic")
 _TEXT_FIELDS = (
@@ -61,8 +64,8 @@ def find_release(project: ProjectView, version: str) -> ReleaseView | None:
     return None
 
 
-def _info(project: ProjectView, release: ReleaseView, base_url: str) -> dict[str, Any]:
-    meta = release.core_metadata
+def _info(project: ProjectView, release: ReleaseView, meta: Mapping[str, Any], base_url: str
+          ) -> dict[str, Any]:
     info: dict[str, Any] = {field: meta.get(field) for field in _TEXT_FIELDS}
     info.update({field: list(meta.get(field) or []) for field in _LIST_FIELDS})
     info.update({field: meta.get(field) or None for field in _OPTIONAL_LIST_FIELDS})
@@ -114,7 +117,8 @@ def _dumps(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def render_project_document(project: ProjectView, base_url: str) -> bytes | None:
+def render_project_document(project: ProjectView, base_url: str, metadata_of: MetadataOf
+                            ) -> bytes | None:
     """``/pypi/<project>/json``: the latest release's info and files, plus every release.
 
     Returns None when the project has no visible release (PyPI answers 404 then).
@@ -124,7 +128,7 @@ def render_project_document(project: ProjectView, base_url: str) -> bytes | None
         return None
     return _dumps(
         {
-            "info": _info(project, latest, base_url),
+            "info": _info(project, latest, metadata_of(latest.version), base_url),
             "last_serial": project.last_serial,
             "releases": {
                 r.version: [_file(f, base_url) for f in r.files] for r in project.visible_releases
@@ -135,14 +139,15 @@ def render_project_document(project: ProjectView, base_url: str) -> bytes | None
     )
 
 
-def render_release_document(project: ProjectView, version: str, base_url: str) -> bytes | None:
+def render_release_document(project: ProjectView, version: str, base_url: str,
+                            metadata_of: MetadataOf) -> bytes | None:
     """``/pypi/<project>/<version>/json``: one release's info and files; None when unknown."""
     release = find_release(project, version)
     if release is None:
         return None
     return _dumps(
         {
-            "info": _info(project, release, base_url),
+            "info": _info(project, release, metadata_of(release.version), base_url),
             "last_serial": project.last_serial,
             "urls": [_file(f, base_url) for f in release.files],
             "vulnerabilities": [],

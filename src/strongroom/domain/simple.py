@@ -51,13 +51,13 @@ class FileView:
 
 @dataclass(frozen=True)
 class ReleaseView:
-    """One release and its files (sorted by filename)."""
+    """One release and its files (sorted by filename). Its core metadata is not here: only the
+    JSON API shows it, for one release at a time (``jsonapi.MetadataOf``)."""
 
     version: str
     yanked: bool
     yanked_reason: str
     requires_python: str | None
-    core_metadata: dict[str, Any]
     created: dt.datetime
     files: tuple[FileView, ...] = ()
 

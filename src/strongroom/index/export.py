@@ -66,7 +66,7 @@ def project_names(db: Database) -> list[str]:
 def write_project(db: Database, root: Path, project: str) -> None:
     """Write ``<root>/simple/<project>/`` in HTML and JSON; NotFound if the project is unknown."""
     with db.read() as session:
-        view = load_project(session, project, with_metadata=False)
+        view = load_project(session, project)
     if view is None:
         raise NotFound(f"no project {project!r}")
     directory = root / "simple" / view.normalized_name

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -31,7 +32,7 @@ from strongroom.domain.simple import (
 )
 from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
 from strongroom.index.changes import ChangeFeed
-from strongroom.index.views import load_file, load_index, load_project
+from strongroom.index.views import load_core_metadata, load_file, load_index, load_project
 from strongroom.storage import BlobStore
 
 DEFAULT_MAX_ENTRIES = 20_000
@@ -133,9 +134,9 @@ class IndexReader:
             return None
         return await self._page(key, project, render)
 
-    def _load(self, project: str, *, with_metadata: bool = True) -> ProjectView | None:
+    def _load(self, project: str) -> ProjectView | None:
         with self.db.read() as session:
-            return load_project(session, project, with_metadata=with_metadata)
+            return load_project(session, project)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -168,7 +169,7 @@ class IndexReader:
         """``/simple/<project>/`` in ``fmt`` for a normalised name; None when unknown."""
 
         def render() -> Page | None:
-            view = self._load(project, with_metadata=False)
+            view = self._load(project)
             if view is None:
                 return None
             render_fn = render_project_json if fmt == "json" else render_project_html
@@ -180,9 +181,13 @@ class IndexReader:
         """PyPI's ``/pypi/<project>/json``; None when unknown or without visible releases."""
 
         def render() -> Page | None:
-            view = self._load(project)
-            body = None if view is None else jsonapi.render_project_document(view, base_url)
-            return None if view is None or body is None else Page.of(body, view.last_serial)
+            with self.db.read() as session:
+                view = load_project(session, project)
+                if view is None:
+                    return None
+                body = jsonapi.render_project_document(
+                    view, base_url, partial(load_core_metadata, session, project))
+            return None if body is None else Page.of(body, view.last_serial)
 
         return await self._page_or_none(("pypi", project, "", base_url), project, render)
 
@@ -190,10 +195,12 @@ class IndexReader:
         """PyPI's ``/pypi/<project>/<version>/json``; None when unknown."""
 
         def render() -> Page | None:
-            view = self._load(project)
-            if view is None:
-                return None
-            body = jsonapi.render_release_document(view, version, base_url)
+            with self.db.read() as session:
+                view = load_project(session, project)
+                if view is None:
+                    return None
+                body = jsonapi.render_release_document(
+                    view, version, base_url, partial(load_core_metadata, session, project))
             return None if body is None else Page.of(body, view.last_serial)
 
         return await self._page_or_none(("pypi", project, version, base_url), project, render)

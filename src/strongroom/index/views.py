@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from strongroom.db import journal
@@ -28,17 +28,10 @@ _PROJECT_ROW = select(
     Project.last_serial,
 ).where(Project.normalized_name == bindparam("name"))
 
-_RELEASE_COLUMNS = (Release.id, Release.version, Release.yanked, Release.yanked_reason,
-                    Release.requires_python, Release.created)
-
-
-def _releases_query(with_metadata: bool) -> Select[Any]:
-    metadata = (Release.core_metadata,) if with_metadata else ()
-    return select(*_RELEASE_COLUMNS, *metadata).where(
-        Release.project_id == bindparam("project_id"))
-
-
-_RELEASES = {True: _releases_query(True), False: _releases_query(False)}
+_RELEASES = select(
+    Release.id, Release.version, Release.yanked, Release.yanked_reason, Release.requires_python,
+    Release.created,
+).where(Release.project_id == bindparam("project_id"))
 # By release ids rather than joined to releases: a join's plan depends on PostgreSQL's
 # statistics, and before the first ANALYZE of a bulk load it scans every file.
 _FILES = select(
@@ -67,9 +60,8 @@ def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]]) -> Fi
     )
 
 
-def _release_views(connection: Connection, project_id: int, with_metadata: bool
-                   ) -> Iterator[ReleaseView]:
-    releases = {row.id: row for row in connection.execute(_RELEASES[with_metadata],
+def _release_views(connection: Connection, project_id: int) -> Iterator[ReleaseView]:
+    releases = {row.id: row for row in connection.execute(_RELEASES,
                                                           {"project_id": project_id})}
     if not releases:
         return
@@ -82,20 +74,16 @@ def _release_views(connection: Connection, project_id: int, with_metadata: bool
             yanked=release.yanked,
             yanked_reason=release.yanked_reason,
             requires_python=release.requires_python,
-            core_metadata=dict(release.core_metadata or {}) if with_metadata else {},
             created=release.created,
             files=tuple(files[release_id]),
         )
 
 
-def load_project(session: Session, normalized_name: str, *, with_metadata: bool = True
-                 ) -> ProjectView | None:
+def load_project(session: Session, normalized_name: str) -> ProjectView | None:
     """The project with its releases and files (none while quarantined); None when unknown.
 
-    Three prepared Core queries (project, releases, their files), no ORM objects: every cold
-    page of a large index passes here. The simple pages pass ``with_metadata=False``: each
-    release's ``core_metadata`` is then left empty rather than decoded, as only the JSON API
-    shows it.
+    Three prepared Core queries (project, releases, their files), no ORM objects and no
+    release's core metadata: every cold page of a large index passes here.
     """
     connection = session.connection()
     project = connection.execute(_PROJECT_ROW, {"name": normalized_name}).first()
@@ -103,7 +91,7 @@ def load_project(session: Session, normalized_name: str, *, with_metadata: bool 
         return None
     releases: tuple[ReleaseView, ...] = ()
     if project.status != QUARANTINED:
-        releases = tuple(_release_views(connection, project.id, with_metadata))
+        releases = tuple(_release_views(connection, project.id))
     return ProjectView(
         name=project.name,
         normalized_name=project.normalized_name,
@@ -112,6 +100,21 @@ def load_project(session: Session, normalized_name: str, *, with_metadata: bool 
         last_serial=project.last_serial,
         releases=sorted_releases(releases),
     )
+
+
+_CORE_METADATA = (
+    select(Release.core_metadata)
+    .join(Project, Release.project_id == Project.id)
+    .where(Project.normalized_name == bindparam("name"), Release.version == bindparam("version"))
+)
+
+
+def load_core_metadata(session: Session, normalized_name: str, version: str) -> dict[str, Any]:
+    """The stored core metadata of one release (``version`` as ``load_project`` gives it);
+    empty when there is no such release."""
+    found = session.connection().execute(
+        _CORE_METADATA, {"name": normalized_name, "version": version}).scalar()
+    return dict(found or {})
 
 
 def load_index(session: Session) -> tuple[Iterator[IndexEntry], int]:

@@ -36,13 +36,24 @@ def _file(filename: str, version: str, *, yanked: bool = False) -> FileView:
     )
 
 
-def _release(version: str, *, yanked: bool = False, meta: dict[str, Any] | None = None
-             ) -> ReleaseView:
+def _release(version: str, *, yanked: bool = False) -> ReleaseView:
     return ReleaseView(
         version=version, yanked=yanked, yanked_reason="bad" if yanked else "",
-        requires_python=">=3.9", core_metadata=meta or {}, created=WHEN,
+        requires_python=">=3.9", created=WHEN,
         files=(_file(f"frob-{version}.tar.gz", version, yanked=yanked),),
     )
+
+
+class _MetadataOf:
+    """Core metadata by version, remembering which versions were asked for."""
+
+    def __init__(self, metadata: dict[str, dict[str, Any]] | None = None) -> None:
+        self.metadata = metadata or {}
+        self.asked: list[str] = []
+
+    def __call__(self, version: str) -> dict[str, Any]:
+        self.asked.append(version)
+        return self.metadata.get(version, {})
 
 
 def _project(*releases: ReleaseView, status: str = "active") -> ProjectView:
@@ -73,9 +84,11 @@ def test_find_release_by_exact_or_normalised_version() -> None:
 
 
 def test_project_document() -> None:
-    project = _project(_release("1.0", meta=METADATA), _release("0.9"), _release("2.0a1"))
-    document = render_project_document(project, BASE)
+    project = _project(_release("1.0"), _release("0.9"), _release("2.0a1"))
+    metadata_of = _MetadataOf({"1.0": METADATA})
+    document = render_project_document(project, BASE, metadata_of)
     assert document is not None
+    assert metadata_of.asked == ["1.0"]  # only the release ``info`` shows
     data = json.loads(document)
     assert set(data) == {"info", "last_serial", "releases", "urls", "vulnerabilities"}
     assert data["last_serial"] == 7
@@ -126,19 +139,21 @@ def test_project_document() -> None:
 
 def test_release_document_for_a_yanked_release() -> None:
     project = _project(_release("1.0"), _release("2.0", yanked=True))
-    document = render_release_document(project, "2.0", BASE)
+    metadata_of = _MetadataOf()
+    document = render_release_document(project, "2.0", BASE, metadata_of)
     assert document is not None
+    assert metadata_of.asked == ["2.0"]
     data = json.loads(document)
     assert "releases" not in data
     assert data["info"]["version"] == "2.0"
     assert data["info"]["yanked"] is True
     assert data["info"]["yanked_reason"] == "bad"
     assert data["urls"][0]["yanked_reason"] == "bad"
-    assert render_release_document(project, "9.9", BASE) is None
+    assert render_release_document(project, "9.9", BASE, _MetadataOf()) is None
 
 
 def test_quarantined_or_empty_project_has_no_document() -> None:
-    assert render_project_document(_project(), BASE) is None
+    assert render_project_document(_project(), BASE, _MetadataOf()) is None
     quarantined = ProjectView("Frob", "frob", "quarantined", None, 7, (_release("1.0"),))
-    assert render_project_document(quarantined, BASE) is None
-    assert render_release_document(quarantined, "1.0", BASE) is None
+    assert render_project_document(quarantined, BASE, _MetadataOf()) is None
+    assert render_release_document(quarantined, "1.0", BASE, _MetadataOf()) is None

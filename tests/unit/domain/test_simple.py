@@ -35,7 +35,7 @@ def _file(filename: str, version: str, sha: str, *, metadata: str | None = None,
 
 def _release(version: str, *files: FileView, yanked: bool = False, reason: str = "") -> ReleaseView:
     return ReleaseView(version=version, yanked=yanked, yanked_reason=reason,
-                       requires_python=None, core_metadata={}, created=WHEN, files=files)
+                       requires_python=None, created=WHEN, files=files)
 
 
 def _project(status: str = "active", reason: str | None = None) -> ProjectView:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from pathlib import Path
 
@@ -13,9 +12,8 @@ from tests.readside import Index, sql_statements
 
 from strongroom.db.engine import Database
 from strongroom.db.models import File
-from strongroom.domain.simple import render_project_json
 from strongroom.index import Page
-from strongroom.index.views import load_project
+from strongroom.index.views import load_core_metadata, load_project
 
 BASE = "http://idx.test"
 
@@ -158,18 +156,16 @@ def test_project_view_groups_files_under_their_releases(index: Index) -> None:
                          blake2_256="b" * 64, md5="c" * 32))
         session.execute(delete(File).where(File.filename.like("%2.0%")))
     with index.db.read() as session:
-        full = load_project(session, "alpha")
-        lean = load_project(session, "alpha", with_metadata=False)
-    assert full is not None
-    assert lean is not None
-    assert [r.version for r in full.releases] == ["1.9", "1.10", "2.0"]
-    assert [[f.filename for f in r.files] for r in full.releases] == [
+        view = load_project(session, "alpha")
+        metadata = load_core_metadata(session, "alpha", "1.10")
+        no_release = load_core_metadata(session, "alpha", "3.0")
+    assert view is not None
+    assert [r.version for r in view.releases] == ["1.9", "1.10", "2.0"]
+    assert [[f.filename for f in r.files] for r in view.releases] == [
         ["alpha-1.9-py3-none-any.whl", "alpha-1.9.tar.gz"], ["alpha-1.10-py3-none-any.whl"], []]
-    assert full.releases[0].core_metadata["summary"] == "Alpha summary"
-    assert [r.core_metadata for r in lean.releases] == [{}, {}, {}]
-    assert dataclasses.replace(full, releases=tuple(
-        dataclasses.replace(r, core_metadata={}) for r in full.releases)) == lean
-    assert render_project_json(full) == render_project_json(lean)
+    assert [f.version for f in view.releases[0].files] == ["1.9", "1.9"]
+    assert metadata == {"name": "Alpha", "version": "1.10", "summary": "Alpha summary"}
+    assert no_release == {}
 
 
 def test_missing_pages_are_remembered_until_their_project_changes(index: Index) -> None:
