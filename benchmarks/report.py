@@ -25,6 +25,7 @@ class Measurement:
     p99_ms: float | None = None
     rss_bytes: int | None = None
     note: str = ""
+    spread: tuple[float, float] | None = None  # the slowest and fastest run's rates
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,13 @@ class Target:
     factor: float
 
 
+def _find(results: Sequence[Measurement], scenario: str, server: str) -> Measurement | None:
+    return next((m for m in results if m.scenario == scenario and m.server == server), None)
+
+
 def _rate(results: Sequence[Measurement], scenario: str, server: str) -> float | None:
-    return next((m.rate for m in results if m.scenario == scenario and m.server == server), None)
+    found = _find(results, scenario, server)
+    return None if found is None else found.rate
 
 
 def ratio(results: Sequence[Measurement], m: Measurement, peer: str) -> float | None:
@@ -77,8 +83,20 @@ def verdicts(results: Sequence[Measurement], targets: Sequence[Target]) -> list[
             lines.append(f"{goal}: not measured")
             continue
         got = own / other
-        lines.append(f"{goal}: {'met' if got >= t.factor else 'NOT MET'} ({got:.3g} x)")
+        lines.append(f"{goal}: {'met' if got >= t.factor else 'NOT MET'} ({got:.3g} x"
+                     f"{_run_range(results, t)})")
     return lines
+
+
+def _run_range(results: Sequence[Measurement], target: Target) -> str:
+    """``; runs give a-b x``: the ratio's extremes over every pairing of the two servers' runs,
+    when both were run more than once."""
+    own = _find(results, target.scenario, target.server)
+    other = _find(results, target.scenario, target.peer)
+    if own is None or other is None or own.spread is None or other.spread is None:
+        return ""
+    low, high = own.spread[0] / other.spread[1], own.spread[1] / other.spread[0]
+    return f"; runs give {low:.3g}-{high:.3g} x"
 
 
 def print_table(results: Sequence[Measurement], lines: Sequence[str], console: Console) -> None:

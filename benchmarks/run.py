@@ -210,8 +210,11 @@ class Bench:
             if seconds:
                 middle = statistics.median(seconds)
                 spread = ", ".join(f"{s:.2f}" for s in seconds)
-                self.results.append(Measurement(scenario, server, len(files) / middle,
-                                                note=f"{middle:.2f} s (runs: {spread} s)"))
+                rates = [len(files) / s for s in seconds]
+                self.results.append(Measurement(
+                    scenario, server, len(files) / middle,
+                    note=f"{middle:.2f} s (runs: {spread} s)",
+                    spread=(min(rates), max(rates)) if len(rates) > 1 else None))
 
     def primary(self) -> str:
         """The Strongroom row the targets are judged on (SQLite, most workers)."""

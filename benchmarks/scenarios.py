@@ -57,8 +57,10 @@ def _wrk(target: Target, plan: Plan, scenario: str, script: Path, env: dict[str,
         return Measurement(scenario, target.name, None, rss_bytes=rss.peak,
                            note=f"failed: {result.bad} bad of {result.requests}")
     note = f"{result.bad} bad of {result.requests}" if result.bad else ""
+    rates = [run.rps for run in runs]
+    spread = (min(rates), max(rates)) if len(runs) > 1 else None
     return Measurement(scenario, target.name, result.rps, result.p50_ms, result.p99_ms,
-                       rss.peak, note)
+                       rss.peak, note, spread)
 
 
 def _url_list(plan: Plan, target: Target, label: str,
