@@ -118,12 +118,16 @@ class IndexReader:
                 self._pages.put(key, project, page, len(page.body), epoch)
             return page
 
-    async def _page(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
-        await self._fresh()
+    async def _cached(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
+        """The cached page for ``key``, else ``render``'s, rendered once in a worker thread."""
         hit = self._pages.get(key)
         if hit is not None:
             return hit
         return await run_in_threadpool(self._fill, key, project, render)
+
+    async def _page(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
+        await self._fresh()
+        return await self._cached(key, project, render)
 
     async def _page_or_none(self, key: Hashable, project: str,
                             render: Callable[[], Page | None]) -> Page | None:
@@ -132,11 +136,22 @@ class IndexReader:
         await self._fresh()
         if self._absent.get(key):
             return None
-        return await self._page(key, project, render)
+        return await self._cached(key, project, render)
 
     def _load(self, project: str) -> ProjectView | None:
         with self.db.read() as session:
             return load_project(session, project)
+
+    def _document(self, project: str,
+                  render_fn: Callable[[ProjectView, jsonapi.MetadataOf], bytes | None]
+                  ) -> Page | None:
+        """A JSON API document of ``project``, read in one transaction; None when unknown."""
+        with self.db.read() as session:
+            view = load_project(session, project)
+            if view is None:
+                return None
+            body = render_fn(view, partial(load_core_metadata, session, project))
+        return None if body is None else Page.of(body, view.last_serial)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -180,29 +195,15 @@ class IndexReader:
     async def project_document(self, project: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/json``; None when unknown or without visible releases."""
 
-        def render() -> Page | None:
-            with self.db.read() as session:
-                view = load_project(session, project)
-                if view is None:
-                    return None
-                body = jsonapi.render_project_document(
-                    view, base_url, partial(load_core_metadata, session, project))
-            return None if body is None else Page.of(body, view.last_serial)
-
+        render = partial(self._document, project, lambda view, metadata_of:
+                         jsonapi.render_project_document(view, base_url, metadata_of))
         return await self._page_or_none(("pypi", project, "", base_url), project, render)
 
     async def release_document(self, project: str, version: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/<version>/json``; None when unknown."""
 
-        def render() -> Page | None:
-            with self.db.read() as session:
-                view = load_project(session, project)
-                if view is None:
-                    return None
-                body = jsonapi.render_release_document(
-                    view, version, base_url, partial(load_core_metadata, session, project))
-            return None if body is None else Page.of(body, view.last_serial)
-
+        render = partial(self._document, project, lambda view, metadata_of:
+                         jsonapi.render_release_document(view, version, base_url, metadata_of))
         return await self._page_or_none(("pypi", project, version, base_url), project, render)
 
     # -- files --------------------------------------------------------------------------------
