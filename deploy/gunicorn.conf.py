@@ -7,15 +7,25 @@ race each other's migrations. Values can be overridden with the variables read b
 
 import os
 from pathlib import Path
+from typing import Any, ClassVar
 
 from gunicorn.arbiter import Arbiter
+from uvicorn_worker import UvicornWorker
 
 from strongroom.config import load_settings
 from strongroom.db.engine import Database
+from strongroom.web.protocol import HttpProtocol
+
+
+class StrongroomWorker(UvicornWorker):
+    """uvicorn's worker, sending each response's head and body in one write."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "http": HttpProtocol}
+
 
 bind = os.environ.get("STRONGROOM_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("STRONGROOM_WORKERS", "4"))
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = StrongroomWorker
 wsgi_app = "strongroom.web.asgi:create_app_from_env()"
 # Uploads up to the file-size limit on slow links; reads are answered from memory.
 timeout = 300

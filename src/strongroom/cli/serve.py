@@ -11,6 +11,7 @@ import uvicorn
 from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
 from strongroom.web import create_app
+from strongroom.web.protocol import HttpProtocol
 
 
 @click.command()
@@ -32,7 +33,7 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     settings = settings_from(data_dir, config_file, host=host, port=port)
     options = {"host": settings.host, "port": settings.port, "access_log": access_log,
                "log_level": "info" if access_log else "warning", "proxy_headers": True,
-               "server_header": False}
+               "server_header": False, "http": HttpProtocol}
     click.echo(f"Strongroom serving {settings.data_dir.resolve()} on "
                f"http://{settings.host}:{settings.port}/"
                + (f" with {workers} workers" if workers > 1 else ""), err=True)

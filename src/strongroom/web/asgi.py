@@ -1,8 +1,10 @@
 """An import-string entry point for process managers that start their own workers.
 
-``uvicorn --factory strongroom.web.asgi:create_app_from_env`` and gunicorn with uvicorn's
-worker class (``strongroom.web.asgi:create_app_from_env()``) build one app per worker from the
-environment: ``STRONGROOM_CONFIG`` (a TOML file) and the ``STRONGROOM_*`` variables.
+``uvicorn --factory strongroom.web.asgi:create_app_from_env`` (add ``--http
+strongroom.web.protocol:HttpProtocol`` for one write per response) and gunicorn with the worker
+class of deploy/gunicorn.conf.py (``strongroom.web.asgi:create_app_from_env()``) build one app
+per worker from the environment: ``STRONGROOM_CONFIG`` (a TOML file) and the ``STRONGROOM_*``
+variables.
 """
 
 from __future__ import annotations
