@@ -1,0 +1,138 @@
+"""Reading upload forms: twine's multipart bodies, fed in chunks as uvicorn delivers them, and
+every way a body can be malformed or too large, each refused with a message naming it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from strongroom.errors import InvalidInput, TooLarge
+from strongroom.web.form import ReceivedForm, read_form
+
+MiB = 2**20
+
+
+BOUNDARY = "e5f2f3c9f8924638a1338ee9abaf0847"
+
+
+def encode(fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes]]]
+           ) -> tuple[str, bytes]:
+    """A Content-Type and multipart body framed as twine (requests-toolbelt) frames them."""
+    parts = [f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode()
+             for name, value in fields]
+    parts += [f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+              "Content-Type: application/octet-stream\r\n\r\n".encode() + data
+              for name, (filename, data) in files]
+    body = b"".join(f"--{BOUNDARY}\r\n".encode() + part + b"\r\n" for part in parts)
+    return f"multipart/form-data; boundary={BOUNDARY}", body + f"--{BOUNDARY}--\r\n".encode()
+
+
+async def _chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+def read(content_type: str, body: bytes, *, chunk: int = 7, declared: str | None = None,
+         max_body: int = 64 * MiB, max_fields: int = 50, max_field_size: int = MiB
+         ) -> ReceivedForm:
+    length = str(len(body)) if declared is None else declared
+    return asyncio.run(read_form(content_type, length, _chunks(body, chunk), max_body=max_body,
+                                 max_fields=max_fields, max_field_size=max_field_size))
+
+
+def test_fields_and_the_file_part_as_twine_sends_them() -> None:
+    content_type, body = encode([(":action", "file_upload"), ("name", "démo")],
+                                [("content", ("demo-1.0.tar.gz", b"\x1f\x8b archive bytes"))])
+    form = read(content_type, body)
+    assert form.fields == {":action": ["file_upload"], "name": ["démo"]}
+    assert form.filename == "demo-1.0.tar.gz"
+    assert form.content is not None
+    assert form.content.read() == b"\x1f\x8b archive bytes"
+    form.close()
+    assert form.content.closed
+
+
+def test_a_repeated_field_keeps_every_value_in_order() -> None:
+    boundary = "b0undary"
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="classifiers"\r\n\r\n{v}\r\n'
+        .encode() for v in ("A :: B", "C :: D")
+    ) + f"--{boundary}--\r\n".encode()
+    form = read(f"multipart/form-data; boundary={boundary}", body)
+    assert form.fields == {"classifiers": ["A :: B", "C :: D"]}
+    assert form.content is None
+
+
+def test_file_parts_other_than_the_first_content_are_skipped() -> None:
+    content_type, body = encode([], [("content", ("a.whl", b"first")),
+                                     ("gpg_signature", ("a.whl.asc", b"sig")),
+                                     ("content", ("b.whl", b"second"))])
+    form = read(content_type, body)
+    assert form.filename == "a.whl"
+    assert form.content is not None
+    assert form.content.read() == b"first"
+    assert dict(form.fields) == {}
+    form.close()
+
+
+def test_a_file_over_the_spool_size_arrives_whole() -> None:
+    data = bytes(range(256)) * (5 * MiB // 256)
+    content_type, body = encode([("name", "big")], [("content", ("big.whl", data))])
+    form = read(content_type, body, chunk=65536)
+    assert form.content is not None
+    assert form.content.read() == data
+    assert form.fields == {"name": ["big"]}
+    form.close()
+
+
+def test_a_body_that_is_not_multipart_holds_no_form() -> None:
+    form = read("application/json", b'{"name": "x"}')
+    assert dict(form.fields) == {}
+    assert form.content is None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "message"),
+    [
+        ("multipart/form-data", b"--x\r\n", "the Content-Type header has no boundary"),
+        ("multipart/form-data; boundary=x", b"--x\r\ngarbage",
+         "Invalid upload form: "),
+        ("multipart/form-data; boundary=x",
+         b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nno end', "Invalid upload form: "),
+        ("multipart/form-data; boundary=x",
+         b"--x\r\nContent-Disposition: form-data\r\n\r\nv\r\n--x--\r\n", "part 1 has no name"),
+        ("multipart/form-data; boundary=x",
+         b'--x\r\nContent-Disposition: form-data; name="summary"\r\n\r\n\xff\xfe\r\n--x--\r\n',
+         "field 'summary' is not UTF-8 text"),
+    ],
+)
+def test_malformed_bodies_say_what_is_wrong(content_type: str, body: bytes, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message) as raised:
+        read(content_type, body)
+    assert not isinstance(raised.value, TooLarge)
+
+
+def test_too_many_fields() -> None:
+    content_type, body = encode([(f"f{i}", "x") for i in range(51)], [])
+    with pytest.raises(InvalidInput, match="more than 50 fields"):
+        read(content_type, body)
+
+
+def test_a_text_field_over_its_limit() -> None:
+    content_type, body = encode([("description", "x" * (MiB + 1))], [])
+    with pytest.raises(InvalidInput, match="field 'description' is larger than 1 MiB"):
+        read(content_type, body, chunk=65536)
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread() -> None:
+    content_type, body = encode([("name", "x")], [])
+    with pytest.raises(TooLarge, match="Limit is 1 MiB for the whole upload request"):
+        read(content_type, body, declared=str(MiB + 1), max_body=MiB)
+
+
+def test_a_body_longer_than_declared_is_stopped_at_the_limit() -> None:
+    content_type, body = encode([], [("content", ("a.whl", b"x" * (2 * MiB)))])
+    with pytest.raises(TooLarge):
+        read(content_type, body, chunk=65536, declared="", max_body=MiB)
