@@ -1,8 +1,9 @@
 """Opening the database: SQLite (WAL, one writer at a time) or PostgreSQL.
 
-Writes go through ``Database.write()``, which serialises every writing transaction
-(SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction-scoped advisory lock). The journal's serials
-and hash chain rely on that order.
+Writes go through ``Database.write()`` (an ORM session) or ``Database.write_connection()`` (a Core
+connection, for hot paths such as uploads), which serialise every writing transaction (SQLite
+``BEGIN IMMEDIATE``; PostgreSQL a transaction-scoped advisory lock). The journal's serials and
+hash chain rely on that order.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from strongroom.db import models
 
 _WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
 _MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -38,7 +40,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get("strongroom_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver: BEGIN has no parameters or result for SQLAlchemy to handle.
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -59,9 +63,9 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
-        writer = self.engine.execution_options(strongroom_write=True)
+        self._write_engine = self.engine.execution_options(strongroom_write=True)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(writer, expire_on_commit=False)
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         # The ORM configures its mappers on first use, which costs tens of milliseconds: here,
         # at start, rather than in a server's first request.
         models.Base.registry.configure()
@@ -72,7 +76,7 @@ class Database:
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.begin() as connection:
             if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+                connection.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -87,8 +91,23 @@ class Database:
         """A writing transaction, serialised with every other writer; commits on success."""
         with self._writer() as session, session.begin():
             if not self.is_sqlite:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+                session.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """``read()`` as a Core connection, without an ORM session (tens of microseconds less
+        per transaction); rolled back at the end."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``write()`` as a Core connection: serialised likewise, committed on success."""
+        with self._write_engine.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -2,7 +2,7 @@
 
 Each entry's serial is one more than the last; its hash covers the previous hash and its own
 fields, so editing or removing an entry breaks every hash after it. Call ``append`` only inside
-``Database.write()``, which serialises writers.
+``Database.write()`` or ``Database.write_connection()``, which serialise writers.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.db.models import JournalEntry, Project
 
 GENESIS_HASH = "0" * 64
-_TAIL = "strongroom.journal.tail"
 
 
 def _entry_hash(
@@ -60,7 +59,7 @@ class Change:
 
 
 def append(
-    session: Session,
+    connection: Connection,
     *,
     project: str,
     changes: Sequence[Change],
@@ -69,17 +68,12 @@ def append(
 ) -> int:
     """Append one entry per change for the normalised ``project``; returns the last serial.
 
-    The project's ``last_serial`` moves to that serial. Rows are written with single Core
-    statements (no ORM unit of work), after flushing whatever the session holds pending.
+    The project's ``last_serial`` moves to that serial. An ORM caller flushes its session first
+    and passes ``session.connection()``.
     """
-    session.flush()
-    connection = session.connection()
-    # Writers are serialised, so within one transaction the tail is the last entry appended.
-    tail: tuple[int, str] | None = session.info.get(_TAIL)
-    if tail is None:
-        last = connection.execute(_TAIL_QUERY).first()
-        tail = (last.id, last.hash) if last else (0, GENESIS_HASH)
-    serial, prev_hash = tail
+    # Writers are serialised, so the last entry is the chain's tail until this commits.
+    last = connection.execute(_TAIL_QUERY).first()
+    serial, prev_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
     rows = []
     for change in changes:
         serial += 1
@@ -93,13 +87,13 @@ def append(
                      "submitted_by": submitted_by, "created": now, "prev_hash": prev_hash,
                      "hash": entry_hash})
         prev_hash = entry_hash
-    connection.execute(insert(JournalEntry), rows)
+    connection.execute(_INSERT, rows)
     connection.execute(_MOVE_PROJECT, {"project": project, "new_serial": serial})
-    session.info[_TAIL] = (serial, prev_hash)
     return serial
 
 
 _TAIL_QUERY = select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
+_INSERT = insert(JournalEntry)
 _MOVE_PROJECT = (
     update(Project)
     .where(Project.normalized_name == bindparam("project"))

@@ -61,8 +61,10 @@ class YankService:
             release.yanked, release.yanked_reason = yanked, reason
             action = "yank release" if yanked else "unyank release"
             version_written = release.version
+            session.flush()
             serial = journal.append(
-                session, project=name, changes=[journal.Change(action, version=version_written)],
+                session.connection(), project=name,
+                changes=[journal.Change(action, version=version_written)],
                 now=self._clock(), submitted_by=actor,
             )
         self._on_commit(journal.Written(serial, {name: frozenset({version_written})}))

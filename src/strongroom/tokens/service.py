@@ -41,6 +41,7 @@ _TOKEN = (
     .join(User, User.id == Token.user_id)
     .where(Token.id == bindparam("token_id"))
 )
+_TOUCH = update(Token).where(Token.id == bindparam("token_id")).values(last_used=bindparam("now"))
 
 
 class TokenService:
@@ -108,8 +109,8 @@ class TokenService:
         except Exception as exc:  # pymacaroons raises many unrelated types
             raise NotAuthenticated("Invalid API token: could not be decoded") from exc
         if connection is None:
-            with self._db.read() as session:
-                row = session.connection().execute(_TOKEN, {"token_id": token_id}).first()
+            with self._db.read_connection() as own:
+                row = own.execute(_TOKEN, {"token_id": token_id}).first()
         else:
             row = connection.execute(_TOKEN, {"token_id": token_id}).first()
         if row is None:
@@ -135,8 +136,8 @@ class TokenService:
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
-            with self._db.write() as session:
-                session.execute(update(Token).where(Token.id == token_id).values(last_used=now))
+            with self._db.write_connection() as writer:
+                writer.execute(_TOUCH, {"token_id": token_id, "now": now})
         return identity
 
     @staticmethod

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_version
 from sqlalchemy import Connection, and_, bindparam, exists, insert, null, or_, select, union_all
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from strongroom.db import journal
@@ -135,7 +134,8 @@ def check_access(name: str, access: ProjectAccess | None, identity: Identity) ->
 
 
 def record(
-    session: Session, new: NewFile, identity: Identity, *, now: dt.datetime, max_project_size: int
+    connection: Connection, new: NewFile, identity: Identity, *, now: dt.datetime,
+    max_project_size: int,
 ) -> journal.Written | None:
     """Write the file; returns what was written, or None when the identical file was already
     there.
@@ -144,7 +144,6 @@ def record(
     file name or a second sdist, UploadRejected when the project would grow past its limit.
     """
     dist, received = new.dist, new.received
-    connection = session.connection()
     if existing_identical(connection, dist.filename, received):
         return None
     access = project_access(connection, dist.name, identity)
@@ -191,7 +190,7 @@ def record(
     })
     changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
                                   version=version, filename=dist.filename))
-    serial = journal.append(session, project=dist.name, changes=changes, now=now,
+    serial = journal.append(connection, project=dist.name, changes=changes, now=now,
                             submitted_by=identity.username)
     return journal.Written(serial, {dist.name: frozenset({version})})
 

@@ -88,8 +88,7 @@ class UploadService:
                          (request.user_agent or "")[:200] or None)
         # Every check before validation reads in one transaction; record() repeats the ones
         # that could change meanwhile under the write lock.
-        with self._db.read() as session:
-            connection = session.connection()
+        with self._db.read_connection() as connection:
             identity = self._tokens.verify(request.token, project=name, now=now,
                                            connection=connection)
             check_access(name, project_access(connection, name, identity), identity)
@@ -106,8 +105,8 @@ class UploadService:
         """
         with path.open("rb") as content:
             source = _Source(path.name, content, None, "strongroom-import")
-            with self._db.read() as session:
-                received = self._receive(session.connection(), source)
+            with self._db.read_connection() as connection:
+                received = self._receive(connection, source)
             if received is None:
                 return UploadOutcome(filename=source.filename, serial=None)
             return self._publish(source, received, None, identity, self._clock())
@@ -154,8 +153,8 @@ class UploadService:
 
     def _authorise(self, name: str, identity: Identity) -> None:
         """Fail fast, before storing anything; the record step checks again under the lock."""
-        with self._db.read() as session:
-            access = project_access(session.connection(), name, identity)
+        with self._db.read_connection() as connection:
+            access = project_access(connection, name, identity)
         check_access(name, access, identity)
 
     def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile
@@ -184,8 +183,8 @@ class UploadService:
     def _record(self, new: NewFile, identity: Identity, now: dt.datetime
                 ) -> journal.Written | None:
         try:
-            with self._db.write() as session:
-                return record(session, new, identity, now=now,
+            with self._db.write_connection() as connection:
+                return record(connection, new, identity, now=now,
                               max_project_size=self._limits.max_project_size)
         except IntegrityError as exc:
             # Unreachable while writers are serialised; kept as the database's last word.

@@ -19,8 +19,8 @@ def _fill(database: Database, count: int) -> None:
         session.add(project)
         session.flush()
         for i in range(count):
-            journal.append(session, project="demo", changes=[journal.Change(f"step {i}")],
-                           now=NOW, submitted_by="alice")
+            journal.append(session.connection(), project="demo",
+                           changes=[journal.Change(f"step {i}")], now=NOW, submitted_by="alice")
 
 
 def test_serials_increase_and_move_the_project(database: Database) -> None:
@@ -65,11 +65,13 @@ def test_empty_journal_is_intact(database: Database) -> None:
 def test_several_changes_in_one_append_chain_in_order(database: Database) -> None:
     _fill(database, 1)
     with database.write() as session:
-        serial = journal.append(session, project="demo", now=NOW, submitted_by="bob", changes=[
+        changes = [
             journal.Change("new release", version="1.0"),
             journal.Change("add py3 file demo-1.0-py3-none-any.whl", version="1.0",
                            filename="demo-1.0-py3-none-any.whl"),
-        ])
+        ]
+        serial = journal.append(session.connection(), project="demo", now=NOW,
+                                submitted_by="bob", changes=changes)
     assert serial == 3
     with database.read() as session:
         entries = session.scalars(select(JournalEntry).order_by(JournalEntry.id)).all()

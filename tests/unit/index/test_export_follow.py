@@ -39,8 +39,8 @@ def test_follow_rewrites_changed_projects_and_drops_vanished_ones(database: Data
         session.execute(delete(File).where(File.release_id.in_(releases)))
         session.execute(delete(Release).where(Release.project_id == beta))
         session.execute(delete(Project).where(Project.id == beta))
-        serial = journal.append(session, project="beta", changes=[journal.Change("remove")],
-                                now=utcnow())
+        serial = journal.append(session.connection(), project="beta",
+                                changes=[journal.Change("remove")], now=utcnow())
     index.feed.publish(serial)
     assert next(passes) == Refresh(serial, (), ("beta",))
     assert not (root / "simple/beta").exists()

@@ -33,7 +33,7 @@ def index(database: Database, tmp_path: Path) -> Index:
             for i in range(COUNT)
         ])
         first = session.scalars(select(Project).limit(1)).one()
-        journal.append(session, project=first.normalized_name,
+        journal.append(session.connection(), project=first.normalized_name,
                        changes=[journal.Change("create")], now=now)
     return built
 
