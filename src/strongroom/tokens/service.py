@@ -8,6 +8,7 @@ at every use as well, so an admin can restrict or revoke a token already handed 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class TokenService:
         if not raw.startswith(TOKEN_PREFIX):
             raise NotAuthenticated("Invalid API token: not a Strongroom token")
         try:
-            macaroon = Macaroon.deserialize(raw.removeprefix(TOKEN_PREFIX))
+            macaroon = _deserialize(raw.removeprefix(TOKEN_PREFIX))
             token_id = str(macaroon.identifier)
         except Exception as exc:  # pymacaroons raises many unrelated types
             raise NotAuthenticated("Invalid API token: could not be decoded") from exc
@@ -149,3 +150,11 @@ class TokenService:
             return bool(verifier.verify(macaroon, key))
         except Exception:  # any failure here means a bad signature
             return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _deserialize(serialized: str) -> Macaroon:
+    """The macaroon a token's text encodes. Parsing is deterministic and costs more than
+    verifying, so a token used for a run of uploads is parsed once; the signature and every
+    caveat are still checked at each use (the parsed macaroon is only read)."""
+    return Macaroon.deserialize(serialized)

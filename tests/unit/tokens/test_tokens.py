@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from pymacaroons import Macaroon
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from strongroom.accounts import AccountService
 from strongroom.db.engine import Database
@@ -71,6 +71,20 @@ def test_forged_signature_is_refused(tokens: TokenService) -> None:
                       key="not the key")
     with pytest.raises(NotAuthenticated, match="signature"):
         tokens.verify(TOKEN_PREFIX + forged.serialize(), project="demo", now=NOW)
+
+
+def test_a_token_used_before_is_checked_afresh_at_each_use(tokens: TokenService,
+                                                           database: Database) -> None:
+    secret = tokens.create("alice", now=NOW)
+    tokens.verify(secret, project="p", now=NOW)  # parsed now, and remembered parsed
+    with database.write() as session:
+        session.execute(update(Token).values(key="a key the token was not made with"))
+    with pytest.raises(NotAuthenticated, match="signature"):
+        tokens.verify(secret, project="p", now=NOW)
+    with database.write() as session:
+        session.execute(delete(Token))
+    with pytest.raises(NotAuthenticated, match="unknown or revoked"):
+        tokens.verify(secret, project="p", now=NOW)
 
 
 @pytest.mark.parametrize("secret", ["", "pypi-abc", TOKEN_PREFIX, TOKEN_PREFIX + "!!!",
