@@ -59,6 +59,13 @@ def render_description(description: str | None, content_type: str | None) -> Ren
     return RenderedDescription(html, None)
 
 
+def prepare() -> None:
+    """Build docutils' parser tables now (tens of milliseconds, mostly regular expressions that
+    docutils compiles on its first document), so that a server's first upload does not wait
+    for them."""
+    readme_renderer.rst.render("Prepared\n========\n\n*Ready*.", stream=io.StringIO())
+
+
 def _parse_content_type(value: str) -> tuple[str, str | None]:
     message = Message()
     message["Content-Type"] = value

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
+from strongroom.domain import readme
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
 from strongroom.errors import Conflict, Problem, UploadRejected
@@ -73,6 +74,11 @@ class UploadService:
         self._limits = limits
         self._on_commit = on_commit
         self._clock = clock
+
+    def prepare(self) -> None:
+        """Do now the one-off work a first upload would otherwise wait for (a server calls
+        this before it accepts requests)."""
+        readme.prepare()
 
     @property
     def limits(self) -> Limits:

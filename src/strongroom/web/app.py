@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     feed = open_change_feed(settings)
     on_commit = CommitHook(feed, open_purger(settings))
     uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
+    uploads.prepare()
     reader = IndexReader(db, blobs, feed)
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
