@@ -54,8 +54,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--install-count", type=int, default=50)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="server for the PostgreSQL run (a fresh database is made and dropped)")
-    parser.add_argument("--only", choices=["strongroom", "all"], default="all",
-                        help="strongroom: only Strongroom on SQLite (no peers, no PostgreSQL)")
+    parser.add_argument("--only", choices=["strongroom", "uploads", "all"], default="all",
+                        help="strongroom: only Strongroom on SQLite (no peers, no PostgreSQL); "
+                             "uploads: only the twine uploads, Strongroom against pypiserver, "
+                             "from a corpus just large enough")
     parser.add_argument("--quick", action="store_true",
                         help="smoke mode: tiny corpus, 2 s runs, no warm-up")
     parser.add_argument("--out", type=Path, help="markdown file (default bench-results/<time>.md)")
@@ -63,6 +65,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.projects, args.versions, args.big_files = 12, 2, 30
         args.duration, args.install_count, args.rounds = 2, 5, 1
+    if args.only == "uploads":  # a wheel and an sdist per version: enough for UPLOAD_FILES
+        args.projects = min(args.projects, -(-UPLOAD_FILES // (2 * args.versions)))
+        args.big_files = min(args.big_files, 1)
+        args.install_count = min(args.install_count, args.projects)
     return args
 
 
@@ -225,13 +231,16 @@ class Bench:
         own = self.primary()
         pages = (scenarios.HTML_PAGES, scenarios.JSON_PAGES)
         big = scenarios.big_page(self.args.big_files)
-        upload = f"twine upload {len(self.upload_files)} files"
+        upload = report.Target(f"twine upload {len(self.upload_files)} files", own,
+                               "pypiserver", 1.0)
+        if self.args.only == "uploads":
+            return [upload]
         return [
             *(report.Target(s, own, NGINX, 0.3) for s in pages),
             *(report.Target(s, own, "devpi", 50) for s in pages),
             report.Target(big, own, NGINX, 0.3),
             *(report.Target(s, CACHED, NGINX, 0.9) for s in (*pages, big)),
-            report.Target(upload, own, "pypiserver", 1.0),
+            upload,
         ]
 
 
@@ -244,8 +253,8 @@ def main(argv: list[str] | None = None) -> Path:
     work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))
     try:
         bench = Bench(args, work)
-        site = bench.strongroom_sqlite()
-        if args.only == "all":
+        site = bench.strongroom_sqlite() if args.only != "uploads" else None
+        if site is not None and args.only == "all":
             bench.nginx_rows(site)
             bench.strongroom_postgres()
             bench.pypiserver()

@@ -1,4 +1,5 @@
-"""``scripts/bench --quick --only strongroom`` runs end to end and writes its table."""
+"""``scripts/bench --quick`` with ``--only strongroom`` and ``--only uploads`` runs end to end and
+writes its table."""
 
 from __future__ import annotations
 
@@ -34,3 +35,22 @@ def test_quick_bench_against_strongroom(tmp_path: Path) -> None:
         assert rate[0].isdigit(), row  # measured, not "-" or a note alone
         assert "bad" not in rate, row  # no failed requests
     assert "## Targets" in table
+
+
+def test_quick_upload_comparison_against_pypiserver(tmp_path: Path) -> None:
+    out = tmp_path / "uploads.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "uploads", "--out",
+         str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| twine upload")]
+    servers = sorted(row.split(" | ")[1] for row in rows)
+    assert len(servers) == 2, rows
+    assert servers[0] == "pypiserver", rows
+    assert servers[1].startswith("strongroom-sqlite"), rows
+    targets = out.read_text().split("## Targets", 1)[1]
+    assert "twine upload" in targets
+    assert "not measured" not in targets
+    assert "project pages" not in targets
