@@ -18,15 +18,19 @@ pytestmark = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_quick_bench_against_strongroom(tmp_path: Path) -> None:
-    out = tmp_path / "bench.md"
+def quick_bench(tmp_path: Path, only: str, timeout: float) -> str:
+    """Run ``scripts/bench --quick --only <only>``; the markdown it wrote."""
+    out = tmp_path / f"{only}.md"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "strongroom", "--out",
-         str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", only, "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    table = out.read_text()
+    return out.read_text()
+
+
+def test_quick_bench_against_strongroom(tmp_path: Path) -> None:
+    table = quick_bench(tmp_path, "strongroom", timeout=120)
     for scenario in ("project pages, HTML", "project pages, JSON", "30-file page",
                      "304 revalidation", ".metadata files", "file downloads",
                      "uv install 5 pkgs", "twine upload 78 files"):
@@ -38,19 +42,13 @@ def test_quick_bench_against_strongroom(tmp_path: Path) -> None:
 
 
 def test_quick_upload_comparison_against_pypiserver(tmp_path: Path) -> None:
-    out = tmp_path / "uploads.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "uploads", "--out",
-         str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| twine upload")]
+    table = quick_bench(tmp_path, "uploads", timeout=600)
+    rows = [line for line in table.splitlines() if line.startswith("| twine upload")]
     servers = sorted(row.split(" | ")[1] for row in rows)
     assert len(servers) == 2, rows
     assert servers[0] == "pypiserver", rows
     assert servers[1].startswith("strongroom-sqlite"), rows
-    targets = out.read_text().split("## Targets", 1)[1]
+    targets = table.split("## Targets", 1)[1]
     assert "twine upload" in targets
     assert "not measured" not in targets
     assert "project pages" not in targets
