@@ -101,6 +101,23 @@ class _Reader:
             else:
                 self.file.write(chunk)
 
+    async def read(self, parser: multipart.PushMultipartParser, chunks: AsyncIterator[bytes],
+                   max_body: int, too_large: TooLarge) -> None:
+        """Feed every chunk to ``parser`` and act on its events, to the end of the stream."""
+        received = 0
+        async for chunk in chunks:
+            received += len(chunk)
+            if received > max_body:
+                raise too_large
+            for event in parser.parse(chunk):
+                if isinstance(event, multipart.MultipartSegment):
+                    self.begin(event)
+                elif event is None:
+                    self.end()
+                else:
+                    await self.data(event)
+        parser.close()
+
     def end(self) -> None:
         if self.value is not None:
             try:
@@ -125,26 +142,13 @@ async def read_form(content_type: str, declared_length: str, chunks: AsyncIterat
     boundary = _boundary(content_type)
     if boundary is None:
         return form
-    reader = _Reader(form, max_fields, max_field_size)
     parser = multipart.PushMultipartParser(boundary, max_header_count=16)
-    received = 0
     try:
-        async for chunk in chunks:
-            received += len(chunk)
-            if received > max_body:
-                raise too_large
-            for event in parser.parse(chunk):
-                if isinstance(event, multipart.MultipartSegment):
-                    reader.begin(event)
-                elif event is None:
-                    reader.end()
-                else:
-                    await reader.data(event)
-        parser.close()
+        await _Reader(form, max_fields, max_field_size).read(parser, chunks, max_body, too_large)
     except multipart.MultipartError as exc:
         form.close()
         raise _form_error(str(exc)) from None
-    except InvalidInput:
+    except BaseException:  # a refused form, or a client gone mid-body: free the file part
         form.close()
         raise
     if form.content is not None:

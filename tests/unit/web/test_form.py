@@ -4,6 +4,7 @@ every way a body can be malformed or too large, each refused with a message nami
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -136,3 +137,17 @@ def test_a_body_longer_than_declared_is_stopped_at_the_limit() -> None:
     content_type, body = encode([], [("content", ("a.whl", b"x" * (2 * MiB)))])
     with pytest.raises(TooLarge):
         read(content_type, body, chunk=65536, declared="", max_body=MiB)
+
+
+def test_a_client_gone_mid_body_leaves_no_temporary_file_open() -> None:
+    content_type, body = encode([], [("content", ("a.whl", b"x" * (3 * MiB)))])
+
+    async def breaks_off() -> AsyncIterator[bytes]:
+        yield body[:2 * MiB]  # past the spool size: the file part is on disk by now
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        asyncio.run(read_form(content_type, str(len(body)), breaks_off(), max_body=64 * MiB,
+                              max_fields=50, max_field_size=MiB))
+    # An unclosed temporary file would warn when collected, and warnings are errors here.
+    gc.collect()
