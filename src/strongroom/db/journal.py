@@ -71,6 +71,23 @@ def append(
     The project's ``last_serial`` moves to that serial. An ORM caller flushes its session first
     and passes ``session.connection()``.
     """
+    serial = add_entries(connection, project=project, changes=changes, now=now,
+                         submitted_by=submitted_by)
+    connection.execute(_MOVE_PROJECT, {"project": project, "new_serial": serial})
+    return serial
+
+
+def add_entries(
+    connection: Connection,
+    *,
+    project: str,
+    changes: Sequence[Change],
+    now: dt.datetime,
+    submitted_by: str | None = None,
+) -> int:
+    """``append`` without moving the project: the caller sets its ``last_serial`` to the
+    returned serial in an update of its own (saving a statement where it updates the project
+    anyway)."""
     # Writers are serialised, so the last entry is the chain's tail until this commits.
     last = connection.execute(_TAIL_QUERY).first()
     serial, prev_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
@@ -88,7 +105,6 @@ def append(
                      "hash": entry_hash})
         prev_hash = entry_hash
     connection.execute(_INSERT, rows)
-    connection.execute(_MOVE_PROJECT, {"project": project, "new_serial": serial})
     return serial
 
 

@@ -126,7 +126,8 @@ class File(Base):
     python_version: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    blake2_256: Mapped[str] = mapped_column(String(64), index=True)
+    # Unique, as on PyPI: the same bytes are never published under a second name.
+    blake2_256: Mapped[str] = mapped_column(String(64), index=True, unique=True)
     md5: Mapped[str] = mapped_column(String(32))
     upload_time: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     requires_python: Mapped[str | None] = mapped_column(Text, default=None)

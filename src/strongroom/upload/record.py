@@ -1,6 +1,10 @@
 """The last step of an upload: one write transaction that re-checks what may have changed since
 validation began, then adds the project, release and file rows and their journal entries.
 
+A file name or digest taken meanwhile is not queried again here: the unique constraints on
+file names, the names registry and blake2_256 refuse the row, and the caller turns that
+IntegrityError into the message ``existing_identical`` gives.
+
 Every statement is a prepared Core statement (compiled once, bound per upload): an upload is a
 handful of indexed lookups and inserts, and the ORM's unit of work would cost more than they do.
 """
@@ -68,12 +72,17 @@ _ACCESS = (
     .where(Project.normalized_name == bindparam("name"))
 )
 
-_RELEASE = select(
-    Release.id,
-    Release.version,
-    exists().where(File.release_id == Release.id, File.packagetype == "sdist").label("has_sdist"),
-).where(Release.project_id == bindparam("project_id"),
-        Release.canonical_version == bindparam("canonical"))
+# The project with the uploader's role and the release being added to, in one query.
+_TARGET = (
+    _ACCESS.add_columns(
+        Release.id.label("release_id"),
+        Release.version,
+        exists().where(File.release_id == Release.id, File.packagetype == "sdist")
+        .label("has_sdist"),
+    )
+    .outerjoin(Release, and_(Release.project_id == Project.id,
+                             Release.canonical_version == bindparam("canonical")))
+)
 
 _NEW_PROJECT = insert(Project).returning(Project.id)
 _NEW_ROLE = insert(Role)
@@ -83,7 +92,8 @@ _NEW_NAME = insert(FilenameRegistry)
 _GROW_PROJECT = (
     sql_update(Project)
     .where(Project.id == bindparam("project_id"))
-    .values(total_size=Project.total_size + bindparam("size"), name=bindparam("display_name"))
+    .values(total_size=Project.total_size + bindparam("size"), name=bindparam("display_name"),
+            last_serial=bindparam("serial"))
 )
 
 
@@ -136,17 +146,18 @@ def check_access(name: str, access: ProjectAccess | None, identity: Identity) ->
 def record(
     connection: Connection, new: NewFile, identity: Identity, *, now: dt.datetime,
     max_project_size: int,
-) -> journal.Written | None:
-    """Write the file; returns what was written, or None when the identical file was already
-    there.
+) -> journal.Written:
+    """Write the file; returns what was written.
 
-    Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a used
-    file name or a second sdist, UploadRejected when the project would grow past its limit.
+    Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
+    second sdist, UploadRejected when the project would grow past its limit, and IntegrityError
+    when the file's name or bytes were taken since the caller checked (``existing_identical``).
     """
     dist, received = new.dist, new.received
-    if existing_identical(connection, dist.filename, received):
-        return None
-    access = project_access(connection, dist.name, identity)
+    canonical = canonicalize_version(dist.version)
+    target = connection.execute(_TARGET, {"name": dist.name, "user_id": identity.user_id,
+                                          "canonical": canonical}).first()
+    access = ProjectAccess(*target[:5]) if target else None
     check_access(dist.name, access, identity)
     changes: list[journal.Change] = []
     if access is None:
@@ -164,8 +175,14 @@ def record(
         raise UploadRejected([Problem("content", "Project size too large. Limit for project "
                                       f"'{display_name}' total size is "
                                       f"{max_project_size // 2**30} GiB.")])
-    release_id, version, is_new_release = _release(connection, project_id, new, identity,
-                                                   now=now, changes=changes)
+    if target is not None and target.release_id is not None:
+        if dist.packagetype == "sdist" and target.has_sdist:
+            raise Conflict("Only one sdist may be uploaded per release.")
+        release_id, version, is_new_release = target.release_id, target.version, False
+    else:
+        version, is_new_release = str(dist.version), True
+        release_id = _new_release(connection, project_id, new, identity, canonical, now=now)
+        changes.append(journal.Change("new release", version=version))
     connection.execute(_NEW_FILE, {
         "release_id": release_id,
         "filename": dist.filename,
@@ -183,38 +200,28 @@ def record(
         "uploaded_via": new.uploaded_via,
     })
     connection.execute(_NEW_NAME, {"filename": dist.filename})
-    # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
-    connection.execute(_GROW_PROJECT, {
-        "project_id": project_id, "size": received.size,
-        "display_name": dist.display_name if is_new_release else display_name,
-    })
     changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
                                   version=version, filename=dist.filename))
-    serial = journal.append(connection, project=dist.name, changes=changes, now=now,
-                            submitted_by=identity.username)
+    serial = journal.add_entries(connection, project=dist.name, changes=changes, now=now,
+                                 submitted_by=identity.username)
+    # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
+    connection.execute(_GROW_PROJECT, {
+        "project_id": project_id, "size": received.size, "serial": serial,
+        "display_name": dist.display_name if is_new_release else display_name,
+    })
     return journal.Written(serial, {dist.name: frozenset({version})})
 
 
-def _release(connection: Connection, project_id: int, new: NewFile, identity: Identity, *,
-             now: dt.datetime, changes: list[journal.Change]) -> tuple[int, str, bool]:
-    """The release's id, its version as first written, and whether this upload created it
-    (appending its journal entry to ``changes``)."""
-    canonical = canonicalize_version(new.dist.version)
-    found = connection.execute(_RELEASE, {"project_id": project_id, "canonical": canonical}
-                               ).first()
-    if found is not None:
-        if new.dist.packagetype == "sdist" and found.has_sdist:
-            raise Conflict("Only one sdist may be uploaded per release.")
-        return found.id, found.version, False
-    version = str(new.dist.version)
-    release_id = connection.execute(_NEW_RELEASE, {
+def _new_release(connection: Connection, project_id: int, new: NewFile, identity: Identity,
+                 canonical: str, *, now: dt.datetime) -> int:
+    """Insert the release this upload starts; its id."""
+    release_id: int = connection.execute(_NEW_RELEASE, {
         "project_id": project_id,
-        "version": version,
+        "version": str(new.dist.version),
         "canonical_version": canonical,
         "created": now,
         "requires_python": new.dist.requires_python,
         "core_metadata": dict(new.dist.metadata),
         "uploader_id": identity.user_id,
     }).scalar_one()
-    changes.append(journal.Change("new release", version=version))
-    return release_id, version, True
+    return release_id

@@ -193,7 +193,11 @@ class UploadService:
                 return record(connection, new, identity, now=now,
                               max_project_size=self._limits.max_project_size)
         except IntegrityError as exc:
-            # Unreachable while writers are serialised; kept as the database's last word.
+            # Another upload took this name or these bytes since the checks before validation:
+            # None when it was this very file, else the Conflict that names the clash.
+            with self._db.read_connection() as connection:
+                if existing_identical(connection, new.dist.filename, new.received):
+                    return None
             raise Conflict(file_exists_message(new.dist.filename, new.received.blake2_256)
                            ) from exc
 

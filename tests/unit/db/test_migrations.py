@@ -1,15 +1,19 @@
-"""Migrations: the newest revision builds exactly the models' schema, and 0002 goes both ways."""
+"""Migrations: the newest revision builds exactly the models' schema, 0002 goes both ways, and
+0004 (unique blake2_256) will not upgrade over files that share their bytes."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, delete, insert, inspect
+from sqlalchemy.exc import IntegrityError
 
 from strongroom.db.engine import _MIGRATIONS, Database
-from strongroom.db.models import Base
+from strongroom.db.models import Base, File, Project, Release
+from strongroom.errors import Conflict
 
 
 def _config(connection: object) -> Config:
@@ -36,3 +40,30 @@ def test_files_by_release_index_downgrades_and_upgrades(database: Database) -> N
     assert "ix_files_release_id" not in _file_indexes(database)
     database.migrate()
     assert "ix_files_release_id" in _file_indexes(database)
+
+
+def _add_file(connection: Connection, filename: str, blake2_256: str) -> None:
+    connection.execute(insert(File).values(
+        release_id=1, filename=filename, packagetype="sdist", python_version="source", size=1,
+        sha256=blake2_256, blake2_256=blake2_256, md5="m"))
+
+
+def test_unique_blake2_refuses_to_upgrade_over_shared_bytes_and_says_which(
+        database: Database) -> None:
+    with database.engine.begin() as connection:
+        command.downgrade(_config(connection), "0003")
+    with database.engine.begin() as connection:
+        connection.execute(insert(Project).values(name="demo", normalized_name="demo"))
+        connection.execute(insert(Release).values(project_id=1, version="1.0",
+                                                  canonical_version="1"))
+        _add_file(connection, "demo-1.0.tar.gz", "ab" * 32)
+        _add_file(connection, "demo-1.0.zip", "ab" * 32)
+    with pytest.raises(Conflict, match=f"more than one name \\(blake2_256 {'ab' * 32}\\)"):
+        database.migrate()
+    with database.engine.begin() as connection:
+        connection.execute(delete(File).where(File.filename == "demo-1.0.zip"))
+    database.migrate()
+    unique = {ix["name"]: ix["unique"] for ix in inspect(database.engine).get_indexes("files")}
+    assert unique["ix_files_blake2_256"]
+    with database.engine.begin() as connection, pytest.raises(IntegrityError):
+        _add_file(connection, "demo-1.0.zip", "ab" * 32)

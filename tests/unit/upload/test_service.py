@@ -7,7 +7,10 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,7 +19,7 @@ from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project
+from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
@@ -163,3 +166,73 @@ def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: 
     scratch.unlink()
     scratch.mkdir()
     assert world.service.upload(_request(wheel, world.tokens["alice"])).serial == 4
+
+
+class Interleaving(LocalBlobStore):
+    """A blob store that runs ``meanwhile`` at its first write: after an upload's checks and
+    before its write transaction, where another writer can get in."""
+
+    def __init__(self, root: Path, meanwhile: Callable[[], object]) -> None:
+        super().__init__(root)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def put(self, sha256: str, source: BinaryIO) -> None:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        super().put(sha256, source)
+
+
+def _interleaved(world: World, tmp_path: Path, meanwhile: Callable[[], object]) -> UploadService:
+    return UploadService(world.db, Interleaving(tmp_path / "files", meanwhile),
+                         TokenService(world.db), Limits(), on_commit=world.published.append,
+                         clock=lambda: NOW)
+
+
+def test_the_same_file_uploaded_meanwhile_is_success_without_a_second_row(
+        world: World, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    service = _interleaved(world, tmp_path, lambda: world.service.upload(
+        _request(wheel, world.tokens["alice"])))
+    assert service.upload(_request(wheel, world.tokens["alice"])).serial is None
+    assert [w.serial for w in world.published] == [4]
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(File.id))) == 1
+        assert journal.verify_chain(session) is None
+
+
+def test_another_file_with_the_name_uploaded_meanwhile_is_a_conflict(
+        world: World, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / "a", "demo", "1.0")
+    other = make_wheel(tmp_path / "b", "demo", "1.0", extra_files={"demo/x.txt": b"x"})
+    assert wheel.name == other.name
+    assert wheel.read_bytes() != other.read_bytes()
+    service = _interleaved(world, tmp_path, lambda: world.service.upload(
+        _request(other, world.tokens["alice"])))
+    with pytest.raises(Conflict, match=f"File already exists \\('{wheel.name}'"):
+        service.upload(_request(wheel, world.tokens["alice"]))
+    with world.db.read() as session:
+        stored = session.scalars(select(File.sha256)).all()
+    assert stored == [hashlib.sha256(other.read_bytes()).hexdigest()]
+
+
+def test_the_same_bytes_stored_meanwhile_under_another_name_are_a_conflict(
+        world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_sdist(tmp_path, "demo", "0.9"), world.tokens["alice"]))
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    data = wheel.read_bytes()
+
+    def store_under_another_name() -> None:
+        with world.db.write() as session:
+            release_id = session.scalars(select(Release.id)).one()
+            session.add(File(release_id=release_id, filename="demo-1.0-py2.py3-none-any.whl",
+                             packagetype="bdist_wheel", python_version="py3", size=len(data),
+                             sha256=hashlib.sha256(data).hexdigest(),
+                             blake2_256=hashlib.blake2b(data, digest_size=32).hexdigest(),
+                             md5=hashlib.md5(data).hexdigest()))  # noqa: S324
+
+    service = _interleaved(world, tmp_path, store_under_another_name)
+    with pytest.raises(Conflict, match=re.escape("'demo-1.0-py2.py3-none-any.whl'")):
+        service.upload(_request(wheel, world.tokens["alice"]))
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(File.id)).where(File.filename == wheel.name)) == 0
