@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -48,25 +48,19 @@ class LocalBlobStore:
                 "nothing was published. Try again later.") from exc
 
     def _write(self, target: Path, sha256: str, source: BinaryIO) -> None:
-        digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
-        tmp = Path(tmp_name)
+        # Named after the blob and this thread: no other live writer uses the name, and what a
+        # crash left under it is overwritten.
+        tmp = self._tmp / f"{sha256}.{os.getpid()}.{threading.get_ident()}"
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(_CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != sha256:
-                raise DigestMismatch(f"bytes hash to {digest.hexdigest()}, not {sha256}")
-            try:
-                tmp.rename(target)
-            except FileNotFoundError:  # the first blob under this prefix
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp.rename(target)
-        finally:
+            actual = _copy_synced(source, tmp)
+            if actual == sha256:
+                _move(tmp, target)
+                return
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        tmp.unlink(missing_ok=True)
+        raise DigestMismatch(f"bytes hash to {actual}, not {sha256}")
 
     def open(self, sha256: str) -> BinaryIO:
         return self._path(sha256).open("rb")
@@ -85,3 +79,23 @@ class LocalBlobStore:
             if _KEY.match(path.name):
                 mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
                 yield path.name, mtime
+
+
+def _copy_synced(source: BinaryIO, path: Path) -> str:
+    """Write ``source`` to ``path`` and onto the disk; the SHA-256 of what was written."""
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
+def _move(tmp: Path, target: Path) -> None:
+    try:
+        tmp.rename(target)
+    except FileNotFoundError:  # the first blob under this prefix
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(target)
