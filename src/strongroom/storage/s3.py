@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from strongroom.errors import StorageUnavailable
-from strongroom.storage.base import DigestMismatch
+from strongroom.storage.base import DigestMismatch, PendingPut, StoredAlready
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -56,6 +56,12 @@ class S3BlobStore:
             raise StorageUnavailable(
                 f"The file store could not save the upload ({exc}); nothing was published. "
                 "Try again later.") from exc
+
+    def begin_put(self, sha256: str, source: BinaryIO) -> PendingPut:
+        """The whole ``put``, now: a request to the bucket may take long, and the caller may be
+        about to wait for it under a lock."""
+        self.put(sha256, source)
+        return StoredAlready()
 
     def _put(self, sha256: str, source: BinaryIO) -> None:
         key = self._key(sha256)

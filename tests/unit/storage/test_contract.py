@@ -124,3 +124,20 @@ def test_factory_picks_the_backend(s3_server: S3Server, tmp_path: Path,
     local = open_blob_store(load_settings(environ={"STRONGROOM_DATA_DIR": str(tmp_path)}))
     assert isinstance(local, LocalBlobStore)
     assert local.root == tmp_path / "files"
+
+
+@pytest.mark.parametrize("size", [1000, 3 * 1024 * 1024])
+def test_begin_put_stores_once_its_result_returns(store: BlobStore, size: int) -> None:
+    data = bytes(range(256)) * (size // 256)
+    pending = store.begin_put(_key(data), io.BytesIO(data))
+    pending.result()
+    with store.open(_key(data)) as stream:
+        assert stream.read() == data
+
+
+def test_begin_put_with_a_wrong_digest_fails_and_leaves_nothing(store: BlobStore) -> None:
+    claimed = _key(b"what the uploader claimed")
+    with pytest.raises(DigestMismatch):
+        store.begin_put(claimed, io.BytesIO(b"something else")).result()
+    assert not store.exists(claimed)
+    assert [key for key, _ in store.list()] == []

@@ -51,3 +51,15 @@ def test_a_store_that_cannot_write_says_so_and_keeps_nothing(tmp_path: Path) -> 
     with pytest.raises(StorageUnavailable, match="could not save the upload"):
         store.put(key, io.BytesIO(data))
     assert not store.exists(key)
+
+
+def test_a_flush_that_fails_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = b"bytes whose folder cannot be made"
+    key = hashlib.sha256(data).hexdigest()
+    (tmp_path / key[:2]).write_bytes(b"")  # a file where the blob's folder should go
+    pending = store.begin_put(key, io.BytesIO(data))
+    with pytest.raises(StorageUnavailable, match="could not save the upload"):
+        pending.result()
+    assert not store.exists(key)
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -21,7 +21,7 @@ from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
-from strongroom.storage import LocalBlobStore
+from strongroom.storage import LocalBlobStore, PendingPut
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload import UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
@@ -176,11 +176,11 @@ class Interleaving(LocalBlobStore):
         super().__init__(root)
         self.meanwhile: Callable[[], object] | None = meanwhile
 
-    def put(self, sha256: str, source: BinaryIO) -> None:
+    def begin_put(self, sha256: str, source: BinaryIO) -> PendingPut:
         meanwhile, self.meanwhile = self.meanwhile, None
         if meanwhile is not None:
             meanwhile()
-        super().put(sha256, source)
+        return super().begin_put(sha256, source)
 
 
 def _interleaved(world: World, tmp_path: Path, meanwhile: Callable[[], object]) -> UploadService:
@@ -236,3 +236,20 @@ def test_the_same_bytes_stored_meanwhile_under_another_name_are_a_conflict(
         service.upload(_request(wheel, world.tokens["alice"]))
     with world.db.read() as session:
         assert session.scalar(select(func.count(File.id)).where(File.filename == wheel.name)) == 0
+
+
+def test_nothing_commits_when_a_blob_cannot_be_moved_into_place(world: World,
+                                                                 tmp_path: Path) -> None:
+    # The blob's last step (flush and move, which overlaps the write transaction) fails: a
+    # file sits where the blob's folder should be. The transaction must not commit.
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    key = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (tmp_path / "files" / key[:2]).write_bytes(b"")
+    with pytest.raises(StorageUnavailable, match="could not save the upload"):
+        world.service.upload(_request(wheel, world.tokens["alice"]))
+    assert world.published == []
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(Project.id))) == 0
+        assert session.scalar(select(func.count(JournalEntry.id))) == 0
+    (tmp_path / "files" / key[:2]).unlink()
+    assert world.service.upload(_request(wheel, world.tokens["alice"])).serial == 4
