@@ -11,7 +11,7 @@ import fcntl
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 
 class ChangeFeed(Protocol):
@@ -50,26 +50,22 @@ class FileChangeFeed:
         """The last complete line's serial (0 when none) and the file's size."""
         try:
             with self.path.open("rb") as feed:
-                size = feed.seek(0, os.SEEK_END)
-                feed.seek(max(0, size - _TAIL_BYTES))
-                tail = feed.read()
+                return _tail(feed)
         except FileNotFoundError:
             return 0, 0
-        lines = tail[: tail.rfind(b"\n")].rsplit(b"\n", 1)
-        last = lines[-1].strip()
-        return (int(last) if last.isdigit() else 0), size
 
     def publish(self, serial: int) -> None:
         with self._guard, self._lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            last, size = self._read()
-            if serial <= last:
-                return
-            line = f"{serial}\n".encode("ascii")
-            if size + len(line) <= self._compact_at:
-                with self.path.open("ab") as feed:
+            # One descriptor reads the tail and appends (O_APPEND writes at the end).
+            with self.path.open("a+b") as feed:
+                last, size = _tail(feed)
+                if serial <= last:
+                    return
+                line = f"{serial}\n".encode("ascii")
+                if size + len(line) <= self._compact_at:
                     feed.write(line)
-                return
+                    return
             tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(line)
             tmp.replace(self.path)
@@ -86,6 +82,16 @@ class FileChangeFeed:
             serial = self._read()[0]
             self._seen = (stamp, serial)
         return serial
+
+
+def _tail(feed: IO[bytes]) -> tuple[int, int]:
+    """The last complete line's serial (0 when none) and the size of an open feed."""
+    size = feed.seek(0, os.SEEK_END)
+    feed.seek(max(0, size - _TAIL_BYTES))
+    tail = feed.read()
+    lines = tail[: tail.rfind(b"\n")].rsplit(b"\n", 1)
+    last = lines[-1].strip()
+    return (int(last) if last.isdigit() else 0), size
 
 
 # Longer than any serial's line, so the tail read always holds the whole last line.
