@@ -148,13 +148,7 @@ def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path)
         world.service.import_file(bad, identity=alice)
 
 
-def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: Path) -> None:
-    # The blob store's scratch folder turned into a file: every write fails, as on a full or
-    # broken disk. The record step runs meanwhile but must not commit.
-    scratch = tmp_path / "files" / "tmp"
-    scratch.rmdir()
-    scratch.write_bytes(b"")
-    wheel = make_wheel(tmp_path, "demo", "1.0")
+def _refused_for_storage_and_nothing_committed(world: World, wheel: Path) -> None:
     with pytest.raises(StorageUnavailable, match="could not save the upload"):
         world.service.upload(_request(wheel, world.tokens["alice"]))
     assert world.published == []
@@ -162,6 +156,16 @@ def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: 
         assert session.scalar(select(func.count(Project.id))) == 0
         assert session.scalar(select(func.count(JournalEntry.id))) == 0
         assert session.scalar(select(func.count(FilenameRegistry.filename))) == 0
+
+
+def test_nothing_commits_when_the_blob_cannot_be_stored(world: World, tmp_path: Path) -> None:
+    # The blob store's scratch folder turned into a file: every write fails, as on a full or
+    # broken disk.
+    scratch = tmp_path / "files" / "tmp"
+    scratch.rmdir()
+    scratch.write_bytes(b"")
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    _refused_for_storage_and_nothing_committed(world, wheel)
     # The name was not burned: once the disk is back, the same file uploads.
     scratch.unlink()
     scratch.mkdir()
@@ -245,11 +249,6 @@ def test_nothing_commits_when_a_blob_cannot_be_moved_into_place(world: World,
     wheel = make_wheel(tmp_path, "demo", "1.0")
     key = hashlib.sha256(wheel.read_bytes()).hexdigest()
     (tmp_path / "files" / key[:2]).write_bytes(b"")
-    with pytest.raises(StorageUnavailable, match="could not save the upload"):
-        world.service.upload(_request(wheel, world.tokens["alice"]))
-    assert world.published == []
-    with world.db.read() as session:
-        assert session.scalar(select(func.count(Project.id))) == 0
-        assert session.scalar(select(func.count(JournalEntry.id))) == 0
+    _refused_for_storage_and_nothing_committed(world, wheel)
     (tmp_path / "files" / key[:2]).unlink()
     assert world.service.upload(_request(wheel, world.tokens["alice"])).serial == 4
