@@ -104,7 +104,6 @@ class LocalBlobStore:
                 yield path.name, mtime
 
 
-
 @dataclass(frozen=True)
 class _Staged:
     """A blob's bytes in a temporary file still open as ``fd``, to be flushed and moved."""
