@@ -73,15 +73,14 @@ class LocalBlobStore:
             raise _unavailable(exc) from exc
         try:
             actual, size = _copy(source, fd)
-        except BaseException as exc:
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise _unavailable(exc) from exc
+        except OSError as exc:
+            _abandon(fd, tmp)
+            raise _unavailable(exc) from exc
+        except BaseException:
+            _abandon(fd, tmp)
             raise
         if actual != sha256:
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
+            _abandon(fd, tmp)
             raise DigestMismatch(f"bytes hash to {actual}, not {sha256}")
         return _Staged(fd, tmp, target, size)
 
@@ -123,6 +122,12 @@ def _copy(source: BinaryIO, fd: int) -> tuple[str, int]:
             out.write(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+def _abandon(fd: int, tmp: Path) -> None:
+    """Close and remove a temporary file that will not become a blob."""
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
 
 
 def _finish(staged: _Staged) -> None:
