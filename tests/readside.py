@@ -71,7 +71,8 @@ class Index:
                              blake2_256=hashlib.blake2b(content, digest_size=32).hexdigest(),
                              md5=hashlib.md5(content).hexdigest(),  # noqa: S324
                              requires_python=">=3.9", metadata_sha256=meta_sha))
-            serial = journal.append(session, project=normalized,
+            session.flush()
+            serial = journal.append(session.connection(), project=normalized,
                                     changes=[journal.Change("new release", version=version)],
                                     now=utcnow())
         if publish:

@@ -13,10 +13,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.db.models import JournalEntry, Project
+from strongroom.db.statements import Prepared, execute, execute_many, first, insert_values
 
 GENESIS_HASH = "0" * 64
 
@@ -73,7 +74,7 @@ def append(
     """
     serial = add_entries(connection, project=project, changes=changes, now=now,
                          submitted_by=submitted_by)
-    connection.execute(_MOVE_PROJECT, {"project": project, "new_serial": serial})
+    execute(connection, _MOVE_PROJECT, {"project": project, "new_serial": serial})
     return serial
 
 
@@ -89,7 +90,7 @@ def add_entries(
     returned serial in an update of its own (saving a statement where it updates the project
     anyway)."""
     # Writers are serialised, so the last entry is the chain's tail until this commits.
-    last = connection.execute(_TAIL_QUERY).first()
+    last = first(connection, _TAIL_QUERY)
     serial, prev_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
     rows = []
     for change in changes:
@@ -104,13 +105,16 @@ def add_entries(
                      "submitted_by": submitted_by, "created": now, "prev_hash": prev_hash,
                      "hash": entry_hash})
         prev_hash = entry_hash
-    connection.execute(_INSERT, rows)
+    execute_many(connection, _INSERT, rows)
     return serial
 
 
-_TAIL_QUERY = select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)
-_INSERT = insert(JournalEntry)
-_MOVE_PROJECT = (
+_TAIL_QUERY = Prepared(
+    select(JournalEntry.id, JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1))
+_INSERT = Prepared(insert_values(
+    JournalEntry, "id", "project", "version", "filename", "action", "submitted_by", "created",
+    "prev_hash", "hash"))
+_MOVE_PROJECT = Prepared(
     update(Project)
     .where(Project.normalized_name == bindparam("project"))
     .values(last_serial=bindparam("new_serial"))

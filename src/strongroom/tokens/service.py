@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from strongroom.db.engine import Database
 from strongroom.db.models import Token, User
+from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.tokens import caveats
@@ -36,13 +37,14 @@ class Identity:
     token_id: str | None  # None when acting without a token (an admin's local import)
 
 
-_TOKEN = (
+_TOKEN = Prepared(
     select(Token.key, Token.project, Token.expires, Token.last_used, Token.user_id,
            User.username, User.is_active)
     .join(User, User.id == Token.user_id)
     .where(Token.id == bindparam("token_id"))
 )
-_TOUCH = update(Token).where(Token.id == bindparam("token_id")).values(last_used=bindparam("now"))
+_TOUCH = Prepared(
+    update(Token).where(Token.id == bindparam("token_id")).values(last_used=bindparam("now")))
 
 
 class TokenService:
@@ -111,9 +113,9 @@ class TokenService:
             raise NotAuthenticated("Invalid API token: could not be decoded") from exc
         if connection is None:
             with self._db.read_connection() as own:
-                row = own.execute(_TOKEN, {"token_id": token_id}).first()
+                row = first(own, _TOKEN, {"token_id": token_id})
         else:
-            row = connection.execute(_TOKEN, {"token_id": token_id}).first()
+            row = first(connection, _TOKEN, {"token_id": token_id})
         if row is None:
             raise NotAuthenticated("Invalid API token: unknown or revoked")
         if not row.is_active:
@@ -138,7 +140,7 @@ class TokenService:
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
             with self._db.write_connection() as writer:
-                writer.execute(_TOUCH, {"token_id": token_id, "now": now})
+                execute(writer, _TOUCH, {"token_id": token_id, "now": now})
         return identity
 
     @staticmethod

@@ -5,8 +5,9 @@ A file name or digest taken meanwhile is not queried again here: the unique cons
 file names, the names registry and blake2_256 refuse the row, and the caller turns that
 IntegrityError into the message ``existing_identical`` gives.
 
-Every statement is a prepared Core statement (compiled once, bound per upload): an upload is a
-handful of indexed lookups and inserts, and the ORM's unit of work would cost more than they do.
+Every statement is a ``Prepared`` one (db/statements.py: compiled once, run on the driver): an
+upload is a handful of indexed lookups and inserts, and SQLAlchemy's execution of each would cost
+more than the database's own work.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from packaging.utils import canonicalize_version
-from sqlalchemy import Connection, and_, bindparam, exists, insert, null, or_, select, union_all
+from sqlalchemy import Connection, and_, bindparam, exists, null, or_, select, union_all
 from sqlalchemy import update as sql_update
-from sqlalchemy.sql.selectable import CompoundSelect
 
 from strongroom.db import journal
 from strongroom.db.models import File, FilenameRegistry, Project, Release, Role
+from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
 from strongroom.domain.distributions import Distribution
 from strongroom.domain.policy import upload_denial
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
@@ -57,14 +58,14 @@ def file_exists_message(filename: str, blake2_256: str) -> str:
 
 
 # Files sharing the name or the bytes, and the name's registry row (sha256 NULL), in one query.
-_CLASHES: CompoundSelect[str, str | None, str | None] = union_all(
+_CLASHES = Prepared(union_all(
     select(File.filename, File.sha256, File.blake2_256).where(
         or_(File.filename == bindparam("filename"), File.blake2_256 == bindparam("blake2_256"))
     ),
     select(FilenameRegistry.filename, null(), null()).where(
         FilenameRegistry.filename == bindparam("filename")
     ),
-)
+))
 
 _ACCESS = (
     select(Project.id, Project.name, Project.status, Project.total_size, Role.role)
@@ -73,7 +74,7 @@ _ACCESS = (
 )
 
 # The project with the uploader's role and the release being added to, in one query.
-_TARGET = (
+_TARGET = Prepared(
     _ACCESS.add_columns(
         Release.id.label("release_id"),
         Release.version,
@@ -84,12 +85,22 @@ _TARGET = (
                              Release.canonical_version == bindparam("canonical")))
 )
 
-_NEW_PROJECT = insert(Project).returning(Project.id)
-_NEW_ROLE = insert(Role)
-_NEW_RELEASE = insert(Release).returning(Release.id)
-_NEW_FILE = insert(File)
-_NEW_NAME = insert(FilenameRegistry)
-_GROW_PROJECT = (
+_ACCESS_ONLY = Prepared(_ACCESS)
+_NEW_PROJECT = Prepared(insert_values(
+    Project, "name", "normalized_name", "created", "status", "total_size", "last_serial",
+).returning(Project.id))
+_NEW_ROLE = Prepared(insert_values(Role, "project_id", "user_id", "role"))
+_NEW_RELEASE = Prepared(insert_values(
+    Release, "project_id", "version", "canonical_version", "created", "yanked", "yanked_reason",
+    "requires_python", "core_metadata", "uploader_id",
+).returning(Release.id))
+_NEW_FILE = Prepared(insert_values(
+    File, "release_id", "filename", "packagetype", "python_version", "size", "sha256",
+    "blake2_256", "md5", "upload_time", "requires_python", "metadata_sha256",
+    "metadata_blake2_256", "comment", "uploaded_via",
+))
+_NEW_NAME = Prepared(insert_values(FilenameRegistry, "filename"))
+_GROW_PROJECT = Prepared(
     sql_update(Project)
     .where(Project.id == bindparam("project_id"))
     .values(total_size=Project.total_size + bindparam("size"), name=bindparam("display_name"),
@@ -101,8 +112,8 @@ def existing_identical(connection: Connection, filename: str, received: Received
     """True when this exact file is already stored; Conflict when the name is used otherwise."""
     files: dict[str, tuple[str, str]] = {}
     name_was_used = False
-    for name, sha256, blake2_256 in connection.execute(
-        _CLASHES, {"filename": filename, "blake2_256": received.blake2_256}
+    for name, sha256, blake2_256 in execute(
+        connection, _CLASHES, {"filename": filename, "blake2_256": received.blake2_256}
     ):
         if sha256 is None or blake2_256 is None:
             name_was_used = True
@@ -126,7 +137,7 @@ def existing_identical(connection: Connection, filename: str, received: Received
 
 def project_access(connection: Connection, name: str, identity: Identity) -> ProjectAccess | None:
     """The normalised project ``name`` with the uploader's role, or None when it is new."""
-    row = connection.execute(_ACCESS, {"name": name, "user_id": identity.user_id}).first()
+    row = first(connection, _ACCESS_ONLY, {"name": name, "user_id": identity.user_id})
     return ProjectAccess(*row) if row else None
 
 
@@ -155,18 +166,18 @@ def record(
     """
     dist, received = new.dist, new.received
     canonical = canonicalize_version(dist.version)
-    target = connection.execute(_TARGET, {"name": dist.name, "user_id": identity.user_id,
-                                          "canonical": canonical}).first()
+    target = first(connection, _TARGET, {"name": dist.name, "user_id": identity.user_id,
+                                         "canonical": canonical})
     access = ProjectAccess(*target[:5]) if target else None
     check_access(dist.name, access, identity)
     changes: list[journal.Change] = []
     if access is None:
-        project_id = connection.execute(_NEW_PROJECT, {
+        project_id = scalar(connection, _NEW_PROJECT, {
             "name": dist.display_name, "normalized_name": dist.name, "created": now,
-            "total_size": 0, "last_serial": 0,
-        }).scalar_one()
-        connection.execute(_NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
-                                       "role": "Owner"})
+            "status": "active", "total_size": 0, "last_serial": 0,
+        })
+        execute(connection, _NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
+                                        "role": "Owner"})
         changes += [journal.Change("create"), journal.Change(f"add Owner {identity.username}")]
         total_size, display_name = 0, dist.display_name
     else:
@@ -183,7 +194,7 @@ def record(
         version, is_new_release = str(dist.version), True
         release_id = _new_release(connection, project_id, new, identity, canonical, now=now)
         changes.append(journal.Change("new release", version=version))
-    connection.execute(_NEW_FILE, {
+    execute(connection, _NEW_FILE, {
         "release_id": release_id,
         "filename": dist.filename,
         "packagetype": dist.packagetype,
@@ -199,13 +210,13 @@ def record(
         "comment": new.comment,
         "uploaded_via": new.uploaded_via,
     })
-    connection.execute(_NEW_NAME, {"filename": dist.filename})
+    execute(connection, _NEW_NAME, {"filename": dist.filename})
     changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
                                   version=version, filename=dist.filename))
     serial = journal.add_entries(connection, project=dist.name, changes=changes, now=now,
                                  submitted_by=identity.username)
     # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
-    connection.execute(_GROW_PROJECT, {
+    execute(connection, _GROW_PROJECT, {
         "project_id": project_id, "size": received.size, "serial": serial,
         "display_name": dist.display_name if is_new_release else display_name,
     })
@@ -215,13 +226,15 @@ def record(
 def _new_release(connection: Connection, project_id: int, new: NewFile, identity: Identity,
                  canonical: str, *, now: dt.datetime) -> int:
     """Insert the release this upload starts; its id."""
-    release_id: int = connection.execute(_NEW_RELEASE, {
+    release_id: int = scalar(connection, _NEW_RELEASE, {
         "project_id": project_id,
         "version": str(new.dist.version),
         "canonical_version": canonical,
         "created": now,
+        "yanked": False,
+        "yanked_reason": "",
         "requires_python": new.dist.requires_python,
         "core_metadata": dict(new.dist.metadata),
         "uploader_id": identity.user_id,
-    }).scalar_one()
+    })
     return release_id
