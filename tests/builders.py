@@ -8,6 +8,7 @@ gives the same bytes, which the duplicate-upload tests rely on.
     make_wheel(tmp_path, extra_metadata_lines=("Classifier: Nope",))   -> bad metadata
     craft_zip([RawMember("a", b"x", local={"crc": 0})])         -> ZIP bytes with a lying header
     tar_gz_bytes([TarMember("x/PKG-INFO", b"..."), TarMember("x/l", kind=tarfile.LNKTYPE)])
+    multipart_form([("name", "demo")], [("content", ("demo.whl", data))])  -> (type, body)
 """
 
 from __future__ import annotations
@@ -391,3 +392,18 @@ def tar_gz_bytes(
 ) -> bytes:
     """A gzip-compressed tar of ``members``, with ``trailing`` bytes appended after the gzip."""
     return gzip_bytes(tar_bytes(members, fmt=fmt)) + trailing
+
+
+BOUNDARY = "e5f2f3c9f8924638a1338ee9abaf0847"
+
+
+def multipart_form(fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes]]]
+                   ) -> tuple[str, bytes]:
+    """A Content-Type and multipart body framed as twine (requests-toolbelt) frames them."""
+    parts = [f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode()
+             for name, value in fields]
+    parts += [f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+              "Content-Type: application/octet-stream\r\n\r\n".encode() + data
+              for name, (filename, data) in files]
+    body = b"".join(f"--{BOUNDARY}\r\n".encode() + part + b"\r\n" for part in parts)
+    return f"multipart/form-data; boundary={BOUNDARY}", body + f"--{BOUNDARY}--\r\n".encode()

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from strongroom.config import Settings
@@ -20,7 +19,7 @@ from strongroom.web import reason
 from strongroom.web.fastpath import FastReads
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
 from strongroom.web.reads import read_routes
-from strongroom.web.upload import upload_routes
+from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
@@ -42,18 +41,21 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
     uploads.prepare()
     reader = IndexReader(db, blobs, feed)
+    endpoint = LegacyUpload(uploads)
+    upload: ASGIApp = endpoint
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
-    middleware = []
     if upload_limits or failure_limits:
-        middleware.append(Middleware(RateLimits, storage=open_storage(settings),
-                                     uploads=upload_limits, auth_failures=failure_limits))
+        upload = RateLimits(upload, open_storage(settings), uploads=upload_limits,
+                            auth_failures=failure_limits)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        endpoint.close()
         db.dispose()
 
-    # The fast path sits outside the framework, so a warm read passes through nothing else.
-    return FastReads(Starlette(routes=[*read_routes(reader), *upload_routes(uploads)],
-                               middleware=middleware, lifespan=lifespan), reader=reader)
+    # Warm reads and uploads are answered outside the framework: they pass through nothing else.
+    framework = Starlette(routes=[*read_routes(reader), *upload_routes(upload)],
+                          lifespan=lifespan)
+    return FastReads(UploadsFirst(framework, upload), reader=reader)

@@ -1,14 +1,23 @@
-"""``POST /legacy/``: the upload API twine speaks (multipart form, Basic auth with a token)."""
+"""``POST /legacy/``: the upload API twine speaks (multipart form, Basic auth with a token).
+
+The endpoint is a plain ASGI app that the outermost layer calls directly for ``POST /legacy/``
+(``UploadsFirst``), so an upload passes through no framework objects: it reads the headers it
+needs from the scope, parses the body as it arrives, runs the upload service on a thread of its
+own pool and answers in plain text, with the error in the reason phrase as PyPI does. Starlette
+keeps a route for the same path, so other methods get its 405.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.errors import NotAuthenticated, StrongroomError
 from strongroom.upload import UploadRequest, UploadService
@@ -16,19 +25,20 @@ from strongroom.web import reason
 from strongroom.web.errors import status_for
 from strongroom.web.form import read_form
 
+UPLOAD_PATH = "/legacy/"
 _MAX_FIELD_SIZE = 8 * 1024 * 1024  # long descriptions travel as a form field
 _MAX_FIELDS = 2000
 # Room for the form fields beside the file (descriptions, attestations).
 _FORM_ALLOWANCE = 32 * 1024 * 1024
+_WANTED = frozenset({b"authorization", b"content-type", b"content-length", b"user-agent"})
 
 
-def token_from(request: Request) -> str:
-    """The API token from ``Authorization`` (Basic ``__token__``, Token or Bearer).
+def token_from(authorization: str) -> str:
+    """The API token from an ``Authorization`` value (Basic ``__token__``, Token or Bearer).
 
     Raises NotAuthenticated with a message saying what to send instead.
     """
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
+    scheme, _, value = authorization.partition(" ")
     scheme = scheme.lower()
     if scheme in ("token", "bearer") and value.strip():
         return value.strip()
@@ -46,39 +56,93 @@ def token_from(request: Request) -> str:
     return password
 
 
-def _error(error: StrongroomError) -> Response:
-    status = status_for(error, upload=True)
-    reason.REASON.set(error.message)
-    return PlainTextResponse(f"{status} {error.message}\n", status_code=status)
+class _Disconnected(Exception):
+    """The client went away before its body was read to the end."""
 
 
-def upload_routes(service: UploadService) -> list[BaseRoute]:
-    """The legacy upload endpoint, plus PyPI's 308 for the URL without its slash."""
+async def _body(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body's chunks as they arrive."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
-    max_body = service.limits.max_file_size + _FORM_ALLOWANCE
 
-    async def legacy_upload(request: Request) -> Response:
+class LegacyUpload:
+    """The upload endpoint as an ASGI app. ``close()`` stops its threads."""
+
+    def __init__(self, service: UploadService, *, threads: int = 8) -> None:
+        self.service = service
+        self.max_body = service.limits.max_file_size + _FORM_ALLOWANCE
+        # Its own pool: an upload holds a thread for milliseconds, and a pool of its own costs
+        # less per hop than the framework's (no capacity limiter or cancel scopes).
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="upload")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            token = token_from(request)
-            form = await read_form(request.headers.get("content-type", ""),
-                                   request.headers.get("content-length", ""), request.stream(),
-                                   max_body=max_body, max_fields=_MAX_FIELDS,
+            status, text = await self._upload(scope, receive)
+        except _Disconnected:
+            return
+        body = f"{text}\n".encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"text/plain; charset=utf-8"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _upload(self, scope: Scope, receive: Receive) -> tuple[int, str]:
+        """The status and text of the answer to one upload."""
+        headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
+        try:
+            token = token_from(headers.get(b"authorization", ""))
+            form = await read_form(headers.get(b"content-type", ""),
+                                   headers.get(b"content-length", ""), _body(receive),
+                                   max_body=self.max_body, max_fields=_MAX_FIELDS,
                                    max_field_size=_MAX_FIELD_SIZE)
             try:
                 upload = UploadRequest(fields=form.fields, content=form.content,
                                        content_filename=form.filename, token=token,
-                                       user_agent=request.headers.get("user-agent"))
-                await run_in_threadpool(service.upload, upload)
+                                       user_agent=headers.get(b"user-agent"))
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._threads, self.service.upload, upload)
             finally:
                 form.close()
         except StrongroomError as error:
-            return _error(error)
-        return PlainTextResponse("OK\n")
+            status = status_for(error, upload=True)
+            reason.REASON.set(error.message)
+            return status, f"{status} {error.message}"
+        return 200, "OK"
 
-    async def redirect(_request: Request) -> Response:
-        return RedirectResponse("/legacy/", status_code=308)
+    def close(self) -> None:
+        """Wait for uploads under way, then stop the threads."""
+        self._threads.shutdown()
+
+
+class UploadsFirst:
+    """Hands ``POST /legacy/`` straight to the upload endpoint and everything else to ``app``."""
+
+    def __init__(self, app: ASGIApp, upload: ASGIApp) -> None:
+        self.app = app
+        self.upload = upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == UPLOAD_PATH and scope["method"] == "POST":
+            await self.upload(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def upload_routes(upload: ASGIApp) -> list[BaseRoute]:
+    """The upload endpoint's route (so other methods get 405), plus PyPI's 308 for the URL
+    without its slash."""
+
+    async def redirect(_request: object) -> Response:
+        return RedirectResponse(UPLOAD_PATH, status_code=308)
 
     return [
-        Route("/legacy/", legacy_upload, methods=["POST"]),
+        Route(UPLOAD_PATH, upload, methods=["POST"]),
         Route("/legacy", redirect, methods=["POST"]),
     ]

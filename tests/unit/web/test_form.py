@@ -8,26 +8,12 @@ import gc
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.builders import multipart_form as encode
 
 from strongroom.errors import InvalidInput, TooLarge
 from strongroom.web.form import ReceivedForm, read_form
 
 MiB = 2**20
-
-
-BOUNDARY = "e5f2f3c9f8924638a1338ee9abaf0847"
-
-
-def encode(fields: list[tuple[str, str]], files: list[tuple[str, tuple[str, bytes]]]
-           ) -> tuple[str, bytes]:
-    """A Content-Type and multipart body framed as twine (requests-toolbelt) frames them."""
-    parts = [f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode()
-             for name, value in fields]
-    parts += [f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-              "Content-Type: application/octet-stream\r\n\r\n".encode() + data
-              for name, (filename, data) in files]
-    body = b"".join(f"--{BOUNDARY}\r\n".encode() + part + b"\r\n" for part in parts)
-    return f"multipart/form-data; boundary={BOUNDARY}", body + f"--{BOUNDARY}--\r\n".encode()
 
 
 async def _chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
