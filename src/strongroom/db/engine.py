@@ -62,8 +62,12 @@ class Database:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # LIFO: the connection used last is used next, and SQLite keeps a connection's page
+            # cache only while no other connection has written. An upload's read and write
+            # transactions then run on one connection with its pages still cached.
             self.engine = create_engine(
-                url, connect_args={"timeout": 30, "check_same_thread": False}
+                url, connect_args={"timeout": 30, "check_same_thread": False},
+                pool_use_lifo=True,
             )
             _configure_sqlite(self.engine)
         else:
