@@ -56,6 +56,22 @@ def read_wheel(stream: BinaryIO, limits: Limits, parsed: ParsedFilename | None
     return contents
 
 
+def wheel_metadata(stream: BinaryIO) -> bytes | None:
+    """The METADATA file of a wheel that passed ``read_wheel`` (its PEP 658 metadata file), read
+    from the seekable ``stream``; None when it has none or cannot be read."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = [name for name in archive.namelist()
+                     if name.count("/") == 1 and name.endswith(".dist-info/METADATA")]
+            if len(names) != 1:
+                return None
+            with archive.open(names[0]) as member:
+                data = member.read(MAX_METADATA_SIZE + 1)
+    except _READ_ERRORS:
+        return None
+    return data if len(data) <= MAX_METADATA_SIZE else None
+
+
 def _read_framing(
     stream: BinaryIO, size: int, limits: Limits, contents: ArchiveContents
 ) -> list[ZipEntry] | None:

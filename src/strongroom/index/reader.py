@@ -32,6 +32,7 @@ from strongroom.domain.simple import (
 )
 from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
 from strongroom.index.changes import ChangeFeed
+from strongroom.index.metadata_files import metadata_file_sound
 from strongroom.index.views import load_core_metadata, load_file, load_index, load_project
 from strongroom.storage import BlobStore
 
@@ -227,7 +228,9 @@ class IndexReader:
         return await run_in_threadpool(self.locate_file, sha256_path, filename)
 
     def locate_file(self, sha256_path: str, filename: str) -> BlobTarget | None:
-        """``file`` for a caller already off the event loop: catch up, look up, cache."""
+        """``file`` for a caller already off the event loop: catch up, look up, cache. A metadata
+        file is checked (and made again if a crash damaged it) before it is first cached:
+        ``metadata_files.py``."""
         self._catch_up()
         key = (sha256_path, filename)
         hit = self._files.get(key)
@@ -237,6 +240,8 @@ class IndexReader:
         with self.db.read() as session:
             stored = load_file(session, sha256_path, filename)
         if stored is None:
+            return None
+        if stored.source is not None and not metadata_file_sound(self.blobs, stored):
             return None
         target = BlobTarget(stored.sha256, stored.size, filename,
                             self.blobs.local_path(stored.sha256))

@@ -140,12 +140,14 @@ def load_index(session: Session) -> tuple[Iterator[IndexEntry], int]:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """Where a distribution or metadata file's bytes live, and what to call them."""
+    """Where a distribution or metadata file's bytes live, and what to call them. A metadata
+    file also names the distribution it comes from (``source``, that file's SHA-256)."""
 
     project: str
     sha256: str
     size: int | None
     filename: str
+    source: str | None = None
 
 
 _FILE_BY_NAME = (
@@ -172,4 +174,4 @@ def load_file(session: Session, sha256_path: str, filename: str) -> StoredFile |
         return StoredFile(row.normalized_name, row.sha256, row.size, filename)
     if row.metadata_sha256 is None:
         return None
-    return StoredFile(row.normalized_name, row.metadata_sha256, None, filename)
+    return StoredFile(row.normalized_name, row.metadata_sha256, None, filename, row.sha256)

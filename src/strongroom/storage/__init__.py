@@ -4,8 +4,8 @@
 bucket when the storage URL is ``s3://bucket/prefix``.
 """
 
-from strongroom.storage.base import BlobStore, DigestMismatch, PendingPut
+from strongroom.storage.base import BlobStore, DigestMismatch
 from strongroom.storage.factory import open_blob_store
 from strongroom.storage.local import LocalBlobStore
 
-__all__ = ["BlobStore", "DigestMismatch", "LocalBlobStore", "PendingPut", "open_blob_store"]
+__all__ = ["BlobStore", "DigestMismatch", "LocalBlobStore", "open_blob_store"]

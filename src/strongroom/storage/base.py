@@ -15,35 +15,21 @@ class DigestMismatch(StrongroomError):
     """The bytes written did not hash to the key they were stored under."""
 
 
-class PendingPut(Protocol):
-    """A ``begin_put`` under way."""
-
-    def result(self) -> None:
-        """Wait until the blob is stored; raises what ``put`` would have."""
-
-
-class StoredAlready:
-    """A ``begin_put`` that finished before it returned."""
-
-    def result(self) -> None:
-        """Nothing to wait for."""
-
-
 class BlobStore(Protocol):
     """Where distribution files and metadata files live."""
 
-    def put(self, sha256: str, source: BinaryIO) -> None:
-        """Store ``source`` (read to its end) under ``sha256``, atomically.
+    def put(self, sha256: str, source: BinaryIO, *, flush: bool = True) -> None:
+        """Store ``source`` (read to its end) under ``sha256``, atomically: readers see the
+        whole blob or none.
 
         Raises DigestMismatch, leaving nothing behind, if the bytes do not hash to ``sha256``,
         and StorageUnavailable when the store cannot take them (disk full, bucket unreachable).
-        """
 
-    def begin_put(self, sha256: str, source: BinaryIO) -> PendingPut:
-        """Start a ``put`` and return before its last step, so that the caller can work
-        meanwhile; the blob is stored once ``result()`` returns, which raises what ``put``
-        would. A store finishes before returning where the wait could be long (a remote store,
-        a large blob), so that a caller waiting under a lock never waits long.
+        With ``flush`` (the default) the bytes are on the disk when this returns. Without it a
+        store that writes to a local disk leaves them to the operating system, so a crash of
+        the machine may lose them or cut them short: only for bytes that can be made again from
+        another blob (a wheel's metadata file), which their readers check before use. A store
+        that never loses what it acknowledged (S3) ignores ``flush``.
         """
 
     def open(self, sha256: str) -> BinaryIO:

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from strongroom.errors import StorageUnavailable
-from strongroom.storage.base import DigestMismatch, PendingPut, StoredAlready
+from strongroom.storage.base import DigestMismatch
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -49,19 +49,15 @@ class S3BlobStore:
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.prefix + sha256
 
-    def put(self, sha256: str, source: BinaryIO) -> None:
+    def put(self, sha256: str, source: BinaryIO, *, flush: bool = True) -> None:
+        # An acknowledged PutObject is stored: there is nothing to flush.
+        del flush
         try:
             self._put(sha256, source)
         except (BotoCoreError, ClientError, OSError) as exc:
             raise StorageUnavailable(
                 f"The file store could not save the upload ({exc}); nothing was published. "
                 "Try again later.") from exc
-
-    def begin_put(self, sha256: str, source: BinaryIO) -> PendingPut:
-        """The whole ``put``, now: a request to the bucket may take long, and the caller may be
-        about to wait for it under a lock."""
-        self.put(sha256, source)
-        return StoredAlready()
 
     def _put(self, sha256: str, source: BinaryIO) -> None:
         key = self._key(sha256)

@@ -21,7 +21,7 @@ from strongroom.domain import readme
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
 from strongroom.errors import Conflict, Problem, UploadRejected
-from strongroom.storage import BlobStore, PendingPut
+from strongroom.storage import BlobStore
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload.compare import form_problems
 from strongroom.upload.form import UploadForm, parse_form
@@ -142,7 +142,8 @@ class UploadService:
             comment=source.comment,
             uploaded_via=source.uploaded_via,
         )
-        written = self._record(new, identity, now, stored=self._store(new))
+        self._store(new)
+        written = self._record(new, identity, now)
         if written is None:
             return UploadOutcome(filename=filename, serial=None)
         self._on_commit(written)
@@ -177,27 +178,22 @@ class UploadService:
             raise UploadRejected(problems)
         return dist
 
-    def _store(self, new: NewFile) -> list[PendingPut]:
-        """Start writing the file's blob, and its metadata file's when it has one; the record
-        step makes sure they are stored before any row names them."""
+    def _store(self, new: NewFile) -> None:
+        """Store the file's blob, flushed to the disk before any row names it, and its metadata
+        file's, which can be made again from the file and so is not flushed (its readers check
+        it: ``IndexReader.locate_file``)."""
         new.received.content.seek(0)
-        stored = [self._blobs.begin_put(new.received.sha256, new.received.content)]
+        self._blobs.put(new.received.sha256, new.received.content)
         if new.dist.metadata_file is not None and new.metadata_sha256 is not None:
-            stored.append(self._blobs.begin_put(new.metadata_sha256,
-                                                io.BytesIO(new.dist.metadata_file)))
-        return stored
+            self._blobs.put(new.metadata_sha256, io.BytesIO(new.dist.metadata_file), flush=False)
 
-    def _record(self, new: NewFile, identity: Identity, now: dt.datetime,
-                stored: list[PendingPut]) -> journal.Written | None:
-        """The write transaction, while the blobs' last step runs (a local disk's flush); it
-        commits only once they are stored."""
+    def _record(self, new: NewFile, identity: Identity, now: dt.datetime
+                ) -> journal.Written | None:
+        """The write transaction, once the blobs are stored."""
         try:
             with self._db.write_connection() as connection:
-                written = record(connection, new, identity, now=now,
-                                 max_project_size=self._limits.max_project_size)
-                for blob in stored:
-                    blob.result()
-                return written
+                return record(connection, new, identity, now=now,
+                              max_project_size=self._limits.max_project_size)
         except IntegrityError as exc:
             # Another upload took this name or these bytes since the checks before validation:
             # None when it was this very file, else the Conflict that names the clash.

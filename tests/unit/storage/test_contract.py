@@ -126,18 +126,16 @@ def test_factory_picks_the_backend(s3_server: S3Server, tmp_path: Path,
     assert local.root == tmp_path / "files"
 
 
-@pytest.mark.parametrize("size", [1000, 3 * 1024 * 1024])
-def test_begin_put_stores_once_its_result_returns(store: BlobStore, size: int) -> None:
-    data = bytes(range(256)) * (size // 256)
-    pending = store.begin_put(_key(data), io.BytesIO(data))
-    pending.result()
+def test_a_put_without_flush_stores_the_same(store: BlobStore) -> None:
+    data = b"a metadata file"
+    store.put(_key(data), io.BytesIO(data), flush=False)
     with store.open(_key(data)) as stream:
         assert stream.read() == data
 
 
-def test_begin_put_with_a_wrong_digest_fails_and_leaves_nothing(store: BlobStore) -> None:
+def test_a_put_without_flush_checks_the_digest_too(store: BlobStore) -> None:
     claimed = _key(b"what the uploader claimed")
     with pytest.raises(DigestMismatch):
-        store.begin_put(claimed, io.BytesIO(b"something else")).result()
+        store.put(claimed, io.BytesIO(b"something else"), flush=False)
     assert not store.exists(claimed)
     assert [key for key, _ in store.list()] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,31 @@ def test_a_store_that_cannot_write_says_so_and_keeps_nothing(tmp_path: Path) -> 
     assert not store.exists(key)
 
 
-def test_a_flush_that_fails_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+def test_a_blob_whose_folder_cannot_be_made_is_refused_and_leaves_nothing(
+        tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path)
     data = b"bytes whose folder cannot be made"
     key = hashlib.sha256(data).hexdigest()
     (tmp_path / key[:2]).write_bytes(b"")  # a file where the blob's folder should go
-    pending = store.begin_put(key, io.BytesIO(data))
     with pytest.raises(StorageUnavailable, match="could not save the upload"):
-        pending.result()
+        store.put(key, io.BytesIO(data))
     assert not store.exists(key)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_only_a_flushed_put_waits_for_the_disk(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    flushed: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushed.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    store = LocalBlobStore(tmp_path)
+    store.put(hashlib.sha256(b"a wheel").hexdigest(), io.BytesIO(b"a wheel"))
+    assert len(flushed) == 1
+    store.put(hashlib.sha256(b"its metadata").hexdigest(), io.BytesIO(b"its metadata"),
+              flush=False)
+    assert len(flushed) == 1

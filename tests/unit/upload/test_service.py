@@ -21,7 +21,7 @@ from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
-from strongroom.storage import LocalBlobStore, PendingPut
+from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload import UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
@@ -180,11 +180,11 @@ class Interleaving(LocalBlobStore):
         super().__init__(root)
         self.meanwhile: Callable[[], object] | None = meanwhile
 
-    def begin_put(self, sha256: str, source: BinaryIO) -> PendingPut:
+    def put(self, sha256: str, source: BinaryIO, *, flush: bool = True) -> None:
         meanwhile, self.meanwhile = self.meanwhile, None
         if meanwhile is not None:
             meanwhile()
-        return super().begin_put(sha256, source)
+        super().put(sha256, source, flush=flush)
 
 
 def _interleaved(world: World, tmp_path: Path, meanwhile: Callable[[], object]) -> UploadService:
@@ -244,8 +244,8 @@ def test_the_same_bytes_stored_meanwhile_under_another_name_are_a_conflict(
 
 def test_nothing_commits_when_a_blob_cannot_be_moved_into_place(world: World,
                                                                  tmp_path: Path) -> None:
-    # The blob's last step (flush and move, which overlaps the write transaction) fails: a
-    # file sits where the blob's folder should be. The transaction must not commit.
+    # The blob's last step (the move into place, after the flush) fails: a file sits where the
+    # blob's folder should be. Nothing may commit.
     wheel = make_wheel(tmp_path, "demo", "1.0")
     key = hashlib.sha256(wheel.read_bytes()).hexdigest()
     (tmp_path / "files" / key[:2]).write_bytes(b"")
