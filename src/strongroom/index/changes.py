@@ -11,7 +11,7 @@ import fcntl
 import os
 import threading
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 
 class ChangeFeed(Protocol):
@@ -39,7 +39,7 @@ class FileChangeFeed:
         self.path = path
         self._name = os.fspath(path)  # stat()ed on every request: skip pathlib's conversion
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_path = path.with_name(path.name + ".lock")
+        self._lock_name = os.fspath(path.with_name(path.name + ".lock"))
         self._compact_at = compact_at
         self._guard = threading.Lock()
         # (stat stamp, serial) replaced as one object, so threads never pair a stamp with
@@ -49,26 +49,37 @@ class FileChangeFeed:
     def _read(self) -> tuple[int, int]:
         """The last complete line's serial (0 when none) and the file's size."""
         try:
-            with self.path.open("rb") as feed:
-                return _tail(feed)
+            feed = os.open(self._name, os.O_RDONLY)
         except FileNotFoundError:
             return 0, 0
+        try:
+            return _tail(feed)
+        finally:
+            os.close(feed)
 
     def publish(self, serial: int) -> None:
-        with self._guard, self._lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            # One descriptor reads the tail and appends (O_APPEND writes at the end).
-            with self.path.open("a+b") as feed:
-                last, size = _tail(feed)
-                if serial <= last:
-                    return
-                line = f"{serial}\n".encode("ascii")
-                if size + len(line) <= self._compact_at:
-                    feed.write(line)
-                    return
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(line)
-            tmp.replace(self.path)
+        # Descriptors rather than file objects: every upload publishes.
+        line = f"{serial}\n".encode("ascii")
+        with self._guard:
+            lock = os.open(self._lock_name, os.O_WRONLY | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # closing the descriptor releases it
+                # One descriptor reads the tail and appends (O_APPEND writes at the end).
+                feed = os.open(self._name, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+                try:
+                    last, size = _tail(feed)
+                    if serial <= last:
+                        return
+                    if size + len(line) <= self._compact_at:
+                        os.write(feed, line)
+                        return
+                finally:
+                    os.close(feed)
+                tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(line)
+                tmp.replace(self.path)
+            finally:
+                os.close(lock)
 
     def current(self) -> int:
         try:
@@ -84,11 +95,11 @@ class FileChangeFeed:
         return serial
 
 
-def _tail(feed: IO[bytes]) -> tuple[int, int]:
-    """The last complete line's serial (0 when none) and the size of an open feed."""
-    size = feed.seek(0, os.SEEK_END)
-    feed.seek(max(0, size - _TAIL_BYTES))
-    tail = feed.read()
+def _tail(feed: int) -> tuple[int, int]:
+    """The last complete line's serial (0 when none) and the size of the open feed ``feed``."""
+    size = os.fstat(feed).st_size
+    start = max(0, size - _TAIL_BYTES)
+    tail = os.pread(feed, size - start, start)
     lines = tail[: tail.rfind(b"\n")].rsplit(b"\n", 1)
     last = lines[-1].strip()
     return (int(last) if last.isdigit() else 0), size
