@@ -18,6 +18,7 @@ naming what is wrong.
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -63,8 +64,10 @@ def _boundary(content_type: str) -> str | None:
 class _Reader:
     """Turns the parser's events into fields and the file part, checking the limits."""
 
-    def __init__(self, form: ReceivedForm, max_fields: int, max_field_size: int) -> None:
+    def __init__(self, form: ReceivedForm, max_fields: int, max_field_size: int,
+                 in_memory: bool) -> None:
         self.form = form
+        self.in_memory = in_memory  # the whole body is known to fit the spool
         self.max_fields = max_fields
         self.max_field_size = max_field_size
         self.parts = 0
@@ -83,8 +86,11 @@ class _Reader:
         if segment.filename is None:
             self.value = bytearray()
         elif segment.name == "content" and self.form.content is None:
+            # A plain buffer when the whole body fits the spool (its reads cost less than the
+            # spooled file's, and validation reads the file part many times in small pieces).
             # typeshed's SpooledTemporaryFile is an IO[bytes], not a BinaryIO; it is one.
-            self.file = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=_SPOOL))  # noqa: SIM115 - the form owns and closes it
+            self.file = io.BytesIO() if self.in_memory else cast(
+                BinaryIO, tempfile.SpooledTemporaryFile(max_size=_SPOOL))  # noqa: SIM115 - the form owns and closes it
             self.form.content, self.form.filename = self.file, segment.filename
 
     async def data(self, chunk: bytes) -> None:
@@ -136,7 +142,8 @@ async def read_form(content_type: str, declared_length: str, chunks: AsyncIterat
     """
     too_large = TooLarge(f"File too large. Limit is {max_body // 2**20} MiB for the whole "
                          "upload request.")
-    if declared_length.isdigit() and int(declared_length) > max_body:
+    declared = int(declared_length) if declared_length.isdigit() else None
+    if declared is not None and declared > max_body:
         raise too_large
     form = ReceivedForm()
     boundary = _boundary(content_type)
@@ -144,7 +151,9 @@ async def read_form(content_type: str, declared_length: str, chunks: AsyncIterat
         return form
     parser = multipart.PushMultipartParser(boundary, max_header_count=16)
     try:
-        await _Reader(form, max_fields, max_field_size).read(parser, chunks, max_body, too_large)
+        in_memory = declared is not None and declared <= _SPOOL
+        await _Reader(form, max_fields, max_field_size, in_memory).read(parser, chunks, max_body,
+                                                                        too_large)
     except multipart.MultipartError as exc:
         form.close()
         raise _form_error(str(exc)) from None

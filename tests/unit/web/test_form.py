@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -137,3 +138,17 @@ def test_a_client_gone_mid_body_leaves_no_temporary_file_open() -> None:
                               max_fields=50, max_field_size=MiB))
     # An unclosed temporary file would warn when collected, and warnings are errors here.
     gc.collect()
+
+
+@pytest.mark.parametrize(("size", "declared", "in_memory"), [
+    (1000, True, True),  # the whole body is known to fit: a plain buffer
+    (1000, False, False),  # no Content-Length (chunked): spooled, whatever it turns out to be
+    (2 * MiB, True, False),  # too large to keep in memory
+])
+def test_where_the_file_part_is_kept(size: int, declared: bool, in_memory: bool) -> None:
+    content_type, body = encode([], [("content", ("a.whl", b"x" * size))])
+    form = read(content_type, body, chunk=64 * 1024, declared=None if declared else "")
+    assert form.content is not None
+    assert isinstance(form.content, io.BytesIO) is in_memory
+    assert form.content.read() == b"x" * size
+    form.close()
