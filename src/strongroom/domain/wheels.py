@@ -114,7 +114,11 @@ def _inspect_members(
         _check_wheel_file(wheel_file, dist_info, contents)
     record = _read_small(archive, by_name[f"{dist_info}/RECORD"], contents, MAX_RECORD_SIZE)
     if record is not None:
-        _check_record(archive, entries, record, dist_info, contents)
+        # Members read whole already are hashed from memory, not decompressed again.
+        read = {f"{dist_info}/METADATA": contents.metadata_bytes,
+                f"{dist_info}/WHEEL": wheel_file}
+        _check_record(archive, entries, record, dist_info, contents,
+                      read={name: data for name, data in read.items() if data is not None})
 
 
 def _find_dist_info(
@@ -173,6 +177,8 @@ def _check_record(
     record: bytes,
     dist_info: str,
     contents: ArchiveContents,
+    *,
+    read: dict[str, bytes],
 ) -> None:
     rows, problems = parse_record(record, dist_info)
     files = [entry for entry in entries if not entry.is_dir]
@@ -180,11 +186,19 @@ def _check_record(
     for entry in files:
         row = rows.get(entry.name)
         if row is not None and row.algorithm is not None:
-            mismatch = _hash_member(archive, entry, row, row.algorithm)
+            data = read.get(entry.name)
+            mismatch = (_hash_member(archive, entry, row, row.algorithm) if data is None
+                        else _hash_bytes(data, row, row.algorithm))
             if mismatch:
                 problems.append(mismatch)
     for problem in capped(problems):
         contents.reject(problem, "RECORD")
+
+
+def _hash_bytes(data: bytes, row: RecordRow, algorithm: str) -> str | None:
+    digest = new_hash(algorithm)
+    digest.update(data)
+    return compare_file(row, encode_digest(digest.digest()), len(data))
 
 
 def _hash_member(

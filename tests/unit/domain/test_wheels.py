@@ -79,6 +79,19 @@ def test_every_record_problem_is_reported(tmp_path: Path) -> None:
     assert "sha256 hash of 'demo/a.py' does not match RECORD" in found[2]
 
 
+def test_dist_info_files_are_checked_against_record_too(tmp_path: Path) -> None:
+    # METADATA and WHEEL are hashed from the bytes already read for their own checks.
+    members = wheel_members()
+    members[f"{INFO}/METADATA"] += b"Keywords: changed after RECORD was written\n"
+    members[f"{INFO}/WHEEL"] += b"Build: 1\n"
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    path.write_bytes(zip_bytes(members.items()))
+    found = reasons(path)
+    assert len(found) == 2
+    assert f"sha256 hash of '{INFO}/METADATA' does not match RECORD" in found[0]
+    assert f"sha256 hash of '{INFO}/WHEEL' does not match RECORD" in found[1]
+
+
 def test_many_problems_are_capped(tmp_path: Path) -> None:
     extra = {f"demo/m{i}.py": b"" for i in range(30)}
     wheel = make_wheel(tmp_path, extra_files=extra, record=f"{INFO}/RECORD,,\n".encode())
