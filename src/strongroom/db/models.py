@@ -125,14 +125,14 @@ class File(Base):
     packagetype: Mapped[str] = mapped_column(String(20))
     python_version: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
     # Unique, as on PyPI: the same bytes are never published under a second name.
     blake2_256: Mapped[str] = mapped_column(String(64), index=True, unique=True)
     md5: Mapped[str] = mapped_column(String(32))
     upload_time: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     requires_python: Mapped[str | None] = mapped_column(Text, default=None)
     # The PEP 658 metadata file, when the distribution carries one (wheels).
-    metadata_sha256: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    metadata_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     metadata_blake2_256: Mapped[str | None] = mapped_column(String(64), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     uploaded_via: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -173,7 +173,7 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=False)
-    project: Mapped[str] = mapped_column(String(200), index=True)
+    project: Mapped[str] = mapped_column(String(200))
     version: Mapped[str | None] = mapped_column(String(100), default=None)
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
     action: Mapped[str] = mapped_column(Text)

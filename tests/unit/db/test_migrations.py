@@ -67,3 +67,15 @@ def test_unique_blake2_refuses_to_upgrade_over_shared_bytes_and_says_which(
     assert unique["ix_files_blake2_256"]
     with database.engine.begin() as connection, pytest.raises(IntegrityError):
         _add_file(connection, "demo-1.0.zip", "ab" * 32)
+
+
+def test_unused_indexes_are_dropped_and_come_back_on_downgrade(database: Database) -> None:
+    unused = {"ix_files_sha256", "ix_files_metadata_sha256"}
+    assert not unused & _file_indexes(database)
+    with database.engine.begin() as connection:
+        command.downgrade(_config(connection), "0004")
+    assert unused <= _file_indexes(database)
+    journal = {ix["name"] for ix in inspect(database.engine).get_indexes("journal")}
+    assert "ix_journal_project" in journal
+    database.migrate()
+    assert not unused & _file_indexes(database)
