@@ -90,6 +90,13 @@ class Settings:
         return bucket, f"{prefix}/" if prefix else ""
 
     @property
+    def all_local(self) -> bool:
+        """Whether the index keeps everything on this machine (SQLite, files on a local disk,
+        no Redis, no proxies to purge): then no step of a request waits on the network."""
+        return (self.resolved_database_url.startswith("sqlite") and self.s3_location is None
+                and not self.redis_url and not self.purge_targets)
+
+    @property
     def purge_targets(self) -> list[str]:
         """The caching proxies' base URLs, without trailing slashes."""
         return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]

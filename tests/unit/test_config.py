@@ -49,3 +49,15 @@ def test_only_local_storage_for_now() -> None:
     settings = load_settings(environ={"STRONGROOM_STORAGE_URL": "s3://bucket/prefix"})
     with pytest.raises(InvalidInput, match="only file://"):
         _ = settings.resolved_storage_path
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("STRONGROOM_DATABASE_URL", "postgresql://db/strongroom"),
+    ("STRONGROOM_STORAGE_URL", "s3://bucket/files"),
+    ("STRONGROOM_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    ("STRONGROOM_PURGE_URLS", "http://127.0.0.1:8080"),
+])
+def test_anything_on_the_network_means_not_all_local(variable: str, value: str) -> None:
+    assert load_settings(environ={}).all_local
+    assert load_settings(environ={"STRONGROOM_STORAGE_URL": "file:///srv/files"}).all_local
+    assert not load_settings(environ={variable: value}).all_local

@@ -41,7 +41,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
     uploads.prepare()
     reader = IndexReader(db, blobs, feed)
-    endpoint = LegacyUpload(uploads)
+    endpoint = LegacyUpload(uploads, all_local=settings.all_local)
     upload: ASGIApp = endpoint
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,22 +22,39 @@ from strongroom.db.engine import Database
 from strongroom.db.models import File
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadService
+from strongroom.upload import UploadOutcome, UploadRequest, UploadService
 from strongroom.web import reason
-from strongroom.web.upload import LegacyUpload, UploadsFirst
+from strongroom.web.upload import ON_LOOP_LIMIT, LegacyUpload, UploadsFirst
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def endpoint(database: Database, tmp_path: Path) -> Iterator[tuple[LegacyUpload, str]]:
+class WhereItRuns(UploadService):
+    """The real service, noting the thread each upload runs on."""
+
+    threads: list[str]
+
+    def upload(self, request: UploadRequest) -> UploadOutcome:
+        self.threads.append(threading.current_thread().name)
+        return super().upload(request)
+
+
+def _service(database: Database, tmp_path: Path) -> tuple[WhereItRuns, str]:
     AccountService(database).create_user("alice", email="alice@example.org",
                                          password="a long enough password")
     tokens = TokenService(database)
-    service = UploadService(database, LocalBlobStore(tmp_path / "files"), tokens, Limits(),
-                            on_commit=lambda _written: None, clock=lambda: NOW)
-    upload = LegacyUpload(service, threads=2)
-    yield upload, tokens.create("alice", now=NOW)
+    service = WhereItRuns(database, LocalBlobStore(tmp_path / "files"), tokens, Limits(),
+                          on_commit=lambda _written: None, clock=lambda: NOW)
+    service.threads = []
+    return service, tokens.create("alice", now=NOW)
+
+
+@pytest.fixture(params=[False, True], ids=["threads", "all-local"])
+def endpoint(request: pytest.FixtureRequest, database: Database, tmp_path: Path
+             ) -> Iterator[tuple[LegacyUpload, str]]:
+    service, token = _service(database, tmp_path)
+    upload = LegacyUpload(service, all_local=request.param, threads=2)
+    yield upload, token
     upload.close()
 
 
@@ -64,8 +83,11 @@ def _call(app: ASGIApp, scope: Scope, messages: list[Message]
     return sent, asyncio.run(run())
 
 
-def _form(token: str, directory: Path) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    wheel = make_wheel(directory, "demo", "1.0")
+def _form(token: str, directory: Path, *, padding: int = 0
+          ) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    extra = {"demo/padding.bin": bytes(padding)} if padding else None
+    wheel = make_wheel(directory, "demo", "1.0", extra_files=extra,
+                       compression=zipfile.ZIP_STORED)
     fields = [(":action", "file_upload"), ("protocol_version", "1"), ("name", "demo"),
               ("version", "1.0"), ("filetype", "bdist_wheel"), ("pyversion", "py3"),
               ("sha256_digest", hashlib.sha256(wheel.read_bytes()).hexdigest())]
@@ -89,6 +111,24 @@ def test_an_upload_in_several_chunks_is_published(endpoint: tuple[LegacyUpload, 
     assert (b"content-type", b"text/plain; charset=utf-8") in sent[0]["headers"]
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(File)) == 1
+
+
+@pytest.mark.parametrize(("all_local", "padding", "where"), [
+    (True, 0, "loop"),  # small, and nothing on the network: on the event loop's thread
+    (True, ON_LOOP_LIMIT, "threads"),  # too large to hold the loop for
+    (False, 0, "threads"),  # the index waits on the network (PostgreSQL, S3 ...)
+])
+def test_where_an_upload_runs(database: Database, tmp_path: Path, all_local: bool,
+                              padding: int, where: str) -> None:
+    service, token = _service(database, tmp_path)
+    upload = LegacyUpload(service, all_local=all_local, threads=1)
+    headers, body = _form(token, tmp_path, padding=padding)
+    sent, _phrase = _call(upload, _scope(headers=headers),
+                          [{"type": "http.request", "body": body, "more_body": False}])
+    upload.close()
+    assert sent[0]["status"] == 200
+    assert len(service.threads) == 1
+    assert service.threads[0].startswith("upload") is (where == "threads")
 
 
 def test_a_refusal_is_in_the_status_line_and_the_body(endpoint: tuple[LegacyUpload, str]) -> None:
