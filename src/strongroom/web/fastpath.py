@@ -11,6 +11,7 @@ functions.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ from strongroom.web.reads import (
 )
 
 Headers = list[tuple[bytes, bytes]]
+Answer = tuple[int, Headers, bytes]  # status, headers, and the body a GET gets
 _MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
 _SMALL_FILE = 1024 * 1024
 _FILE_CACHE_BYTES = 64 * 1024 * 1024
@@ -53,6 +55,21 @@ def _may_be_small(target: BlobTarget) -> bool:
     return target.size is None or target.size <= _SMALL_FILE
 
 
+@dataclass(frozen=True)
+class _PageRequest:
+    project: str  # normalised, or ALL_PROJECTS for the root
+    fmt: str
+    media_type: str
+    if_none_match: bytes | None
+
+
+@dataclass(frozen=True)
+class _FileRequest:
+    sha256_path: str
+    filename: str
+    if_none_match: bytes | None
+
+
 class FastReads:
     """Serve warm simple pages and small local files straight from the caches."""
 
@@ -70,25 +87,54 @@ class FastReads:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope.get(
                 "query_string"):
             path: str = scope["path"]
-            if path.startswith("/simple/") and path.endswith("/"):
-                answer = await self._simple(scope, path[8:-1])
-            elif path.startswith("/packages/"):
-                answer = await self._file(scope, path)
+            headers: Headers = scope["headers"]
+            answer = self.warm_answer(path, headers) or await self._cold_answer(path, headers)
         if answer is None:
             await self.app(scope, receive, send)
             return
-        status, headers, body = answer
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        status, response_headers, body = answer
+        await send({"type": "http.response.start", "status": status,
+                    "headers": response_headers})
         await send({"type": "http.response.body",
                     "body": body if scope["method"] == "GET" else b""})
+
+    def warm_answer(self, path: str, headers: Headers) -> Answer | None:
+        """The answer to a GET (or HEAD: without the body) of ``path`` without a query string
+        with ``headers``, when it is ready without waiting: a rendered simple page, or a small
+        file already in memory. None for anything else, which the caller sends on its way."""
+        if path.startswith("/simple/") and path.endswith("/"):
+            request = self._page_request(path[8:-1], headers)
+            if request is None:
+                return None
+            page = self.reader.warm_page(request.project, request.fmt)
+            return None if page is None else self._page_answer(page, request)
+        if path.startswith("/packages/"):
+            wanted = self._file_request(path, headers)
+            if wanted is None:
+                return None
+            target = self.reader.warm_file(wanted.sha256_path, wanted.filename)
+            data = self._blobs.get(target.sha256) if target is not None else None
+            if target is None or data is None:
+                return None
+            self._blobs.move_to_end(target.sha256)
+            return self._file_answer(target, data, wanted)
+        return None
+
+    async def _cold_answer(self, path: str, headers: Headers) -> Answer | None:
+        """``warm_answer`` for what may have to be loaded first (off the event loop)."""
+        if path.startswith("/simple/") and path.endswith("/"):
+            return await self._simple(path[8:-1], headers)
+        if path.startswith("/packages/"):
+            return await self._file(path, headers)
+        return None
 
     # -- request details --------------------------------------------------------------------
 
     @staticmethod
-    def _headers(scope: Scope) -> tuple[bytes | None, bytes | None, bytes | None]:
+    def _headers(headers: Headers) -> tuple[bytes | None, bytes | None, bytes | None]:
         """The request's Accept, If-None-Match and Range headers, found in one pass."""
         accept = if_none_match = byte_range = None
-        for key, value in scope["headers"]:
+        for key, value in headers:
             if key == b"accept":
                 accept = bytes(value)
             elif key == b"if-none-match":
@@ -118,33 +164,39 @@ class FastReads:
 
     @staticmethod
     def _not_modified(if_none_match: bytes | None, etag: str, headers: Headers
-                      ) -> tuple[int, Headers, bytes] | None:
+                      ) -> Answer | None:
         if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
             return 304, [h for h in headers if h[0] != b"content-length"], b""
         return None
 
     # -- simple pages -------------------------------------------------------------------------
 
-    async def _simple(self, scope: Scope, name: str) -> tuple[int, Headers, bytes] | None:
+    def _page_request(self, name: str, headers: Headers) -> _PageRequest | None:
+        """What a simple-page request asks for; None when only the framework can answer it
+        (a name to redirect, nothing acceptable to offer)."""
         if name and not self._is_normal(name):
             return None
-        accept, if_none_match, _ = self._headers(scope)
+        accept, if_none_match, _ = self._headers(headers)
         media_type = self._media_type(accept)
         if media_type is None:
             return None
         fmt = "json" if is_json(media_type) else "html"
-        project = name or ALL_PROJECTS
-        # A warm page is found without awaiting anything; the coroutine path fills the cache.
-        page = self.reader.warm_page(project, fmt)
-        if page is None:
-            if name:
-                page = await self.reader.project_page(name, fmt)
-            else:
-                page = await self.reader.index_page(fmt)
-            if page is None:
-                return None
-        etag, headers = self._headers_for(page, media_type, project)
-        return self._not_modified(if_none_match, etag, headers) or (200, headers, page.body)
+        return _PageRequest(name or ALL_PROJECTS, fmt, media_type, if_none_match)
+
+    async def _simple(self, name: str, headers: Headers) -> Answer | None:
+        request = self._page_request(name, headers)
+        if request is None:
+            return None
+        if name:
+            page = await self.reader.project_page(name, request.fmt)
+        else:
+            page = await self.reader.index_page(request.fmt)
+        return None if page is None else self._page_answer(page, request)
+
+    def _page_answer(self, page: Page, request: _PageRequest) -> Answer:
+        etag, headers = self._headers_for(page, request.media_type, request.project)
+        return (self._not_modified(request.if_none_match, etag, headers)
+                or (200, headers, page.body))
 
     def _headers_for(self, page: Page, media_type: str, project: str) -> tuple[str, Headers]:
         memo_key = (page.etag, page.serial, media_type, project)
@@ -160,33 +212,44 @@ class FastReads:
 
     # -- files ----------------------------------------------------------------------------------
 
-    async def _file(self, scope: Scope, path: str) -> tuple[int, Headers, bytes] | None:
+    def _file_request(self, path: str, headers: Headers) -> _FileRequest | None:
+        """The file a ``/packages/`` path names; None for a range request or a malformed path."""
         parts = path.split("/")
-        _, if_none_match, byte_range = self._headers(scope)
+        _, if_none_match, byte_range = self._headers(headers)
         if len(parts) != 6 or byte_range is not None:
             return None
         _, _, a, b, rest, filename = parts
         if len(a) != 2 or len(b) != 2 or len(rest) != 60:
             return None
-        sha256_path = a + b + rest
-        target = self.reader.warm_file(sha256_path, filename)
+        return _FileRequest(a + b + rest, filename, if_none_match)
+
+    async def _file(self, path: str, headers: Headers) -> Answer | None:
+        wanted = self._file_request(path, headers)
+        if wanted is None:
+            return None
+        target = self.reader.warm_file(wanted.sha256_path, wanted.filename)
         if target is not None and not _may_be_small(target):
             return None
         data = self._blobs.get(target.sha256) if target is not None else None
         if target is None or data is None:
             # A first download: locate and read in one trip off the event loop.
-            found = await run_in_threadpool(self._locate_small, sha256_path, filename)
+            found = await run_in_threadpool(self._locate_small, wanted.sha256_path,
+                                            wanted.filename)
             if found is None:
                 return None
             target, data = found
             self._remember(target.sha256, data)
         else:
             self._blobs.move_to_end(target.sha256)
+        return self._file_answer(target, data, wanted)
+
+    def _file_answer(self, target: BlobTarget, data: bytes, wanted: _FileRequest) -> Answer:
         headers = file_headers(target)
-        headers["Content-Disposition"] = f'attachment; filename="{quote(filename)}"'
+        headers["Content-Disposition"] = f'attachment; filename="{quote(wanted.filename)}"'
         headers["Accept-Ranges"] = "bytes"
-        encoded = _encode(headers, file_media_type(filename), len(data))
-        return self._not_modified(if_none_match, headers["ETag"], encoded) or (200, encoded, data)
+        encoded = _encode(headers, file_media_type(wanted.filename), len(data))
+        return (self._not_modified(wanted.if_none_match, headers["ETag"], encoded)
+                or (200, encoded, data))
 
     def _locate_small(self, sha256_path: str, filename: str) -> tuple[BlobTarget, bytes] | None:
         """The file's location and bytes, when it is known, local and small."""
