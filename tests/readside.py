@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
@@ -78,3 +79,16 @@ class Index:
         if publish:
             self.feed.publish(serial)
         return sha, meta_sha
+
+
+class Counting:
+    """An ASGI app passing requests to ``app``, counting the HTTP requests that reach it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.calls = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.calls += 1
+        await self.app(scope, receive, send)

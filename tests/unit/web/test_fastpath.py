@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
-from tests.readside import Index
+from tests.readside import Counting, Index
 from tests.unit.web.test_reads import WHEEL, WHEEL_BYTES, AppClient
 
 from strongroom.db.engine import Database
@@ -18,18 +17,6 @@ from strongroom.web.reads import read_routes
 
 # Headers only the framework's responses carry; neither is part of the contract.
 _IGNORED = {"date", "last-modified"}
-
-
-class Counting:
-    """Passes requests to the full app, counting those that reach it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.calls = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.calls += 1
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture

@@ -15,28 +15,15 @@ from pathlib import Path
 import pytest
 import uvicorn
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 from tests.functional.server import free_port
-from tests.readside import Index
+from tests.readside import Counting, Index
 
 from strongroom.db.engine import Database
 from strongroom.domain.negotiation import V1_JSON
 from strongroom.web.fastpath import FastReads
 from strongroom.web.protocol import HttpProtocol
 from strongroom.web.reads import read_routes
-
-
-class Counting:
-    """Passes requests to ``app``, counting those that reach it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.calls = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.calls += 1
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture
