@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -46,12 +46,18 @@ _P = TypeVar("_P", Page, Page | None)
 
 @dataclass(frozen=True)
 class BlobTarget:
-    """A file to send: the blob's key, a local path when the store has one, and its name."""
+    """A file to send: the blob's key, its store, and its name; a local path when the store has
+    one, worked out on first use (a page locates all its files, and most are never sent)."""
 
     sha256: str
     size: int | None
     filename: str
-    local_path: Path | None
+    store: BlobStore
+
+    @cached_property
+    def local_path(self) -> Path | None:
+        """Where the blob lies on this machine's disk, for zero-copy sending; None if remote."""
+        return self.store.local_path(self.sha256)
 
 
 class IndexReader:
@@ -185,9 +191,11 @@ class IndexReader:
         """``/simple/<project>/`` in ``fmt`` for a normalised name; None when unknown."""
 
         def render() -> Page | None:
+            files_epoch = self._files.epoch
             view = self._load(project)
             if view is None:
                 return None
+            self._remember_files(view, files_epoch)
             render_fn = render_project_json if fmt == "json" else render_project_html
             return Page.of(render_fn(view), view.last_serial)
 
@@ -219,13 +227,25 @@ class IndexReader:
     async def file(self, sha256_path: str, filename: str) -> BlobTarget | None:
         """Locate ``/packages/<a>/<b>/<rest>/<filename>`` (or its ``.metadata``); None if unknown.
 
-        ``sha256_path`` is ``a + b + rest``. Only found locations are cached, under the owning
-        project, so a deletion or quarantine drops them.
+        ``sha256_path`` is ``a + b + rest``. Only found locations are cached (here, and for
+        the distributions of every project page rendered), under the owning project, so a
+        deletion or quarantine drops them.
         """
         hit = self.warm_file(sha256_path, filename)
         if hit is not None:
             return hit
         return await run_in_threadpool(self.locate_file, sha256_path, filename)
+
+    def _remember_files(self, view: ProjectView, epoch: int) -> None:
+        """Cache where the distributions a project page lists live, from the rows the page was
+        rendered from: installers read the page before they download, so a first download finds
+        its file without a query. Metadata files are left to ``locate_file``, which checks them
+        before it caches them."""
+        for release in view.visible_releases:
+            for file in release.files:
+                target = BlobTarget(file.sha256, file.size, file.filename, self.blobs)
+                self._files.put((file.sha256, file.filename), view.normalized_name, target,
+                                _FILE_ENTRY_SIZE, epoch)
 
     def locate_file(self, sha256_path: str, filename: str) -> BlobTarget | None:
         """``file`` for a caller already off the event loop: catch up, look up, cache. A metadata
@@ -243,8 +263,7 @@ class IndexReader:
             return None
         if stored.source is not None and not metadata_file_sound(self.blobs, stored):
             return None
-        target = BlobTarget(stored.sha256, stored.size, filename,
-                            self.blobs.local_path(stored.sha256))
+        target = BlobTarget(stored.sha256, stored.size, filename, self.blobs)
         self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE, epoch)
         return target
 

@@ -144,6 +144,25 @@ def test_files_resolve_by_name_and_hash(index: Index) -> None:
     assert warm == []
 
 
+def test_a_project_page_tells_where_its_distributions_are(index: Index) -> None:
+    sha, _ = index.release("Alpha", "1.0")
+    wheel = "alpha-1.0-py3-none-any.whl"
+    reader = index.reader
+    asyncio.run(reader.project_page("alpha", "html"))
+    with sql_statements(index.db) as first_download:
+        target = asyncio.run(reader.file(sha, wheel))
+    assert first_download == []
+    assert target is not None
+    assert (target.sha256, target.size, target.filename) == (sha, len(f"wheel {wheel}"), wheel)
+    assert target.local_path is not None
+    assert target.local_path.read_bytes() == f"wheel {wheel}".encode()
+    with sql_statements(index.db) as metadata:  # checked before it is first cached
+        assert asyncio.run(reader.file(sha, f"{wheel}.metadata")) is not None
+    assert metadata
+    index.release("Alpha", "1.1", status="quarantined")
+    assert asyncio.run(reader.file(sha, wheel)) is None
+
+
 def test_project_view_groups_files_under_their_releases(index: Index) -> None:
     index.release("Alpha", "1.10")
     index.release("Alpha", "1.9")
