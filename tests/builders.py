@@ -136,6 +136,7 @@ def make_wheel(
     tag: str = "py3-none-any",
     filename: str | None = None,
     compression: int = zipfile.ZIP_DEFLATED,
+    modes: Mapping[str, int] | None = None,
     **knobs: Any,
 ) -> Path:
     """Write a wheel to ``directory`` and return its path.
@@ -145,12 +146,13 @@ def make_wheel(
     ``extra_metadata_lines``, ``metadata_version``; ``metadata``/``wheel_file``/``record``
     replace those files' bytes; ``omit`` drops members by archive path; ``extra_files`` adds
     members listed in RECORD; ``dist_info`` and ``filename`` override the .dist-info directory
-    and file names.
+    and file names. ``modes`` gives members a Unix mode other than a plain file's (a symbolic
+    link is ``0o120777`` with the target as its bytes).
     """
     members = wheel_members(name, version, tag=tag, **knobs)
     target = directory / (filename or f"{escaped(name)}-{version}-{tag}.whl")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(zip_bytes(members.items(), compression=compression))
+    target.write_bytes(zip_bytes(members.items(), compression=compression, modes=modes))
     return target
 
 
@@ -229,14 +231,16 @@ def zip_bytes(
     *,
     compression: int = zipfile.ZIP_DEFLATED,
     comment: bytes = b"",
+    modes: Mapping[str, int] | None = None,
 ) -> bytes:
-    """A well-formed ZIP of ``members`` (written by :mod:`zipfile`, fixed timestamps)."""
+    """A well-formed ZIP of ``members`` (written by :mod:`zipfile`, fixed timestamps); each
+    member's Unix mode is ``0o644`` (no file type) unless ``modes`` gives one."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, data in members:
             info = zipfile.ZipInfo(path, date_time=DATE_TIME)
             info.compress_type = compression
-            info.external_attr = 0o644 << 16
+            info.external_attr = (modes or {}).get(path, 0o644) << 16
             archive.writestr(info, data)
         archive.comment = comment
     return buffer.getvalue()

@@ -168,6 +168,11 @@ def _tar(*extra: TarMember, fmt: int = tarfile.PAX_FORMAT) -> Callable[[Path], t
     return _raw(SDIST_NAME, lambda: tar_gz_bytes([*sdist_members(), *extra], fmt=fmt))
 
 
+def _special(content: str, mode: int) -> Callable[[Path], tuple[str, bytes]]:
+    """The default wheel plus ``demo/special`` (listed in RECORD) with Unix ``mode``."""
+    return _wheel(extra_files={"demo/special": content.encode()}, modes={"demo/special": mode})
+
+
 def _meta(*lines: str, **knobs: Any) -> Callable[[Path], tuple[str, bytes]]:
     return _wheel(extra_metadata_lines=lines, **knobs)
 
@@ -255,6 +260,11 @@ ZIP_CASES = [
     _C("zip-absolute-path", _wheel(extra_files={"/etc/evil": b"x"}), "absolute"),
     _C("zip-dotdot-path", _wheel(extra_files={"demo/../../evil": b"x"}), "'..' path component"),
     _C("zip-bomb", _raw(WHEEL_NAME, _zip_bomb), "decompression bomb"),
+    _C("zip-symlink-absolute", _special("/etc/passwd", 0o120777), "is a symbolic link"),
+    _C("zip-symlink-escapes", _special("../../etc/passwd", 0o120777), "is a symbolic link"),
+    _C("zip-symlink-inside", _special("__init__.py", 0o120777), "is a symbolic link"),
+    _C("zip-char-device", _special("", 0o020644), "device, FIFO or socket"),
+    _C("zip-fifo", _special("", 0o010644), "device, FIFO or socket"),
 ]  # fmt: skip
 
 WHEEL_CASES = [

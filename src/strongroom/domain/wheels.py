@@ -87,10 +87,23 @@ def _read_framing(
     if too_big:
         contents.reject(too_big)
         return None
-    unsafe = [reason for entry in entries if (reason := unsafe_path_reason(entry.name))]
+    unsafe = [reason for entry in entries
+              if (reason := unsafe_path_reason(entry.name) or _special_reason(entry))]
     for reason in capped(unsafe):
         contents.reject(reason)
     return None if unsafe else entries
+
+
+def _special_reason(entry: ZipEntry) -> str | None:
+    """Why a member whose mode is not a regular file's or a directory's is refused, or None.
+
+    pip and installer write every member as a plain file, but unzip and other tools that honour
+    modes would create the link or device, so one wheel would unpack differently by tool.
+    """
+    if not entry.is_special:
+        return None
+    return (f"Member {entry.name!r} is a symbolic link, device, FIFO or socket "
+            f"(mode {entry.file_type:#o}); wheels may hold only regular files and directories.")
 
 
 def _inspect_members(

@@ -26,6 +26,11 @@ _FLAG_ENCRYPTED = 0x1
 _FLAG_DATA_DESCRIPTOR = 0x8
 _FLAG_UTF8 = 0x800
 _ZIP64_MARK = 0xFFFFFFFF
+# The file type bits of a Unix mode (``stat.S_IFMT``), kept in the high half of a member's
+# external attributes; zero when the archiver recorded none.
+_FILE_TYPE_MASK = 0o170000
+_REGULAR_FILE = 0o100000
+_DIRECTORY = 0o040000
 _MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024
 
 
@@ -43,11 +48,19 @@ class ZipEntry:
     compressed_size: int
     size: int
     offset: int
+    file_type: int = 0  # ``stat.S_IFMT`` bits of the recorded Unix mode; 0 when none
 
     @property
     def is_dir(self) -> bool:
         """Whether the member is a directory entry (its name ends in ``/``)."""
         return self.name.endswith("/")
+
+    @property
+    def is_special(self) -> bool:
+        """Whether the recorded mode makes the member something other than a regular file or a
+        directory: a symbolic link, a device, a FIFO or a socket, which an unpacker that honours
+        modes would create as such."""
+        return self.file_type not in (0, _REGULAR_FILE, _DIRECTORY)
 
 
 def read_entries(stream: BinaryIO, file_size: int) -> list[ZipEntry]:
@@ -122,7 +135,7 @@ def _parse_central_directory(directory: bytes, count: int) -> list[ZipEntry]:
         fields = _CENTRAL.unpack(header)
         sig, flags, method, crc, csize, usize = fields[0], fields[3], fields[4], *fields[7:10]
         name_len, extra_len, comment_len, disk = fields[10:14]
-        offset = fields[16]
+        external_attributes, offset = fields[15], fields[16]
         if sig != _CENTRAL_SIG:
             raise ZipFramingError("bad central directory entry signature")
         start = position + _CENTRAL.size
@@ -139,7 +152,8 @@ def _parse_central_directory(directory: bytes, count: int) -> list[ZipEntry]:
         if name in seen:
             raise ZipFramingError(f"duplicate member name {name!r}")
         seen.add(name)
-        entries.append(ZipEntry(name, method, crc, csize, usize, offset))
+        file_type = (external_attributes >> 16) & _FILE_TYPE_MASK
+        entries.append(ZipEntry(name, method, crc, csize, usize, offset, file_type))
     if position != len(directory):
         raise ZipFramingError("the central directory has more entries than declared")
     return entries
