@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.db.engine import Database
+from strongroom.upload import ReadmeSandbox
 from tests.databases import BACKENDS, fresh_database
 from tests.services import delete_prefix, redis_client
 
@@ -33,3 +34,11 @@ def redis_prefix() -> Iterator[str]:
     client = redis_client()
     delete_prefix(client, prefix)
     client.close()
+
+
+@pytest.fixture(scope="session")
+def readmes() -> Iterator[ReadmeSandbox]:
+    """The README renderer's worker processes, shared by every test that uploads in process."""
+    sandbox = ReadmeSandbox()
+    yield sandbox
+    sandbox.close()

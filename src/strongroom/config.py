@@ -56,6 +56,8 @@ class Settings:
     # default, so one address may bulk-publish to a private index) turns a limit off.
     upload_rate: str = "off"
     auth_failure_rate: str = "off"
+    # Seconds a long description may take to render before the upload is refused.
+    readme_timeout: float = 5.0
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -90,13 +92,6 @@ class Settings:
         return bucket, f"{prefix}/" if prefix else ""
 
     @property
-    def all_local(self) -> bool:
-        """Whether the index keeps everything on this machine (SQLite, files on a local disk,
-        no Redis, no proxies to purge): then no step of a request waits on the network."""
-        return (self.resolved_database_url.startswith("sqlite") and self.s3_location is None
-                and not self.redis_url and not self.purge_targets)
-
-    @property
     def purge_targets(self) -> list[str]:
         """The caching proxies' base URLs, without trailing slashes."""
         return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]
@@ -115,6 +110,7 @@ _ENV = {
     "STRONGROOM_PURGE_METHOD": "purge_method",
     "STRONGROOM_UPLOAD_RATE": "upload_rate",
     "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
+    "STRONGROOM_README_TIMEOUT": "readme_timeout",
 }
 
 
@@ -149,4 +145,16 @@ def load_settings(
         values["data_dir"] = Path(str(values["data_dir"]))
     if "port" in values:
         values["port"] = int(str(values["port"]))
+    if "readme_timeout" in values:
+        values["readme_timeout"] = _positive_seconds("readme_timeout", values["readme_timeout"])
     return replace(Settings(), **values)  # type: ignore[arg-type]
+
+
+def _positive_seconds(key: str, value: object) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise InvalidInput(f"setting {key}: {value!r} is not a positive number of seconds")
+    return seconds

@@ -8,7 +8,8 @@
     ├── Forbidden                   credentials fine, action not allowed (HTTP 403, exit 3)
     ├── NotFound                    the named thing does not exist (HTTP 404, exit 4)
     ├── Conflict                    the request clashes with existing state (HTTP 409/400, exit 5)
-    └── StorageUnavailable          the blob store could not keep the bytes (HTTP 503, exit 6)
+    └── Unavailable                 the index cannot do this now; try again (HTTP 503, exit 6)
+        └── StorageUnavailable      the blob store could not keep the bytes
 
 HTTP statuses and exit codes are chosen only in ``web/`` and ``cli/``.
 """
@@ -69,5 +70,10 @@ class Conflict(StrongroomError):
     """The request clashes with what already exists (a used name, a second sdist ...)."""
 
 
-class StorageUnavailable(StrongroomError):
+class Unavailable(StrongroomError):
+    """The index cannot do this now (busy, or a part it needs is down); the same request may
+    succeed later."""
+
+
+class StorageUnavailable(Unavailable):
     """The blob store could not keep the bytes: a full or failing disk, an unreachable bucket."""

@@ -51,13 +51,12 @@ def test_only_local_storage_for_now() -> None:
         _ = settings.resolved_storage_path
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("STRONGROOM_DATABASE_URL", "postgresql://db/strongroom"),
-    ("STRONGROOM_STORAGE_URL", "s3://bucket/files"),
-    ("STRONGROOM_REDIS_URL", "redis://127.0.0.1:6379/0"),
-    ("STRONGROOM_PURGE_URLS", "http://127.0.0.1:8080"),
-])
-def test_anything_on_the_network_means_not_all_local(variable: str, value: str) -> None:
-    assert load_settings(environ={}).all_local
-    assert load_settings(environ={"STRONGROOM_STORAGE_URL": "file:///srv/files"}).all_local
-    assert not load_settings(environ={variable: value}).all_local
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan"])
+def test_readme_timeout_must_be_a_positive_number(value: str) -> None:
+    with pytest.raises(InvalidInput, match=r"readme_timeout: .* positive number of seconds"):
+        load_settings(environ={"STRONGROOM_README_TIMEOUT": value})
+
+
+def test_readme_timeout_from_the_environment() -> None:
+    assert load_settings(environ={}).readme_timeout == 5.0
+    assert load_settings(environ={"STRONGROOM_README_TIMEOUT": "0.5"}).readme_timeout == 0.5

@@ -16,7 +16,7 @@ from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
 from strongroom.storage import open_blob_store
 from strongroom.tokens import Identity, TokenService
-from strongroom.upload import UploadService
+from strongroom.upload import ReadmeSandbox, UploadService
 
 
 class ImportFailed(StrongroomError):
@@ -47,23 +47,27 @@ def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None
     db.migrate()
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
+    readmes = ReadmeSandbox(timeout=settings.readme_timeout)
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
-                            on_commit=commit_hook(settings))
+                            render=readmes, on_commit=commit_hook(settings))
     files = _distributions(paths)
     imported, present, refused = 0, 0, []
     console = Console(stderr=True)
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("import", total=len(files))
-        for path in files:
-            try:
-                outcome = service.import_file(path, identity=identity)
-            except StrongroomError as error:
-                refused.append((path.name, error.message))
-            else:
-                imported += outcome.serial is not None
-                present += outcome.serial is None
-            progress.advance(task)
+        try:
+            for path in files:
+                try:
+                    outcome = service.import_file(path, identity=identity)
+                except StrongroomError as error:
+                    refused.append((path.name, error.message))
+                else:
+                    imported += outcome.serial is not None
+                    present += outcome.serial is None
+                progress.advance(task)
+        finally:
+            readmes.close()
     console.print(f"imported {imported}, already present {present}, refused {len(refused)}")
     if refused:
         table = Table("file", "why it was refused", title="Refused files")

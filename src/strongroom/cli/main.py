@@ -16,8 +16,8 @@ from strongroom.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
-    StorageUnavailable,
     StrongroomError,
+    Unavailable,
 )
 
 _EXIT_CODES: list[tuple[type[StrongroomError], int]] = [
@@ -26,7 +26,7 @@ _EXIT_CODES: list[tuple[type[StrongroomError], int]] = [
     (Forbidden, 3),
     (NotFound, 4),
     (Conflict, 5),
-    (StorageUnavailable, 6),
+    (Unavailable, 6),
 ]
 
 

@@ -22,8 +22,8 @@ from strongroom.domain.filenames import (
     check_against_metadata,
     parse_filename,
 )
-from strongroom.domain.metadata import check_metadata
-from strongroom.domain.readme import render_description
+from strongroom.domain.metadata import CheckedMetadata, check_metadata
+from strongroom.domain.readme import DescriptionRenderer
 from strongroom.domain.sdists import read_sdist
 from strongroom.domain.wheels import read_wheel
 from strongroom.errors import Problem, UploadRejected
@@ -47,13 +47,15 @@ class Distribution:
 
 
 def inspect_distribution(
-    content: BinaryIO, *, filename: str, filetype: str, limits: Limits
+    content: BinaryIO, *, filename: str, filetype: str, limits: Limits,
+    render: DescriptionRenderer,
 ) -> Distribution:
     """Validate the uploaded file in the seekable ``content``, named ``filename``, of type
-    ``filetype``.
+    ``filetype``, rendering its long description with ``render``.
 
     Raises UploadRejected listing every problem found (file name, archive, metadata,
-    description), in that order. Raises nothing else, whatever the file's bytes.
+    description), in that order. Raises nothing else, whatever the file's bytes: a failure of a
+    third-party reader (zipfile, tarfile, zlib, the email parser) on them is a problem too.
     """
     parsed, problems = parse_filename(filename, filetype)
     kind = archive_kind(filename, filetype)
@@ -63,12 +65,12 @@ def inspect_distribution(
     problems += contents.problems
     if contents.metadata_bytes is None:
         raise UploadRejected(problems)
-    checked = check_metadata(contents.metadata_bytes, contents.metadata_field)
+    checked = _check_metadata(contents.metadata_bytes, contents.metadata_field)
     problems += checked.problems
     if parsed is not None and checked.name is not None and checked.version is not None:
         problems += check_against_metadata(parsed, checked.name, checked.version)
     raw = checked.raw
-    rendered = render_description(raw.get("description"), raw.get("description_content_type"))
+    rendered = render(raw.get("description"), raw.get("description_content_type"))
     if rendered.problem is not None:
         problems.append(rendered.problem)
     if problems or parsed is None or checked.name is None or checked.version is None:
@@ -96,9 +98,21 @@ def _read_archive(
             return read_wheel(content, limits, parsed)
         return read_sdist(content, limits)
     except OSError as exc:
-        contents = ArchiveContents("METADATA" if kind == WHEEL else "PKG-INFO")
-        contents.reject(f"The uploaded file could not be read: {exc.strerror or exc}.")
-        return contents
+        why = exc.strerror or str(exc)
+    except Exception as exc:  # a reader's failure on hostile bytes is the file's problem
+        why = f"its reader failed with {type(exc).__name__}"
+    contents = ArchiveContents("METADATA" if kind == WHEEL else "PKG-INFO")
+    contents.reject(f"The uploaded file could not be read: {why}.")
+    return contents
+
+
+def _check_metadata(data: bytes, source: str) -> CheckedMetadata:
+    try:
+        return check_metadata(data, source)
+    except Exception as exc:  # the email parser's or packaging's failure on hostile bytes
+        problem = Problem(source, f"cannot be parsed: its parser failed with "
+                                  f"{type(exc).__name__}.")
+        return CheckedMetadata({}, None, None, [problem])
 
 
 __all__ = ["Distribution", "inspect_distribution"]

@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.domain import readme
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
+from strongroom.domain.readme import DescriptionRenderer
 from strongroom.errors import Conflict, Problem, UploadRejected
 from strongroom.storage import BlobStore
 from strongroom.tokens import Identity, TokenService
@@ -65,6 +64,7 @@ class UploadService:
         tokens: TokenService,
         limits: Limits,
         *,
+        render: DescriptionRenderer,
         on_commit: Callable[[journal.Written], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
@@ -72,13 +72,9 @@ class UploadService:
         self._blobs = blobs
         self._tokens = tokens
         self._limits = limits
+        self._render = render
         self._on_commit = on_commit
         self._clock = clock
-
-    def prepare(self) -> None:
-        """Do now the one-off work a first upload would otherwise wait for (a server calls
-        this before it accepts requests)."""
-        readme.prepare()
 
     @property
     def limits(self) -> Limits:
@@ -98,10 +94,11 @@ class UploadService:
             identity = self._tokens.verify(request.token, project=name, now=now,
                                            connection=connection)
             check_access(name, project_access(connection, name, identity), identity)
-            received = self._receive(connection, source)
-        if received is None:
-            return UploadOutcome(filename=source.filename, serial=None)
-        return self._publish(source, received, form, identity, now)
+            received = receive(source.content, max_size=self._limits.max_file_size)
+            if existing_identical(connection, source.filename, received):
+                return UploadOutcome(filename=source.filename, serial=None)
+        dist = self._validate(form, source.filename, received)
+        return self._publish(source, received, dist, identity, now)
 
     def import_file(self, path: Path, *, identity: Identity) -> UploadOutcome:
         """Publish a distribution from local disk (``strongroom admin import``).
@@ -112,26 +109,17 @@ class UploadService:
         with path.open("rb") as content:
             source = _Source(path.name, content, None, "strongroom-import")
             with self._db.read_connection() as connection:
-                received = self._receive(connection, source)
-            if received is None:
-                return UploadOutcome(filename=source.filename, serial=None)
-            return self._publish(source, received, None, identity, self._clock())
-
-    def _receive(self, connection: Connection, source: _Source) -> ReceivedFile | None:
-        """Hash and count the bytes; None when this exact file is already stored (Conflict
-        when its name or its bytes are taken otherwise)."""
-        received = receive(source.content, max_size=self._limits.max_file_size)
-        if existing_identical(connection, source.filename, received):
-            return None
-        return received
-
-    def _publish(self, source: _Source, received: ReceivedFile, form: UploadForm | None,
-                 identity: Identity, now: dt.datetime) -> UploadOutcome:
-        """Validate -> store -> record -> notify, shared by both ways in."""
-        filename = source.filename
-        dist = self._validate(form, filename, received)
-        if form is None:
+                received = receive(source.content, max_size=self._limits.max_file_size)
+                if existing_identical(connection, source.filename, received):
+                    return UploadOutcome(filename=source.filename, serial=None)
+            dist = self._validate(None, source.filename, received)
             self._authorise(dist.name, identity)
+            return self._publish(source, received, dist, identity, self._clock())
+
+    def _publish(self, source: _Source, received: ReceivedFile, dist: Distribution,
+                 identity: Identity, now: dt.datetime) -> UploadOutcome:
+        """Store -> record -> notify a validated file, shared by both ways in."""
+        filename = source.filename
         metadata = dist.metadata_file
         new = NewFile(
             dist=dist,
@@ -169,7 +157,7 @@ class UploadService:
         filetype = form.filetype if form else _filetype_of(filename)
         try:
             dist = inspect_distribution(received.content, filename=filename, filetype=filetype,
-                                        limits=self._limits)
+                                        limits=self._limits, render=self._render)
         except UploadRejected as rejected:
             raise UploadRejected(problems + rejected.problems) from None
         if form is not None:

@@ -14,9 +14,10 @@ from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadService
+from strongroom.upload import ReadmeSandbox, UploadService
 from strongroom.web import reason
 from strongroom.web.fastpath import FastReads
+from strongroom.web.guard import CatchAll
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
 from strongroom.web.reads import read_routes
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
@@ -38,10 +39,11 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     blobs = open_blob_store(settings)
     feed = open_change_feed(settings)
     on_commit = CommitHook(feed, open_purger(settings))
-    uploads = UploadService(db, blobs, TokenService(db), settings.limits, on_commit=on_commit)
-    uploads.prepare()
+    readmes = ReadmeSandbox(timeout=settings.readme_timeout)
+    uploads = UploadService(db, blobs, TokenService(db), settings.limits, render=readmes,
+                            on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
-    endpoint = LegacyUpload(uploads, all_local=settings.all_local)
+    endpoint = LegacyUpload(uploads)
     upload: ASGIApp = endpoint
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
     failure_limits = parse_rate(settings.auth_failure_rate, "auth_failure_rate")
@@ -53,9 +55,10 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         endpoint.close()
+        readmes.close()
         db.dispose()
 
     # Warm reads and uploads are answered outside the framework: they pass through nothing else.
     framework = Starlette(routes=[*read_routes(reader), *upload_routes(upload)],
                           lifespan=lifespan)
-    return FastReads(UploadsFirst(framework, upload), reader=reader)
+    return CatchAll(FastReads(UploadsFirst(framework, upload), reader=reader))

@@ -8,9 +8,9 @@ from strongroom.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
-    StorageUnavailable,
     StrongroomError,
     TooLarge,
+    Unavailable,
 )
 
 # First match wins: TooLarge before the InvalidInput it belongs to.
@@ -21,7 +21,7 @@ _STATUSES: list[tuple[type[StrongroomError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
-    (StorageUnavailable, 503),
+    (Unavailable, 503),
 ]
 
 

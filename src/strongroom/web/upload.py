@@ -6,12 +6,12 @@ needs from the scope, parses the body as it arrives, runs the upload service and
 plain text, with the error in the reason phrase as PyPI does. Starlette keeps a route for the
 same path, so other methods get its 405.
 
-Where the service runs: a small upload (at most ``ON_LOOP_LIMIT`` bytes) to an index that keeps
-everything on this machine runs on the event loop's own thread. It is a few milliseconds of
-Python, which holds the interpreter's lock anyway, plus one flush to a local disk; the hop to a
-thread and back cost 0.3-0.4 ms here, a tenth of such an upload. Every other upload runs on the
-endpoint's threads, so that the loop keeps serving while it waits on the network (PostgreSQL,
-S3, Redis, proxies) or works through a large file.
+The event loop only reads the body; the upload service runs on the endpoint's own threads,
+whatever the upload's size or the backends: its work (hashing, archive checks, the database's
+write lock, the README renderer's round trip) can take long, and the loop's thread serves every
+read. Anything the service raises other than Strongroom's own errors is a bug or a broken part:
+it is logged with its traceback under an incident number, and the client gets a 500 that names
+that number and nothing else.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,7 +40,7 @@ _MAX_FIELDS = 2000
 # Room for the form fields beside the file (descriptions, attestations).
 _FORM_ALLOWANCE = 32 * 1024 * 1024
 _WANTED = frozenset({b"authorization", b"content-type", b"content-length", b"user-agent"})
-ON_LOOP_LIMIT = 256 * 1024  # bytes of request body
+logger = logging.getLogger(__name__)
 
 
 def token_from(authorization: str) -> str:
@@ -80,16 +82,10 @@ async def _body(receive: Receive) -> AsyncIterator[bytes]:
 
 
 class LegacyUpload:
-    """The upload endpoint as an ASGI app. ``close()`` stops its threads.
+    """The upload endpoint as an ASGI app. ``close()`` stops its threads."""
 
-    ``all_local``: the index keeps everything on this machine, so small uploads may run on the
-    event loop's thread (module docstring).
-    """
-
-    def __init__(self, service: UploadService, *, all_local: bool = False,
-                 threads: int = 8) -> None:
+    def __init__(self, service: UploadService, *, threads: int = 8) -> None:
         self.service = service
-        self.all_local = all_local
         self.max_body = service.limits.max_file_size + _FORM_ALLOWANCE
         # Its own pool: an upload holds a thread for milliseconds, and a pool of its own costs
         # less per hop than the framework's (no capacity limiter or cancel scopes).
@@ -120,19 +116,25 @@ class LegacyUpload:
                 upload = UploadRequest(fields=form.fields, content=form.content,
                                        content_filename=form.filename, token=token,
                                        user_agent=headers.get(b"user-agent"))
-                length = headers.get(b"content-length", "")
-                if self.all_local and length.isdigit() and int(length) <= ON_LOOP_LIMIT:
-                    self.service.upload(upload)
-                else:
-                    loop = asyncio.get_running_loop()
-                    await loop.run_in_executor(self._threads, self.service.upload, upload)
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._threads, self.service.upload, upload)
             finally:
                 form.close()
         except StrongroomError as error:
             status = status_for(error, upload=True)
-            reason.REASON.set(error.message)
-            return status, f"{status} {error.message}"
-        return 200, "OK"
+            message = error.message
+        except _Disconnected:
+            raise
+        except Exception:
+            incident = secrets.token_hex(4)
+            logger.exception("upload failed unexpectedly (incident %s)", incident)
+            status = 500
+            message = (f"Internal server error (incident {incident}); the upload may not have "
+                       "been published. Try again, or tell the index's administrators.")
+        else:
+            return 200, "OK"
+        reason.REASON.set(message)
+        return status, f"{status} {message}"
 
     def close(self) -> None:
         """Wait for uploads under way, then stop the threads."""

@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from strongroom.config import Limits
 from strongroom.domain.distributions import Distribution, inspect_distribution
+from strongroom.domain.readme import render_description
 from strongroom.errors import Problem, UploadRejected
 from tests.builders import gzip_bytes, make_sdist, make_wheel, sdist_members, tar_bytes
 
@@ -29,7 +30,8 @@ REAL_FILES = [
 def inspect(path: Path, filetype: str, filename: str | None = None) -> Distribution:
     with path.open("rb") as content:
         return inspect_distribution(
-            content, filename=filename or path.name, filetype=filetype, limits=Limits()
+            content, filename=filename or path.name, filetype=filetype, limits=Limits(),
+            render=render_description,
         )
 
 
@@ -127,7 +129,7 @@ def assert_nonempty(problems: list[Problem]) -> None:
 def _check_only_rejections(data: bytes, filename: str, filetype: str) -> None:
     try:
         inspect_distribution(io.BytesIO(data), filename=filename, filetype=filetype,
-                             limits=Limits())
+                             limits=Limits(), render=render_description)
     except UploadRejected as exc:
         assert_nonempty(exc.problems)
 

@@ -9,6 +9,7 @@ import pytest
 
 from strongroom.config import Limits
 from strongroom.domain.distributions import inspect_distribution
+from strongroom.domain.readme import render_description
 from strongroom.errors import UploadRejected
 from tests.malformed import CASES, FORM_CASES, MalformedCase, default_fields
 
@@ -26,7 +27,7 @@ def test_artifact_case_is_rejected_with_its_message(case: MalformedCase, tmp_pat
     with pytest.raises(UploadRejected) as caught:
         inspect_distribution(
             io.BytesIO(data), filename=filename, filetype=str(fields["filetype"]),
-            limits=Limits(),
+            limits=Limits(), render=render_description,
         )
     assert case.message in str(caught.value)
     assert case.status == 400

@@ -52,3 +52,11 @@ def test_failed_renders_are_problems(description: str, content_type: str | None)
     assert rendered.problem.field == "description"
     assert "could not be rendered" in rendered.problem.reason
     assert "https://pypi.org/help/#description-content-type" in rendered.problem.reason
+
+
+def test_a_renderer_that_fails_is_a_problem_not_an_exception() -> None:
+    deep = "".join(" " * i + "x\n\n" for i in range(200))  # docutils recurses past the limit
+    rendered = render_description(deep, None)
+    assert rendered.html is None
+    assert rendered.problem is not None
+    assert "its renderer failed with RecursionError" in rendered.problem.reason

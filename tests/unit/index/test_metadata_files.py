@@ -21,7 +21,7 @@ from strongroom.domain.wheels import wheel_metadata
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadRequest, UploadService
+from strongroom.upload import ReadmeSandbox, UploadRequest, UploadService
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -29,13 +29,13 @@ NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 class Published:
     """One wheel uploaded through the real pipeline, and a fresh reader of the index."""
 
-    def __init__(self, db: Database, tmp_path: Path) -> None:
+    def __init__(self, db: Database, tmp_path: Path, readmes: ReadmeSandbox) -> None:
         AccountService(db).create_user("alice", email="alice@example.org",
                                        password="a long enough password")
         tokens = TokenService(db)
         self.db, self.blobs = db, LocalBlobStore(tmp_path / "files")
         self.feed = FileChangeFeed(tmp_path / "serial")
-        service = UploadService(db, self.blobs, tokens, Limits(),
+        service = UploadService(db, self.blobs, tokens, Limits(), render=readmes,
                                 on_commit=lambda written: self.feed.publish(written.serial),
                                 clock=lambda: NOW)
         self.wheel = make_wheel(tmp_path, "demo", "1.0")
@@ -60,8 +60,8 @@ class Published:
 
 
 @pytest.fixture
-def published(database: Database, tmp_path: Path) -> Published:
-    return Published(database, tmp_path)
+def published(database: Database, tmp_path: Path, readmes: ReadmeSandbox) -> Published:
+    return Published(database, tmp_path, readmes)
 
 
 def test_the_stored_metadata_file_is_the_wheels_own(published: Published) -> None:

@@ -23,7 +23,7 @@ from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, 
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
-from strongroom.upload import UploadRequest, UploadService
+from strongroom.upload import ReadmeSandbox, UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -36,10 +36,11 @@ class World:
     blobs: LocalBlobStore
     tokens: dict[str, str]
     published: list[journal.Written]
+    readmes: ReadmeSandbox
 
 
 @pytest.fixture
-def world(database: Database, tmp_path: Path) -> World:
+def world(database: Database, tmp_path: Path, readmes: ReadmeSandbox) -> World:
     accounts, token_service = AccountService(database), TokenService(database)
     tokens = {}
     for user in ("alice", "bob"):
@@ -48,9 +49,9 @@ def world(database: Database, tmp_path: Path) -> World:
     published: list[journal.Written] = []
     blobs = LocalBlobStore(tmp_path / "files")
     service = UploadService(database, blobs, token_service,
-                            Limits(max_project_size=3000), on_commit=published.append,
-                            clock=lambda: NOW)
-    return World(database, service, blobs, tokens, published)
+                            Limits(max_project_size=3000), render=readmes,
+                            on_commit=published.append, clock=lambda: NOW)
+    return World(database, service, blobs, tokens, published, readmes)
 
 
 def _request(path: Path, token: str, **overrides: str) -> UploadRequest:
@@ -189,8 +190,8 @@ class Interleaving(LocalBlobStore):
 
 def _interleaved(world: World, tmp_path: Path, meanwhile: Callable[[], object]) -> UploadService:
     return UploadService(world.db, Interleaving(tmp_path / "files", meanwhile),
-                         TokenService(world.db), Limits(), on_commit=world.published.append,
-                         clock=lambda: NOW)
+                         TokenService(world.db), Limits(), render=world.readmes,
+                         on_commit=world.published.append, clock=lambda: NOW)
 
 
 def test_the_same_file_uploaded_meanwhile_is_success_without_a_second_row(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import logging
 import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from sqlalchemy import func, select
@@ -22,9 +24,9 @@ from strongroom.db.engine import Database
 from strongroom.db.models import File
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadOutcome, UploadRequest, UploadService
+from strongroom.upload import ReadmeSandbox, UploadOutcome, UploadRequest, UploadService
 from strongroom.web import reason
-from strongroom.web.upload import ON_LOOP_LIMIT, LegacyUpload, UploadsFirst
+from strongroom.web.upload import LegacyUpload, UploadsFirst
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -39,21 +41,22 @@ class WhereItRuns(UploadService):
         return super().upload(request)
 
 
-def _service(database: Database, tmp_path: Path) -> tuple[WhereItRuns, str]:
+def _service(database: Database, tmp_path: Path, readmes: ReadmeSandbox
+             ) -> tuple[WhereItRuns, str]:
     AccountService(database).create_user("alice", email="alice@example.org",
                                          password="a long enough password")
     tokens = TokenService(database)
     service = WhereItRuns(database, LocalBlobStore(tmp_path / "files"), tokens, Limits(),
-                          on_commit=lambda _written: None, clock=lambda: NOW)
+                          render=readmes, on_commit=lambda _written: None, clock=lambda: NOW)
     service.threads = []
     return service, tokens.create("alice", now=NOW)
 
 
-@pytest.fixture(params=[False, True], ids=["threads", "all-local"])
-def endpoint(request: pytest.FixtureRequest, database: Database, tmp_path: Path
+@pytest.fixture
+def endpoint(database: Database, tmp_path: Path, readmes: ReadmeSandbox
              ) -> Iterator[tuple[LegacyUpload, str]]:
-    service, token = _service(database, tmp_path)
-    upload = LegacyUpload(service, all_local=request.param, threads=2)
+    service, token = _service(database, tmp_path, readmes)
+    upload = LegacyUpload(service, threads=2)
     yield upload, token
     upload.close()
 
@@ -113,22 +116,47 @@ def test_an_upload_in_several_chunks_is_published(endpoint: tuple[LegacyUpload, 
         assert session.scalar(select(func.count()).select_from(File)) == 1
 
 
-@pytest.mark.parametrize(("all_local", "padding", "where"), [
-    (True, 0, "loop"),  # small, and nothing on the network: on the event loop's thread
-    (True, ON_LOOP_LIMIT, "threads"),  # too large to hold the loop for
-    (False, 0, "threads"),  # the index waits on the network (PostgreSQL, S3 ...)
-])
-def test_where_an_upload_runs(database: Database, tmp_path: Path, all_local: bool,
-                              padding: int, where: str) -> None:
-    service, token = _service(database, tmp_path)
-    upload = LegacyUpload(service, all_local=all_local, threads=1)
-    headers, body = _form(token, tmp_path, padding=padding)
+def test_even_the_smallest_upload_runs_on_the_upload_threads(
+        endpoint: tuple[LegacyUpload, str], tmp_path: Path) -> None:
+    upload, token = endpoint
+    headers, body = _form(token, tmp_path)
     sent, _phrase = _call(upload, _scope(headers=headers),
                           [{"type": "http.request", "body": body, "more_body": False}])
-    upload.close()
     assert sent[0]["status"] == 200
-    assert len(service.threads) == 1
-    assert service.threads[0].startswith("upload") is (where == "threads")
+    assert isinstance(upload.service, WhereItRuns)
+    assert len(upload.service.threads) == 1
+    assert upload.service.threads[0].startswith("upload")
+    assert upload.service.threads[0] != threading.main_thread().name
+
+
+class _BrokenStore(LocalBlobStore):
+    def put(self, sha256: str, source: BinaryIO, *, flush: bool = True) -> None:
+        raise RuntimeError("a bug, not a refusal")
+
+
+def test_an_unexpected_failure_is_a_logged_500_without_a_trace(
+        database: Database, tmp_path: Path, readmes: ReadmeSandbox,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _unused, token = _service(database, tmp_path, readmes)
+    broken = UploadService(database, _BrokenStore(tmp_path / "broken"), TokenService(database),
+                           Limits(), render=readmes, on_commit=lambda _written: None,
+                           clock=lambda: NOW)
+    upload = LegacyUpload(broken, threads=1)
+    headers, body = _form(token, tmp_path)
+    with caplog.at_level(logging.ERROR, logger="strongroom.web.upload"):
+        sent, phrase = _call(upload, _scope(headers=headers),
+                             [{"type": "http.request", "body": body, "more_body": False}])
+    upload.close()
+    assert sent[0]["status"] == 500
+    assert phrase is not None
+    assert phrase.startswith("Internal server error (incident ")
+    incident = phrase.split("incident ")[1][:8]
+    assert b"Traceback" not in sent[1]["body"]
+    assert b"a bug" not in sent[1]["body"]
+    [record] = caplog.records
+    assert incident in record.getMessage()
+    assert record.exc_info is not None
+    assert "a bug, not a refusal" in str(record.exc_info[1])
 
 
 def test_a_refusal_is_in_the_status_line_and_the_body(endpoint: tuple[LegacyUpload, str]) -> None:
