@@ -82,7 +82,13 @@ class UploadService:
         return self._limits
 
     def upload(self, request: UploadRequest) -> UploadOutcome:
-        """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict."""
+        """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict.
+
+        A file that is already stored is answered only after the uploader was authorised for
+        the form's project and the form and file passed every check a new file passes (which
+        makes the form's project the file's own): a stranger re-sending someone's file learns
+        nothing, and a no-op is never a success for a form that would be refused.
+        """
         form, content = self._parse(request)
         now = self._clock()
         name = normalize(form.name)
@@ -95,9 +101,16 @@ class UploadService:
                                            connection=connection)
             check_access(name, project_access(connection, name, identity), identity)
             received = receive(source.content, max_size=self._limits.max_file_size)
-            if existing_identical(connection, source.filename, received):
-                return UploadOutcome(filename=source.filename, serial=None)
+            conflict: Conflict | None = None
+            try:
+                stored = existing_identical(connection, source.filename, received)
+            except Conflict as clash:
+                stored, conflict = False, clash
         dist = self._validate(form, source.filename, received)
+        if conflict is not None:
+            raise conflict
+        if stored:
+            return UploadOutcome(filename=source.filename, serial=None)
         return self._publish(source, received, dist, identity, now)
 
     def import_file(self, path: Path, *, identity: Identity) -> UploadOutcome:

@@ -139,6 +139,45 @@ def test_others_cannot_upload_and_nothing_is_stored(world: World, tmp_path: Path
     assert sorted(k for k, _ in world.blobs.list()) == blobs_before
 
 
+def test_the_same_file_again_is_a_no_op_for_its_uploader(world: World, tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    world.service.upload(_request(wheel, world.tokens["alice"]))
+    again = world.service.upload(_request(wheel, world.tokens["alice"]))
+    assert (again.filename, again.serial) == (wheel.name, None)
+    assert len(world.published) == 1
+
+
+@pytest.mark.parametrize(("uploader", "overrides", "error", "message"), [
+    # a stranger naming the file's project is refused before anything is said of the file
+    ("bob", {}, Forbidden, "The user 'bob' isn't allowed"),
+    # ... and naming a new project of his own, the form contradicts the file
+    ("bob", {"name": "bobs-project"}, UploadRejected, "name: 'bobs-project' does not match"),
+    # the owner's form must pass as for a new file
+    ("alice", {"version": "2.0"}, UploadRejected, "version: '2.0' does not match"),
+    ("alice", {"filetype": "sdist", "pyversion": "source"}, UploadRejected, "must end in .tar.gz"),
+    ("alice", {"sha256_digest": "0" * 64}, UploadRejected, "The digest supplied does not match"),
+    ("alice", {"md5_digest": "0" * 32}, UploadRejected, "The digest supplied does not match"),
+])
+def test_a_stored_file_sent_again_passes_every_check_before_it_is_a_no_op(
+        world: World, tmp_path: Path, uploader: str, overrides: dict[str, str],
+        error: type[Exception], message: str) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0")
+    world.service.upload(_request(wheel, world.tokens["alice"]))
+    with pytest.raises(error, match=re.escape(message)):
+        world.service.upload(_request(wheel, world.tokens[uploader], **overrides))
+    assert len(world.published) == 1
+
+
+def test_a_stranger_learns_nothing_of_a_used_file_name(world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_wheel(tmp_path / "a", "demo", "1.0"),
+                                  world.tokens["alice"]))
+    other = make_wheel(tmp_path / "b", "demo", "1.0", extra_files={"demo/x.txt": b"x"})
+    with pytest.raises(UploadRejected) as refused:
+        world.service.upload(_request(other, world.tokens["bob"], name="bobs-project"))
+    assert "already exists" not in str(refused.value)
+    assert "blake2_256" not in str(refused.value)
+
+
 def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path) -> None:
     alice = Identity(user_id=1, username="alice", token_id=None)
     outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), identity=alice)
