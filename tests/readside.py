@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.db import journal
@@ -17,6 +18,9 @@ from strongroom.db.engine import Database
 from strongroom.db.models import File, Project, Release, utcnow
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.storage import LocalBlobStore
+from strongroom.web.reads import read_routes
+
+BASE_URL = "http://idx.test"  # the configured base URL of the test index's JSON API
 
 
 @contextmanager
@@ -42,6 +46,10 @@ class Index:
         self.blobs = LocalBlobStore(tmp_path / "blobs")
         self.feed = FileChangeFeed(tmp_path / "serial")
         self.reader = IndexReader(db, self.blobs, self.feed)
+
+    def routes(self) -> list[BaseRoute]:
+        """The read routes over this index, with ``BASE_URL`` as the configured base URL."""
+        return read_routes(self.reader, base_url=BASE_URL)
 
     def release(self, name: str, version: str, *, status: str = "active",
                 publish: bool = True, padding: int = 0) -> tuple[str, str]:

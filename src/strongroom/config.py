@@ -6,14 +6,17 @@ Every component receives the values it needs as arguments; nothing reads this mo
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from strongroom.errors import InvalidInput
 
 DEFAULT_DATA_DIR = Path("strongroom-data")
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
 MIB = 1024 * 1024
 
 
@@ -66,6 +69,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'strongroom.sqlite3').resolve()}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where clients reach this index (no trailing slash), for absolute URLs in documents:
+        ``base_url`` when set, else the address ``strongroom serve`` listens on (a wildcard
+        address names this machine by its host name)."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = socket.getfqdn() if self.host in _WILDCARD_HOSTS else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def resolved_storage_path(self) -> Path:
@@ -145,9 +158,25 @@ def load_settings(
         values["data_dir"] = Path(str(values["data_dir"]))
     if "port" in values:
         values["port"] = int(str(values["port"]))
+    if values.get("base_url"):
+        values["base_url"] = _base_url(str(values["base_url"]))
     if "readme_timeout" in values:
         values["readme_timeout"] = _positive_seconds("readme_timeout", values["readme_timeout"])
     return replace(Settings(), **values)  # type: ignore[arg-type]
+
+
+def _base_url(value: str) -> str:
+    """``value`` if it is an http(s) URL without query or fragment, else InvalidInput."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+            or parts.query or parts.fragment or not value.isprintable()
+            or any(c.isspace() for c in value)):
+        raise InvalidInput(f"setting base_url: {value!r} is not an http(s) URL such as "
+                           "'https://pypi.example.org' (no query or fragment)")
+    return value
 
 
 def _positive_seconds(key: str, value: object) -> float:

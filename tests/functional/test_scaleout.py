@@ -108,7 +108,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                "STRONGROOM_S3_ENDPOINT_URL": s3.endpoint,
                "STRONGROOM_REDIS_URL": "redis://127.0.0.1:6379/0",
                "STRONGROOM_REDIS_PREFIX": prefix,
-               "STRONGROOM_PURGE_URLS": f"http://127.0.0.1:{port_proxy}"}
+               "STRONGROOM_PURGE_URLS": f"http://127.0.0.1:{port_proxy}",
+               "STRONGROOM_BASE_URL": f"http://127.0.0.1:{port_proxy}"}
         processes: dict[str, subprocess.Popen[bytes]] = {}
         try:
             token = _admin(env, root, "alice")
@@ -164,6 +165,9 @@ def _check_everywhere(cluster: Cluster, client: httpx.Client, project: str, file
         assert int(document.headers["X-PyPI-Last-Serial"]) >= serial, base
         assert filename in {u["filename"] for u in document.json()["urls"]} | {
             f["filename"] for files in document.json()["releases"].values() for f in files}
+        # Every worker names files where clients reach the index: the proxy.
+        assert all(u["url"].startswith(f"{cluster.proxy}/packages/")
+                   for u in document.json()["urls"]), base
 
 
 def _missing_everywhere(cluster: Cluster, project: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,25 @@ def test_readme_timeout_must_be_a_positive_number(value: str) -> None:
 def test_readme_timeout_from_the_environment() -> None:
     assert load_settings(environ={}).readme_timeout == 5.0
     assert load_settings(environ={"STRONGROOM_README_TIMEOUT": "0.5"}).readme_timeout == 0.5
+
+
+@pytest.mark.parametrize("value", ["ftp://pkgs.example.org", "pkgs.example.org",
+                                   "https://pkgs.example.org/?x=1", "https://", "http://a b"])
+def test_base_url_must_be_a_plain_http_url(value: str) -> None:
+    with pytest.raises(InvalidInput, match="setting base_url"):
+        load_settings(environ={"STRONGROOM_BASE_URL": value})
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"STRONGROOM_BASE_URL": "https://pkgs.example.org/pypi/"}, "https://pkgs.example.org/pypi"),
+    ({}, "http://127.0.0.1:8000"),
+])
+def test_the_public_base_url(environ: dict[str, str], expected: str) -> None:
+    assert load_settings(environ=environ).public_base_url == expected
+
+
+def test_the_public_base_url_of_a_wildcard_or_ipv6_address() -> None:
+    wildcard = load_settings(environ={}, overrides={"host": "0.0.0.0", "port": 9000})  # noqa: S104
+    assert wildcard.public_base_url == f"http://{socket.getfqdn()}:9000"
+    ipv6 = load_settings(environ={}, overrides={"host": "::1"})
+    assert ipv6.public_base_url == "http://[::1]:8000"

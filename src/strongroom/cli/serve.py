@@ -37,6 +37,9 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     click.echo(f"Strongroom serving {settings.data_dir.resolve()} on "
                f"http://{settings.host}:{settings.port}/"
                + (f" with {workers} workers" if workers > 1 else ""), err=True)
+    if not settings.base_url:
+        click.echo(f"JSON API documents name files under {settings.public_base_url}/ "
+                   "(set base_url or STRONGROOM_BASE_URL to the address clients use)", err=True)
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
@@ -47,6 +50,7 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     # The workers are new interpreters: they learn the command line's choices from the
     # environment, which load_settings reads after the config file.
     os.environ["STRONGROOM_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["STRONGROOM_BASE_URL"] = settings.public_base_url
     if config_file is not None:
         os.environ["STRONGROOM_CONFIG"] = str(config_file.resolve())
     uvicorn.run("strongroom.web.asgi:create_app_from_env", factory=True, workers=workers,

@@ -59,6 +59,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
         db.dispose()
 
     # Warm reads and uploads are answered outside the framework: they pass through nothing else.
-    framework = Starlette(routes=[*read_routes(reader), *upload_routes(upload)],
-                          lifespan=lifespan)
+    routes = [*read_routes(reader, base_url=settings.public_base_url), *upload_routes(upload)]
+    framework = Starlette(routes=routes, lifespan=lifespan)
     return CatchAll(FastReads(UploadsFirst(framework, upload), reader=reader))

@@ -123,14 +123,11 @@ def file_media_type(filename: str) -> str:
 
 
 class _ReadViews:
-    """The handlers, bound to one reader and an optional fixed base URL."""
+    """The handlers, bound to one reader and the index's public base URL."""
 
-    def __init__(self, reader: IndexReader, base_url: str | None) -> None:
+    def __init__(self, reader: IndexReader, base_url: str) -> None:
         self.reader = reader
-        self.base_url = base_url.rstrip("/") if base_url else None
-
-    def _base(self, request: Request) -> str:
-        return self.base_url or f"{request.url.scheme}://{request.url.netloc}"
+        self.base_url = base_url.rstrip("/")
 
     async def index(self, request: Request) -> Response:
         media_type = _negotiated(request)
@@ -168,7 +165,7 @@ class _ReadViews:
             return JSONResponse({"message": "Not Found"}, status_code=404)
         normalized = normalize(request.path_params["project"])
         version = request.path_params.get("version")
-        base = self._base(request)
+        base = self.base_url
         if version is None:
             page = await self.reader.project_document(normalized, base)
         else:
@@ -205,9 +202,10 @@ class _ReadViews:
         return StreamingResponse(chunks, headers=headers, media_type=media_type)
 
 
-def read_routes(reader: IndexReader, *, base_url: str | None = None) -> list[BaseRoute]:
-    """The read API's routes. ``base_url`` fixes the host in JSON API URLs (default: the
-    request's scheme and host)."""
+def read_routes(reader: IndexReader, *, base_url: str) -> list[BaseRoute]:
+    """The read API's routes. ``base_url`` (scheme, host and any path prefix) starts every
+    absolute URL in JSON API documents; it is the configured one, never the request's Host,
+    so that a client cannot put its own host into a document a cache keeps for everyone."""
     views = _ReadViews(reader, base_url)
     get = ["GET", "HEAD"]
     return [

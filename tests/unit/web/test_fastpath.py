@@ -13,7 +13,6 @@ from tests.unit.web.test_reads import WHEEL, WHEEL_BYTES, AppClient
 from strongroom.db.engine import Database
 from strongroom.domain.negotiation import V1_HTML, V1_JSON
 from strongroom.web.fastpath import FastReads
-from strongroom.web.reads import read_routes
 
 # Headers only the framework's responses carry; neither is part of the contract.
 _IGNORED = {"date", "last-modified"}
@@ -54,7 +53,7 @@ REQUESTS: list[tuple[str, str, dict[str, str]]] = [
 @pytest.mark.parametrize(("method", "path", "headers"), REQUESTS)
 def test_same_answer_with_and_without_the_fast_path(index: Index, method: str, path: str,
                                                     headers: dict[str, str]) -> None:
-    routes = read_routes(index.reader)
+    routes = index.routes()
     slow = AppClient(Starlette(routes=routes))
     fast = AppClient(FastReads(Starlette(routes=routes), index.reader))
     for _ in range(2):  # cold, then warm
@@ -67,7 +66,7 @@ def test_same_answer_with_and_without_the_fast_path(index: Index, method: str, p
 
 
 def test_revalidation_gets_304_from_the_fast_path(index: Index) -> None:
-    inner = Counting(Starlette(routes=read_routes(index.reader)))
+    inner = Counting(Starlette(routes=index.routes()))
     client = AppClient(FastReads(inner, index.reader))
     for path in ("/simple/alpha/", _file_url(), _file_url(".metadata")):
         first = client.get(path)
@@ -79,7 +78,7 @@ def test_revalidation_gets_304_from_the_fast_path(index: Index) -> None:
 
 
 def test_warm_reads_never_reach_the_framework(index: Index) -> None:
-    inner = Counting(Starlette(routes=read_routes(index.reader)))
+    inner = Counting(Starlette(routes=index.routes()))
     client = AppClient(FastReads(inner, index.reader))
     for path in ("/simple/", "/simple/alpha/", _file_url(), _file_url(".metadata")):
         assert client.get(path).status_code == 200
@@ -90,7 +89,7 @@ def test_warm_reads_never_reach_the_framework(index: Index) -> None:
 
 
 def test_a_write_is_seen_by_the_next_fast_read(index: Index) -> None:
-    client = AppClient(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    client = AppClient(FastReads(Starlette(routes=index.routes()), index.reader))
     before = client.get("/simple/alpha/", headers={"Accept": V1_JSON}).json()
     index.release("Alpha", "2.0")
     after = client.get("/simple/alpha/", headers={"Accept": V1_JSON}).json()
@@ -101,7 +100,7 @@ def test_a_write_is_seen_by_the_next_fast_read(index: Index) -> None:
 def test_a_large_file_is_left_to_the_framework(index: Index) -> None:
     sha, _ = index.release("Big", "1.0", padding=2 * 1024 * 1024)
     url = f"/packages/{sha[:2]}/{sha[2:4]}/{sha[4:]}/big-1.0-py3-none-any.whl"
-    inner = Counting(Starlette(routes=read_routes(index.reader)))
+    inner = Counting(Starlette(routes=index.routes()))
     client = AppClient(FastReads(inner, index.reader))
     for expected_calls in (1, 2):  # cold, then with its location cached
         response = client.get(url)

@@ -23,7 +23,6 @@ from strongroom.db.engine import Database
 from strongroom.domain.negotiation import V1_JSON
 from strongroom.web.fastpath import FastReads
 from strongroom.web.protocol import HttpProtocol
-from strongroom.web.reads import read_routes
 
 
 @pytest.fixture
@@ -98,10 +97,10 @@ def test_warm_answers_are_the_apps_bytes_and_skip_the_app(index: Index) -> None:
     requests = [_get("/simple/alpha/"), _get("/simple/alpha/", f"Accept: {V1_JSON}"),
                 _get("/simple/"), _get("/simple/alpha/", method="HEAD"), _get(file_path),
                 _get(file_path + ".metadata")]
-    plain = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    plain = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(plain, "httptools") as port:
         expected = [_exchange(port, request, 1)[0] for request in requests]
-    outer = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    outer = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(outer, HttpProtocol) as port:
         for request in requests:  # the first round warms the caches through the app
             assert _exchange(port, request, 1) == [expected[requests.index(request)]]
@@ -112,7 +111,7 @@ def test_warm_answers_are_the_apps_bytes_and_skip_the_app(index: Index) -> None:
 
 
 def test_a_revalidation_gets_the_apps_304(index: Index) -> None:
-    app = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(app, HttpProtocol) as port:
         first = _exchange(port, _get("/simple/alpha/"), 1)[0]
         etag = next(line.split(b": ", 1)[1] for line in first.split(b"\r\n")
@@ -126,7 +125,7 @@ def test_a_revalidation_gets_the_apps_304(index: Index) -> None:
 
 
 def test_what_only_the_app_can_answer_still_reaches_it_in_order(index: Index) -> None:
-    app = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(app, HttpProtocol) as port:
         _exchange(port, _get("/simple/alpha/"), 1)  # warm
         calls = app.calls
@@ -146,7 +145,7 @@ def test_what_only_the_app_can_answer_still_reaches_it_in_order(index: Index) ->
 ])
 def test_a_request_that_closes_the_connection_goes_to_the_app(index: Index,
                                                               request_bytes: bytes) -> None:
-    app = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(app, HttpProtocol) as port:
         _exchange(port, _get("/simple/alpha/"), 1)  # warm
         calls = app.calls
@@ -158,7 +157,7 @@ def test_a_request_that_closes_the_connection_goes_to_the_app(index: Index,
 
 def test_files_answered_warm_hash_to_their_name(index: Index) -> None:
     file_path = _file_path(index)
-    app = Counting(FastReads(Starlette(routes=read_routes(index.reader)), index.reader))
+    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
     with serving(app, HttpProtocol) as port:
         cold, warm = _exchange(port, _get(file_path) * 2, 2)
     assert cold == warm

@@ -55,7 +55,7 @@ def index(database: Database, tmp_path: Path) -> Index:
 
 @pytest.fixture
 def client(index: Index) -> AppClient:
-    return AppClient(Starlette(routes=read_routes(index.reader)))
+    return AppClient(Starlette(routes=index.routes()))
 
 
 def _wheel_url() -> str:
@@ -203,7 +203,7 @@ class _RemoteLikeStore(LocalBlobStore):
 
 def test_stores_without_local_paths_stream(index: Index, tmp_path: Path) -> None:
     reader = IndexReader(index.db, _RemoteLikeStore(tmp_path / "blobs"), index.feed)
-    remote = AppClient(Starlette(routes=read_routes(reader)))
+    remote = AppClient(Starlette(routes=read_routes(reader, base_url="http://idx.test")))
     response = remote.get(_wheel_url())
     assert response.status_code == 200
     assert response.content == WHEEL_BYTES
@@ -242,3 +242,15 @@ def test_fixed_base_url(index: Index) -> None:
     app = Starlette(routes=read_routes(index.reader, base_url="https://pkgs.example.test/"))
     data = AppClient(app).get("/pypi/alpha/json").json()
     assert data["urls"][0]["url"].startswith("https://pkgs.example.test/packages/")
+
+
+def test_the_host_header_never_reaches_a_document(index: Index) -> None:
+    app = Starlette(routes=index.routes())
+    honest = AppClient(app).get("/pypi/alpha/json")
+    entries_before = index.reader.cache.size[0]
+    for i in range(20):
+        forged = AppClient(app, base_url=f"http://evil{i}.example").get("/pypi/alpha/json")
+        assert forged.content == honest.content
+        assert "evil" not in forged.text
+    # one cached document, however many hosts asked for it
+    assert index.reader.cache.size[0] == entries_before
