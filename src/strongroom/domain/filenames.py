@@ -11,13 +11,11 @@ import re
 from dataclasses import dataclass
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from strongroom.errors import Problem
 
@@ -125,7 +123,7 @@ def _extension_reason(filename: str, filetype: str) -> str:
 def _parse_wheel_name(filename: str) -> tuple[ParsedFilename | None, list[Problem]]:
     try:
         _name, _version, _build, tags = parse_wheel_filename(filename)
-    except (InvalidWheelFilename, InvalidVersion) as exc:
+    except ValueError as exc:  # a bad name or version, or a number too long for int()
         return None, [Problem("filename", f"Invalid wheel filename {filename!r}: {exc}")]
     parts = filename[: -len(".whl")].split("-")
     name_part, version_part, python_tag = parts[0], parts[1], parts[-3]
@@ -145,7 +143,7 @@ def _parse_wheel_name(filename: str) -> tuple[ParsedFilename | None, list[Proble
 def _parse_sdist_name(filename: str) -> tuple[ParsedFilename | None, list[Problem]]:
     try:
         parse_sdist_filename(filename)
-    except (InvalidSdistFilename, InvalidVersion) as exc:
+    except ValueError as exc:  # a bad name or version, or a number too long for int()
         return None, [
             Problem("filename", f"Invalid source distribution filename {filename!r}: {exc}")
         ]

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from strongroom.domain.simple import (
     FileView,
@@ -42,7 +42,7 @@ def latest_release(project: ProjectView) -> ReleaseView | None:
     def rank(release: ReleaseView) -> tuple[bool, bool, tuple[int, Version | str]]:
         try:
             stable = not Version(release.version).is_prerelease
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number too long for int()
             stable = False
         return (not release.yanked, stable, version_key(release.version))
 
@@ -56,7 +56,7 @@ def find_release(project: ProjectView, version: str) -> ReleaseView | None:
             return release
     try:
         wanted = Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return None
     for release in project.visible_releases:
         if version_key(release.version) == (1, wanted):

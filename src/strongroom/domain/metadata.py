@@ -15,7 +15,7 @@ import trove_classifiers
 from email_validator import EmailNotValidError, validate_email
 from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from strongroom.domain.names import is_valid_project_name
 from strongroom.errors import Problem
@@ -91,7 +91,7 @@ def _version(text: str | None) -> Version | None:
         return None
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return None
 
 
@@ -105,6 +105,8 @@ def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
         Metadata.from_raw(checked, validate=True)
     except ExceptionGroup as group:
         return [_problem_from(exc, source) for exc in group.exceptions]
+    except ValueError as exc:  # raised outside the group: a number too long for int()
+        return [Problem(source, f"could not be validated: {exc}")]
     return []
 
 

@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 API_VERSION = "1.4"
 QUARANTINED = "quarantined"
@@ -97,7 +97,7 @@ def version_key(version: str) -> tuple[int, Version | str]:
     """Sort key in packaging's version order; strings that are not versions sort first."""
     try:
         return (1, Version(version))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return (0, version)
 
 

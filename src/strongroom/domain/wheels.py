@@ -9,7 +9,7 @@ from email.parser import BytesHeaderParser
 from typing import BinaryIO
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from strongroom.config import Limits
 from strongroom.domain.archive_rules import (
@@ -157,7 +157,7 @@ def _dist_info_matches(dist_info: str, parsed: ParsedFilename) -> bool:
     name, _, version = dist_info.removesuffix(".dist-info").rpartition("-")
     try:
         same_version = Version(version) == Version(parsed.version_part)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return False
     return same_version and canonicalize_name(name) == canonicalize_name(parsed.name_part)
 

@@ -38,8 +38,10 @@ from strongroom.storage import BlobStore
 
 DEFAULT_MAX_ENTRIES = 20_000
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-_FILE_ENTRY_SIZE = 256  # what a cached file location roughly costs, for the byte bound
-_ABSENT_ENTRY_SIZE = 256  # likewise for a remembered "no such page"
+# What an entry costs beyond the text of its key (and a page's body), roughly, in bytes: keys
+# and missing pages carry names and versions from request paths, which a client chooses.
+_FILE_ENTRY_SIZE = 256
+_ABSENT_ENTRY_SIZE = 256
 # A render either always yields a page (the root) or may find nothing (a project, a version).
 _P = TypeVar("_P", Page, Page | None)
 
@@ -80,10 +82,11 @@ class IndexReader:
         self.blobs = blobs
         self.feed = feed
         self._pages: ReadCache[Page] = ReadCache(max_entries, max_bytes)
-        self._files: ReadCache[BlobTarget] = ReadCache(max_entries, max_entries * _FILE_ENTRY_SIZE)
+        self._files: ReadCache[BlobTarget] = ReadCache(max_entries,
+                                                       max_entries * 2 * _FILE_ENTRY_SIZE)
         # Keys whose render found nothing: clients ask every index for names it lacks (pip
         # with --extra-index-url asks a private index for each public dependency).
-        self._absent: ReadCache[bool] = ReadCache(max_entries, max_entries * _ABSENT_ENTRY_SIZE)
+        self._absent: ReadCache[bool] = ReadCache(max_entries, max_entries * 2 * _ABSENT_ENTRY_SIZE)
         self._seen = feed.current()
         self._sync_lock = threading.Lock()
 
@@ -120,9 +123,10 @@ class IndexReader:
             epoch, absent_epoch = self._pages.epoch, self._absent.epoch
             page = render()
             if page is None:
-                self._absent.put(key, project, True, _ABSENT_ENTRY_SIZE, absent_epoch)
+                self._absent.put(key, project, True, _ABSENT_ENTRY_SIZE + _text_size(key),
+                                 absent_epoch)
             else:
-                self._pages.put(key, project, page, len(page.body), epoch)
+                self._pages.put(key, project, page, len(page.body) + _text_size(key), epoch)
             return page
 
     async def _cached(self, key: Hashable, project: str, render: Callable[[], _P]) -> _P | Page:
@@ -245,7 +249,7 @@ class IndexReader:
             for file in release.files:
                 target = BlobTarget(file.sha256, file.size, file.filename, self.blobs)
                 self._files.put((file.sha256, file.filename), view.normalized_name, target,
-                                _FILE_ENTRY_SIZE, epoch)
+                                _FILE_ENTRY_SIZE + len(file.filename), epoch)
 
     def locate_file(self, sha256_path: str, filename: str) -> BlobTarget | None:
         """``file`` for a caller already off the event loop: catch up, look up, cache. A metadata
@@ -264,9 +268,15 @@ class IndexReader:
         if stored.source is not None and not metadata_file_sound(self.blobs, stored):
             return None
         target = BlobTarget(stored.sha256, stored.size, filename, self.blobs)
-        self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE, epoch)
+        self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE + len(filename), epoch)
         return target
 
     def open_blob(self, sha256: str) -> BinaryIO:
         """Open a blob for streaming, for stores without local paths."""
         return self.blobs.open(sha256)
+
+
+def _text_size(key: Hashable) -> int:
+    """The bytes of text in a cache key (a tuple of names, versions and formats)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return sum(len(part) for part in parts if isinstance(part, str))

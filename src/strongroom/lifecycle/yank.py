@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from packaging.utils import canonicalize_version
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 from sqlalchemy import select
 
 from strongroom.db import journal
@@ -45,7 +45,7 @@ class YankService:
              ) -> int | None:
         try:
             canonical = canonicalize_version(Version(version))
-        except InvalidVersion as exc:
+        except ValueError as exc:  # InvalidVersion, or a number too long for int()
             raise InvalidInput(f"version {version!r}: not a valid PEP 440 version") from exc
         with self._db.write() as session:
             name = normalize(project)

@@ -24,6 +24,11 @@ from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFoun
 from strongroom.tokens import caveats
 
 TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
+# No token this index issues is longer (a token for a 200-character project name with an expiry
+# is about 600 characters), which leaves room for caveats a holder adds. A longer one is refused
+# before it is parsed, so presenting huge tokens costs the server nothing.
+MAX_TOKEN_LENGTH = 4096
+MAX_TOKEN_PROJECT_LENGTH = 200
 _LOCATION = "strongroom"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -68,6 +73,9 @@ class TokenService:
         """
         if project is not None and not is_valid_project_name(project):
             raise InvalidInput(f"project {project!r}: not a valid project name")
+        if project is not None and len(project) > MAX_TOKEN_PROJECT_LENGTH:
+            raise InvalidInput(f"project {project[:40]!r}...: a token can name a project of at "
+                               f"most {MAX_TOKEN_PROJECT_LENGTH} characters")
         if expires_in is not None and expires_in <= dt.timedelta(0):
             raise InvalidInput("expires-in: must be a positive duration")
         key = secrets.token_hex(32)
@@ -106,6 +114,9 @@ class TokenService:
         """
         if not raw.startswith(TOKEN_PREFIX):
             raise NotAuthenticated("Invalid API token: not a Strongroom token")
+        if len(raw) > MAX_TOKEN_LENGTH:
+            raise NotAuthenticated(f"Invalid API token: longer than {MAX_TOKEN_LENGTH} "
+                                   "characters, which no token of this index is")
         try:
             macaroon = _deserialize(raw.removeprefix(TOKEN_PREFIX))
             token_id = str(macaroon.identifier)
@@ -154,9 +165,11 @@ class TokenService:
             return False
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _deserialize(serialized: str) -> Macaroon:
     """The macaroon a token's text encodes. Parsing is deterministic and costs more than
     verifying, so a token used for a run of uploads is parsed once; the signature and every
-    caveat are still checked at each use (the parsed macaroon is only read)."""
+    caveat are still checked at each use (the parsed macaroon is only read). The cache holds
+    at most 256 tokens of at most ``MAX_TOKEN_LENGTH`` characters: a few MiB with their
+    parsed forms, whatever clients present."""
     return Macaroon.deserialize(serialized)

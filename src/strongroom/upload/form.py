@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from strongroom.domain.names import is_valid_project_name
 from strongroom.errors import Problem
@@ -89,7 +89,7 @@ def _identity_problems(name: str, version: str) -> list[Problem]:
     else:
         try:
             Version(version)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number too long for int()
             problems.append(Problem("version", f"'{version}' is an invalid value for Version."))
     return problems
 

@@ -33,6 +33,9 @@ from strongroom.web.reads import (
 Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]  # status, headers, and the body a GET gets
 _MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
+# Longer values are worked out anew each time rather than remembered, so that what a client
+# sends can never make a memo large: 4096 entries of at most 256 bytes each.
+_MEMO_KEY_BYTES = 256
 _SMALL_FILE = 1024 * 1024
 _FILE_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -148,6 +151,8 @@ class FastReads:
             return self._negotiated[accept]
         except KeyError:
             chosen = negotiate(None if accept is None else accept.decode("latin-1"))
+            if accept is not None and len(accept) > _MEMO_KEY_BYTES:
+                return chosen
             if len(self._negotiated) >= _MEMO_LIMIT:
                 self._negotiated.clear()
             self._negotiated[accept] = chosen
@@ -157,6 +162,8 @@ class FastReads:
         known = self._normal_names.get(name)
         if known is None:
             known = is_valid_project_name(name) and normalize(name) == name
+            if len(name) > _MEMO_KEY_BYTES:
+                return known
             if len(self._normal_names) >= _MEMO_LIMIT:
                 self._normal_names.clear()
             self._normal_names[name] = known

@@ -12,7 +12,7 @@ from tests.readside import Index, sql_statements
 
 from strongroom.db.engine import Database
 from strongroom.db.models import File
-from strongroom.index import Page
+from strongroom.index import IndexReader, Page
 from strongroom.index.views import load_core_metadata, load_project
 
 BASE = "http://idx.test"
@@ -223,3 +223,15 @@ def test_a_write_during_a_missing_render_is_not_hidden(index: Index) -> None:
     assert reader._fill(("simple", "alpha", "html"), "alpha", render) is None
     page = asyncio.run(reader.project_page("alpha", "html"))
     assert page is not None
+
+
+def test_what_clients_name_cannot_outgrow_the_caches(database: Database, tmp_path: Path) -> None:
+    index = Index(database, tmp_path)
+    index.release("Alpha", "1.0")
+    reader = IndexReader(database, index.blobs, index.feed, max_entries=50)
+    for i in range(60):  # names and versions of 5,000 characters that exist nowhere
+        assert asyncio.run(reader.project_page(f"{i}-{'x' * 5000}", "html")) is None
+        assert asyncio.run(reader.release_document("alpha", f"1.{'0' * 5000}{i}", BASE)) is None
+    entries, held = reader._absent.size
+    assert held <= reader._absent.max_bytes
+    assert entries < 60  # the byte budget, not only the entry count, pushed entries out

@@ -13,6 +13,7 @@ from strongroom.db.engine import Database
 from strongroom.db.models import Token, User
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.tokens import TOKEN_PREFIX, TokenService, caveats
+from strongroom.tokens.service import MAX_TOKEN_LENGTH, MAX_TOKEN_PROJECT_LENGTH, _deserialize
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -123,3 +124,25 @@ def test_create_checks_its_input(tokens: TokenService) -> None:
 def test_malformed_caveats_never_hold(caveat: str) -> None:
     context = caveats.RequestContext(now=NOW, project="p", user_id=1)
     assert caveats.satisfied(caveat, context) is False
+
+
+def test_the_longest_token_issued_fits_the_bound(tokens: TokenService) -> None:
+    longest = "p" * MAX_TOKEN_PROJECT_LENGTH
+    secret = tokens.create("alice", now=NOW, project=longest, expires_in=dt.timedelta(days=3650),
+                           description="d" * 1000)
+    assert len(secret) <= MAX_TOKEN_LENGTH // 4  # room for caveats a holder adds
+    assert tokens.verify(secret, project=longest, now=NOW).username == "alice"
+    with pytest.raises(InvalidInput, match=f"at most {MAX_TOKEN_PROJECT_LENGTH} characters"):
+        tokens.create("alice", now=NOW, project=longest + "p")
+
+
+def test_a_huge_token_is_refused_before_it_is_parsed(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW)
+    macaroon = Macaroon.deserialize(secret.removeprefix(TOKEN_PREFIX))
+    while len(TOKEN_PREFIX + macaroon.serialize()) <= MAX_TOKEN_LENGTH:
+        macaroon.add_first_party_caveat(caveats.user(1))  # narrowing: valid, only too long
+    huge = TOKEN_PREFIX + macaroon.serialize()
+    parsed_before = _deserialize.cache_info().misses
+    with pytest.raises(NotAuthenticated, match=f"longer than {MAX_TOKEN_LENGTH} characters"):
+        tokens.verify(huge, project="demo", now=NOW)
+    assert _deserialize.cache_info().misses == parsed_before

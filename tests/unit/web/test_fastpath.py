@@ -107,3 +107,15 @@ def test_a_large_file_is_left_to_the_framework(index: Index) -> None:
         assert response.status_code == 200
         assert hashlib.sha256(response.content).hexdigest() == sha
         assert inner.calls == expected_calls
+
+
+def test_what_clients_send_cannot_outgrow_the_memos(index: Index) -> None:
+    fast = FastReads(Starlette(routes=index.routes()), index.reader)
+    client = AppClient(fast)
+    client.get("/simple/alpha/")
+    remembered = len(fast._negotiated), len(fast._normal_names)
+    for i in range(30):  # long Accept headers and names, each different
+        accept = f"{V1_JSON}, " + ", ".join(f"x/y{i}-{n}" for n in range(100))
+        assert client.get("/simple/alpha/", headers={"Accept": accept}).status_code == 200
+        assert client.get(f"/simple/{'n' * 300}{i}/").status_code == 404
+    assert (len(fast._negotiated), len(fast._normal_names)) == remembered
