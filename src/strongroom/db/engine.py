@@ -8,6 +8,7 @@ hash chain rely on that order.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,16 +17,21 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strongroom.db import models
+from strongroom.errors import Unavailable
 
 _WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
+_BUSY = ("The index's database is busy with another write; nothing was changed. "
+         "Try again shortly.")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: object) -> None:
         # The driver stays in autocommit mode and every transaction starts with an explicit
@@ -35,7 +41,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()
 
 
@@ -47,13 +53,20 @@ def _begin(connection: Connection, statement: str) -> None:
     statement on the engine pay for event dispatch: about a fifth of a simple query's cost.
     """
     driver: Any = connection.connection.driver_connection  # the sqlite3.Connection
-    driver.execute(statement)
+    try:
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:  # the busy timeout ran out: another writer
+        raise Unavailable(_BUSY) from exc
 
 
 class Database:
-    """The engine plus read and write sessions. One per process; passed to every service."""
+    """The engine plus read and write sessions. One per process; passed to every service.
 
-    def __init__(self, url: str) -> None:
+    A writer waits at most ``lock_timeout`` seconds for another writer (SQLite's busy timeout,
+    PostgreSQL's lock_timeout), then gets Unavailable.
+    """
+
+    def __init__(self, url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if url.startswith("postgresql://"):
@@ -66,12 +79,15 @@ class Database:
             # cache only while no other connection has written. An upload's read and write
             # transactions then run on one connection with its pages still cached.
             self.engine = create_engine(
-                url, connect_args={"timeout": 30, "check_same_thread": False},
+                url, connect_args={"timeout": lock_timeout, "check_same_thread": False},
                 pool_use_lifo=True,
             )
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, lock_timeout)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10)
+            # Every lock wait of every statement (the writers' advisory lock included) ends.
+            options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10,
+                                        connect_args={"options": options})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The ORM configures its mappers on first use, which costs tens of milliseconds: here,
         # at start, rather than in a server's first request.
@@ -123,7 +139,10 @@ class Database:
         if self.is_sqlite:
             _begin(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
         elif write:
-            connection.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
+            try:
+                connection.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
+            except OperationalError as exc:  # lock_timeout: another writer held on
+                raise Unavailable(_BUSY) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from strongroom.db.engine import Database
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from strongroom.db.engine import _WRITE_LOCK_KEY, Database
+from strongroom.errors import Unavailable
 
 
 def test_opening_the_database_configures_the_mappers(tmp_path: Path) -> None:
@@ -39,3 +48,37 @@ def test_sqlite_transactions_in_turn_share_one_connection(tmp_path: Path) -> Non
             drivers.append(writing.connection.driver_connection)
     db.dispose()
     assert len({id(driver) for driver in drivers}) == 1
+
+
+@contextmanager
+def _another_writer(db: Database) -> Iterator[None]:
+    """Hold the writers' lock from another connection, as an admin command would."""
+    if db.is_sqlite:
+        holder = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    with psycopg.connect(db.url) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK_KEY,))
+        yield
+
+
+def test_a_writer_waits_for_another_only_so_long(database: Database) -> None:
+    patient = Database(database.url, lock_timeout=0.5)
+    try:
+        with _another_writer(database):
+            started = time.monotonic()
+            with pytest.raises(Unavailable, match="busy with another write"), \
+                    patient.write_connection():
+                pass
+            assert 0.4 < time.monotonic() - started < 5
+            with patient.read_connection() as reading:  # readers do not wait at all
+                assert reading.execute(text("SELECT 1")).scalar() == 1
+        with patient.write_connection() as writing:  # the other writer is done
+            assert writing.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        patient.dispose()
