@@ -32,6 +32,11 @@ class WrkResult:
     requests: int
     bad: int
 
+    @property
+    def failed(self) -> bool:
+        """More than 1% bad answers: errors are fast, so such a run's rate means nothing."""
+        return self.bad * 100 > self.requests
+
 
 @dataclass(frozen=True)
 class Probe:

@@ -12,14 +12,12 @@ import os
 import shutil
 import statistics
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
 from benchmarks import clients, corpus, nginx, report, scenarios
-from benchmarks.procs import ensure_tools, free_port, run
+from benchmarks.procs import ensure_tools, free_port
 from benchmarks.report import Measurement
 from benchmarks.servers import (
     DEVPI_INDEX,
@@ -27,6 +25,7 @@ from benchmarks.servers import (
     REPO,
     StrongroomSite,
     Target,
+    postgres_database,
     serve_supports_workers,
     start_devpi,
     start_nginx,
@@ -35,7 +34,6 @@ from benchmarks.servers import (
 
 NGINX = "nginx-static"
 CACHED = "strongroom+nginx-cache"
-UPLOAD_FILES = 200
 console = Console(stderr=True)
 
 
@@ -65,30 +63,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.projects, args.versions, args.big_files = 12, 2, 30
         args.duration, args.install_count, args.rounds = 2, 5, 1
-    if args.only == "uploads":  # a wheel and an sdist per version: enough for UPLOAD_FILES
-        args.projects = min(args.projects, -(-UPLOAD_FILES // (2 * args.versions)))
+    if args.only == "uploads":  # a wheel and an sdist per version: enough for the uploads
+        args.projects = min(args.projects, -(-scenarios.UPLOAD_FILES // (2 * args.versions)))
         args.big_files = min(args.big_files, 1)
         args.install_count = min(args.install_count, args.projects)
     return args
-
-
-@contextmanager
-def _running(target: Target) -> Iterator[Target]:
-    try:
-        yield target
-    finally:
-        target.stop()
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    name = f"strongroom_bench_{os.getpid()}"
-    psql = ["psql", "-q", server_url + "/postgres", "-c"]
-    run([*psql, f"CREATE DATABASE {name}"])
-    try:
-        yield f"{server_url}/{name}"
-    finally:
-        run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
 
 
 class Bench:
@@ -105,7 +84,7 @@ class Bench:
             duration=args.duration, rounds=args.rounds, warmup=0 if args.quick else 1,
             connections=args.connections, probe_sample=20 if args.quick else 200,
             big_files=args.big_files, packages=packages, work=work)
-        self.upload_files = self.corpus.files()[:UPLOAD_FILES]
+        self.upload_files = self.corpus.files()[:scenarios.UPLOAD_FILES]
         self.results: list[Measurement] = []
         self.cores = os.cpu_count() or 1
         self.workers: list[int | None] = [None]
@@ -117,10 +96,7 @@ class Bench:
         self.results += scenarios.measure(target, self.plan)
 
     def _site(self, name: str, database_url: str | None = None) -> StrongroomSite:
-        site = StrongroomSite(self.work / name / "data", database_url)
-        site.data_dir.mkdir(parents=True)
-        site.create()
-        return site
+        return StrongroomSite.new(self.work / name / "data", database_url)
 
     def _strongroom_name(self, backend: str, workers: int | None) -> str:
         return f"strongroom-{backend}" + ("" if workers is None else f"-w{workers}")
@@ -133,7 +109,7 @@ class Bench:
         logs = self.work / "sqlite"
         for workers in self.workers:
             name = self._strongroom_name("sqlite", workers)
-            with _running(site.serve(name, logs, self.args.projects, workers)) as target:
+            with site.serve(name, logs, self.args.projects, workers) as target:
                 self._measure(target)
         return site
 
@@ -144,7 +120,7 @@ class Bench:
         nginx.link_packages(static / "site", site.data_dir / "files")
         port = free_port()
         config = nginx.static_config(static, static / "site", port)
-        with _running(start_nginx(NGINX, static, config, port)) as target:
+        with start_nginx(NGINX, static, config, port) as target:
             target.projects = self.args.projects
             self._measure(target)
         cache_root = self.work / "cache"
@@ -153,29 +129,26 @@ class Bench:
                               self.workers[0])
         port = free_port()
         config = nginx.cache_config(cache_root, int(upstream.base.rsplit(":", 1)[1]), port)
-        with _running(start_nginx(CACHED, cache_root, config, port, upstream.services)
-                      ) as target:
+        with start_nginx(CACHED, cache_root, config, port, upstream.services) as target:
             target.projects = self.args.projects
             self._measure(target)
 
     def strongroom_postgres(self) -> None:
         """Load and measure Strongroom on a fresh PostgreSQL database."""
-        with _postgres_database(self.args.postgres_url) as url:
+        with postgres_database(self.args.postgres_url, f"strongroom_bench_{os.getpid()}") as url:
             console.print("loading the corpus into Strongroom (PostgreSQL)")
             site = self._site("postgres", url)
             site.load(self.corpus.files())
             name = self._strongroom_name("postgres", self.workers[0])
             logs = self.work / "postgres"
-            with _running(site.serve(name, logs, self.args.projects, self.workers[0])
-                          ) as target:
+            with site.serve(name, logs, self.args.projects, self.workers[0]) as target:
                 self._measure(target)
             site.cli("admin", "journal", "verify")  # closes nothing open; proves the load
 
     def pypiserver(self) -> None:
         """pypiserver over a directory of every file."""
         root = self.work / "pypiserver"
-        with _running(start_pypiserver(root, self.corpus.files(), self.args.projects)
-                      ) as target:
+        with start_pypiserver(root, self.corpus.files(), self.args.projects) as target:
             self._measure(target)
 
     def devpi(self) -> None:
@@ -184,7 +157,7 @@ class Bench:
         files = self.corpus.files_of(count)
         root = self.work / "devpi"
         root.mkdir()
-        with _running(start_devpi(root)) as target:
+        with start_devpi(root) as target:
             console.print(f"uploading {len(files)} files ({count} projects) to devpi")
             clients.twine_upload_seconds(f"{target.base}/{DEVPI_INDEX}/", "bench", PASSWORD,
                                          files, timeout=3600)
@@ -196,20 +169,20 @@ class Bench:
         """twine upload of the first files of the corpus into fresh servers, ``--rounds``
         times each, alternating; the median round stands for each server."""
         files = self.upload_files
-        scenario = f"twine upload {len(files)} files"
+        scenario = scenarios.twine_upload(len(files))
         name = self._strongroom_name("sqlite", self.workers[0])
         ours: list[float] = []
         theirs: list[float] = []
         for round_ in range(self.args.rounds):
             site = self._site(f"upload-sqlite-{round_}")
             logs = self.work / f"upload-sqlite-{round_}"
-            with _running(site.serve(name, logs, 0, self.workers[0])) as target:
+            with site.serve(name, logs, 0, self.workers[0]) as target:
                 ours.append(clients.twine_upload_seconds(
                     f"{target.base}/legacy/", "__token__", site.token, files, timeout=1800))
             if self.args.only == "strongroom":
                 continue
             root = self.work / f"upload-pypiserver-{round_}"
-            with _running(start_pypiserver(root, [], 0)) as target:
+            with start_pypiserver(root, [], 0) as target:
                 theirs.append(clients.twine_upload_seconds(
                     target.base + "/", "bench", "bench", files, timeout=1800))
         for server, seconds in ((name, ours), ("pypiserver", theirs)):
@@ -231,7 +204,7 @@ class Bench:
         own = self.primary()
         pages = (scenarios.HTML_PAGES, scenarios.JSON_PAGES)
         big = scenarios.big_page(self.args.big_files)
-        upload = report.Target(f"twine upload {len(self.upload_files)} files", own,
+        upload = report.Target(scenarios.twine_upload(len(self.upload_files)), own,
                                "pypiserver", 1.0)
         if self.args.only == "uploads":
             return [upload]
