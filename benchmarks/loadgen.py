@@ -34,8 +34,9 @@ class WrkResult:
 
     @property
     def failed(self) -> bool:
-        """More than 1% bad answers: errors are fast, so such a run's rate means nothing."""
-        return self.bad * 100 > self.requests
+        """No answers, or more than 1% bad ones: errors are fast, so such a run's rate means
+        nothing."""
+        return self.requests == 0 or self.bad * 100 > self.requests
 
 
 @dataclass(frozen=True)
