@@ -110,8 +110,9 @@ def markdown(results: Sequence[Paired], preamble: Sequence[str]) -> str:
     """The same table as a markdown document, then every round's rates."""
     out = [*preamble, "", "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     out += ["| " + " | ".join(row) + " |" for row in rows(results)]
-    out += ["", "## Rounds", "", "Rates per round, in the order measured (baseline; candidate):",
-            ""]
+    out += ["", "## Rounds", "",
+            "Each build's rate in rounds 1, 2, ... (baseline; candidate). The baseline ran first "
+            "in odd rounds, the candidate in even ones.", ""]
     for p in results:
         if p.baseline:
             out.append(f"- {p.scenario}, {p.backend} ({p.unit}): "

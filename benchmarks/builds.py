@@ -104,11 +104,11 @@ def _candidate() -> Build:
 @contextmanager
 def baseline_and_candidate(ref: str) -> Iterator[tuple[Build, Build]]:
     """The baseline (``ref``, checked out while in the block) and the candidate (this working
-    tree, uncommitted changes included). RuntimeError when ``ref`` names no commit."""
+    tree, uncommitted changes included). SystemExit when ``ref`` names no commit."""
     try:
         sha = _commit(ref)
     except RuntimeError:
-        raise RuntimeError(f"--compare {ref}: not a commit in {REPO}") from None
+        raise SystemExit(f"--compare {ref}: not a commit in {REPO}") from None
     with checkout(sha) as tree:
         yield Build(BASELINE, f"{ref} ({sha[:12]})", tree / "src"), _candidate()
 

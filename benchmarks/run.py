@@ -1,7 +1,8 @@
 """``scripts/bench``: build the corpus, start every server, measure, print and write the table.
 
 Each server runs alone while it is measured (on its own loopback port) and is stopped before the
-next starts. Ratios, not absolute numbers, are what to quote: the machine is shared.
+next starts. Ratios, not absolute numbers, are what to quote: the machine is shared. With
+``--compare REF``, an A/B of the working tree against REF instead (``benchmarks.compare``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import clients, corpus, nginx, report, scenarios
+from benchmarks import clients, compare, corpus, nginx, report, scenarios
 from benchmarks.procs import ensure_tools, free_port
 from benchmarks.report import Measurement
 from benchmarks.servers import (
@@ -35,21 +36,29 @@ from benchmarks.servers import (
 NGINX = "nginx-static"
 CACHED = "strongroom+nginx-cache"
 console = Console(stderr=True)
+# The sizes an option left unset takes: a full run's, or --quick's (a smoke run). Rounds with
+# --compare default to 5 (and --quick's 1).
+_FULL = {"projects": 500, "versions": 10, "big_files": 2000, "duration": 5.0, "rounds": 3,
+         "install_count": 50}
+_QUICK = {"projects": 12, "versions": 2, "big_files": 30, "duration": 2.0, "rounds": 1,
+          "install_count": 5}
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
-    parser.add_argument("--projects", type=int, default=500)
-    parser.add_argument("--versions", type=int, default=10)
-    parser.add_argument("--big-files", type=int, default=2000)
-    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--projects", type=int, help="default 500 (12 with --quick)")
+    parser.add_argument("--versions", type=int, help="default 10 (2 with --quick)")
+    parser.add_argument("--big-files", type=int, help="default 2000 (30 with --quick)")
+    parser.add_argument("--duration", type=float,
+                        help="seconds per wrk run (default 5; 2 with --quick)")
+    parser.add_argument("--rounds", type=int,
                         help="runs per wrk scenario and twine uploads per server; the table "
-                             "shows the median run")
+                             "shows the median run (default 3; 5 with --compare; 1 with "
+                             "--quick)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--devpi-projects", type=int, default=100,
                         help="projects loaded into devpi (slow to load); the big one always is")
-    parser.add_argument("--install-count", type=int, default=50)
+    parser.add_argument("--install-count", type=int, help="default 50 (5 with --quick)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="server for the PostgreSQL run (a fresh database is made and dropped)")
     parser.add_argument("--only", choices=["strongroom", "uploads", "all"], default="all",
@@ -57,12 +66,25 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                              "uploads: only the twine uploads, Strongroom against pypiserver, "
                              "from a corpus just large enough")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke mode: tiny corpus, 2 s runs, no warm-up")
+                        help="smoke mode: tiny corpus, 2 s runs, one round, no warm-up "
+                             "(options given explicitly still apply)")
+    parser.add_argument("--compare", metavar="REF",
+                        help="A/B of Strongroom alone: the working tree (candidate) against the "
+                             "git revision REF (baseline), the builds taking turns")
+    parser.add_argument("--compare-backends", type=compare.backends, default=("sqlite",),
+                        metavar="LIST",
+                        help="with --compare: sqlite, postgres or both, comma-separated "
+                             "(default sqlite)")
     parser.add_argument("--out", type=Path, help="markdown file (default bench-results/<time>.md)")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.projects, args.versions, args.big_files = 12, 2, 30
-        args.duration, args.install_count, args.rounds = 2, 5, 1
+    if args.compare and args.only != "all":
+        parser.error("--compare measures Strongroom alone; --only does not go with it")
+    defaults = _QUICK if args.quick else {**_FULL, "rounds": 5} if args.compare else _FULL
+    for option, value in defaults.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.only == "uploads":  # a wheel and an sdist per version: enough for the uploads
         args.projects = min(args.projects, -(-scenarios.UPLOAD_FILES // (2 * args.versions)))
         args.big_files = min(args.big_files, 1)
@@ -220,6 +242,8 @@ class Bench:
 def main(argv: list[str] | None = None) -> Path:
     """Run the benchmark; returns the markdown file written."""
     args = _args(argv)
+    if args.compare:
+        return compare.main(args)
     ensure_tools("wrk", "nginx")
     started = dt.datetime.now(dt.UTC)
     out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"
