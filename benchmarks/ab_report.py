@@ -55,15 +55,18 @@ class Paired:
 
 def verdict(ratio: float, round_ratios: Sequence[float]) -> str:
     """``within 5%``, ``slower by X%`` or ``faster by X%`` from the ratio of medians, with a
-    caution when some rounds fall below 0.95 and others not: then the rounds disagree on
-    whether the candidate broke the rule."""
+    caution when some rounds fall below 0.95 and others not (then the rounds disagree on
+    whether the candidate broke the rule), or when one round is all there is (no spread to
+    judge the machine's noise by)."""
     if ratio < 1 - TOLERANCE:
         words = f"slower by {(1 - ratio) * 100:.1f}%"
     elif ratio > 1 + TOLERANCE:
         words = f"faster by {(ratio - 1) * 100:.1f}%"
     else:
         words = f"within {TOLERANCE:.0%}"
-    if round_ratios and min(round_ratios) < 1 - TOLERANCE <= max(round_ratios):
+    if len(round_ratios) == 1:
+        words += " (caution: one round, no spread)"
+    elif round_ratios and min(round_ratios) < 1 - TOLERANCE <= max(round_ratios):
         words += f" (caution: the rounds straddle {1 - TOLERANCE:g})"
     return words
 

@@ -28,7 +28,7 @@ def test_an_even_number_of_rounds_takes_the_mean_of_the_middle_two() -> None:
     (1.12, "faster by 12.0%"),
 ])
 def test_verdict_from_the_ratio_of_medians(ratio: float, words: str) -> None:
-    assert verdict(ratio, [ratio]) == words
+    assert verdict(ratio, [ratio, ratio]) == words
 
 
 def test_caution_when_the_rounds_fall_on_both_sides_of_095() -> None:
@@ -55,9 +55,9 @@ def test_an_unmeasured_scenario_says_why_and_claims_nothing() -> None:
                                "baseline: no PEP 658", "- / -"]]
 
 
-def test_a_single_round_has_a_single_ratio() -> None:
+def test_a_single_round_has_a_single_ratio_and_says_so() -> None:
     (row,) = rows([Paired(PAGES, "sqlite", (100.0,), (90.0,))])
-    assert row[5:8] == ["0.900", "0.900", "slower by 10.0%"]
+    assert row[5:8] == ["0.900", "0.900", "slower by 10.0% (caution: one round, no spread)"]
 
 
 def test_rounds_must_pair_up() -> None:
