@@ -196,8 +196,8 @@ def _preamble(args: argparse.Namespace, started: dt.datetime, ab: Compare,
             f"Servers and wrk share {os.cpu_count()} cores.",
             "Columns: medians of the rounds; cand/base is their ratio (above 1: the candidate "
             "is faster); rounds' ratios pair round i of each build. The verdict judges the "
-            "ratio of medians by the 5% rule; a caution marks rounds on both sides of 0.95. "
-            "Quote ratios, not absolute numbers."]
+            "ratio of medians by the 5% rule; a caution marks rounds on both sides of 0.95, or "
+            "a single round. Quote ratios, not absolute numbers."]
 
 
 def main(args: argparse.Namespace) -> Path:
