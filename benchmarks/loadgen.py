@@ -32,6 +32,12 @@ class WrkResult:
     requests: int
     bad: int
 
+    @property
+    def failed(self) -> bool:
+        """No answers, or more than 1% bad ones: errors are fast, so such a run's rate means
+        nothing."""
+        return self.requests == 0 or self.bad * 100 > self.requests
+
 
 @dataclass(frozen=True)
 class Probe:

@@ -1,7 +1,8 @@
 """``scripts/bench``: build the corpus, start every server, measure, print and write the table.
 
 Each server runs alone while it is measured (on its own loopback port) and is stopped before the
-next starts. Ratios, not absolute numbers, are what to quote: the machine is shared.
+next starts. Ratios, not absolute numbers, are what to quote: the machine is shared. With
+``--compare REF``, an A/B of the working tree against REF instead (``benchmarks.compare``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import os
 import shutil
 import statistics
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import clients, corpus, nginx, report, scenarios
-from benchmarks.procs import ensure_tools, free_port, run
+from benchmarks import clients, compare, corpus, nginx, report, scenarios
+from benchmarks.procs import ensure_tools, free_port
 from benchmarks.report import Measurement
 from benchmarks.servers import (
     DEVPI_INDEX,
@@ -27,6 +26,7 @@ from benchmarks.servers import (
     REPO,
     StrongroomSite,
     Target,
+    postgres_database,
     serve_supports_workers,
     start_devpi,
     start_nginx,
@@ -35,23 +35,30 @@ from benchmarks.servers import (
 
 NGINX = "nginx-static"
 CACHED = "strongroom+nginx-cache"
-UPLOAD_FILES = 200
 console = Console(stderr=True)
+# The sizes an option left unset takes: a full run's, or --quick's (a smoke run). Rounds with
+# --compare default to 5 (and --quick's 1).
+_FULL = {"projects": 500, "versions": 10, "big_files": 2000, "duration": 5.0, "rounds": 3,
+         "install_count": 50}
+_QUICK = {"projects": 12, "versions": 2, "big_files": 30, "duration": 2.0, "rounds": 1,
+          "install_count": 5}
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
-    parser.add_argument("--projects", type=int, default=500)
-    parser.add_argument("--versions", type=int, default=10)
-    parser.add_argument("--big-files", type=int, default=2000)
-    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--projects", type=int, help="default 500 (12 with --quick)")
+    parser.add_argument("--versions", type=int, help="default 10 (2 with --quick)")
+    parser.add_argument("--big-files", type=int, help="default 2000 (30 with --quick)")
+    parser.add_argument("--duration", type=float,
+                        help="seconds per wrk run (default 5; 2 with --quick)")
+    parser.add_argument("--rounds", type=int,
                         help="runs per wrk scenario and twine uploads per server; the table "
-                             "shows the median run")
+                             "shows the median run (default 3; 5 with --compare; 1 with "
+                             "--quick)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--devpi-projects", type=int, default=100,
                         help="projects loaded into devpi (slow to load); the big one always is")
-    parser.add_argument("--install-count", type=int, default=50)
+    parser.add_argument("--install-count", type=int, help="default 50 (5 with --quick)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="server for the PostgreSQL run (a fresh database is made and dropped)")
     parser.add_argument("--only", choices=["strongroom", "uploads", "all"], default="all",
@@ -59,36 +66,30 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                              "uploads: only the twine uploads, Strongroom against pypiserver, "
                              "from a corpus just large enough")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke mode: tiny corpus, 2 s runs, no warm-up")
+                        help="smoke mode: tiny corpus, 2 s runs, one round, no warm-up "
+                             "(options given explicitly still apply)")
+    parser.add_argument("--compare", metavar="REF",
+                        help="A/B of Strongroom alone: the working tree (candidate) against the "
+                             "git revision REF (baseline), the builds taking turns")
+    parser.add_argument("--compare-backends", type=compare.backends, default=("sqlite",),
+                        metavar="LIST",
+                        help="with --compare: sqlite, postgres or both, comma-separated "
+                             "(default sqlite)")
     parser.add_argument("--out", type=Path, help="markdown file (default bench-results/<time>.md)")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.projects, args.versions, args.big_files = 12, 2, 30
-        args.duration, args.install_count, args.rounds = 2, 5, 1
-    if args.only == "uploads":  # a wheel and an sdist per version: enough for UPLOAD_FILES
-        args.projects = min(args.projects, -(-UPLOAD_FILES // (2 * args.versions)))
+    if args.compare and args.only != "all":
+        parser.error("--compare measures Strongroom alone; --only does not go with it")
+    defaults = _QUICK if args.quick else {**_FULL, "rounds": 5} if args.compare else _FULL
+    for option, value in defaults.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if args.only == "uploads":  # a wheel and an sdist per version: enough for the uploads
+        args.projects = min(args.projects, -(-scenarios.UPLOAD_FILES // (2 * args.versions)))
         args.big_files = min(args.big_files, 1)
         args.install_count = min(args.install_count, args.projects)
     return args
-
-
-@contextmanager
-def _running(target: Target) -> Iterator[Target]:
-    try:
-        yield target
-    finally:
-        target.stop()
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    name = f"strongroom_bench_{os.getpid()}"
-    psql = ["psql", "-q", server_url + "/postgres", "-c"]
-    run([*psql, f"CREATE DATABASE {name}"])
-    try:
-        yield f"{server_url}/{name}"
-    finally:
-        run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
 
 
 class Bench:
@@ -105,7 +106,7 @@ class Bench:
             duration=args.duration, rounds=args.rounds, warmup=0 if args.quick else 1,
             connections=args.connections, probe_sample=20 if args.quick else 200,
             big_files=args.big_files, packages=packages, work=work)
-        self.upload_files = self.corpus.files()[:UPLOAD_FILES]
+        self.upload_files = self.corpus.files()[:scenarios.UPLOAD_FILES]
         self.results: list[Measurement] = []
         self.cores = os.cpu_count() or 1
         self.workers: list[int | None] = [None]
@@ -117,10 +118,7 @@ class Bench:
         self.results += scenarios.measure(target, self.plan)
 
     def _site(self, name: str, database_url: str | None = None) -> StrongroomSite:
-        site = StrongroomSite(self.work / name / "data", database_url)
-        site.data_dir.mkdir(parents=True)
-        site.create()
-        return site
+        return StrongroomSite.new(self.work / name / "data", database_url)
 
     def _strongroom_name(self, backend: str, workers: int | None) -> str:
         return f"strongroom-{backend}" + ("" if workers is None else f"-w{workers}")
@@ -133,7 +131,7 @@ class Bench:
         logs = self.work / "sqlite"
         for workers in self.workers:
             name = self._strongroom_name("sqlite", workers)
-            with _running(site.serve(name, logs, self.args.projects, workers)) as target:
+            with site.serve(name, logs, self.args.projects, workers) as target:
                 self._measure(target)
         return site
 
@@ -144,7 +142,7 @@ class Bench:
         nginx.link_packages(static / "site", site.data_dir / "files")
         port = free_port()
         config = nginx.static_config(static, static / "site", port)
-        with _running(start_nginx(NGINX, static, config, port)) as target:
+        with start_nginx(NGINX, static, config, port) as target:
             target.projects = self.args.projects
             self._measure(target)
         cache_root = self.work / "cache"
@@ -153,29 +151,26 @@ class Bench:
                               self.workers[0])
         port = free_port()
         config = nginx.cache_config(cache_root, int(upstream.base.rsplit(":", 1)[1]), port)
-        with _running(start_nginx(CACHED, cache_root, config, port, upstream.services)
-                      ) as target:
+        with start_nginx(CACHED, cache_root, config, port, upstream.services) as target:
             target.projects = self.args.projects
             self._measure(target)
 
     def strongroom_postgres(self) -> None:
         """Load and measure Strongroom on a fresh PostgreSQL database."""
-        with _postgres_database(self.args.postgres_url) as url:
+        with postgres_database(self.args.postgres_url, f"strongroom_bench_{os.getpid()}") as url:
             console.print("loading the corpus into Strongroom (PostgreSQL)")
             site = self._site("postgres", url)
             site.load(self.corpus.files())
             name = self._strongroom_name("postgres", self.workers[0])
             logs = self.work / "postgres"
-            with _running(site.serve(name, logs, self.args.projects, self.workers[0])
-                          ) as target:
+            with site.serve(name, logs, self.args.projects, self.workers[0]) as target:
                 self._measure(target)
             site.cli("admin", "journal", "verify")  # closes nothing open; proves the load
 
     def pypiserver(self) -> None:
         """pypiserver over a directory of every file."""
         root = self.work / "pypiserver"
-        with _running(start_pypiserver(root, self.corpus.files(), self.args.projects)
-                      ) as target:
+        with start_pypiserver(root, self.corpus.files(), self.args.projects) as target:
             self._measure(target)
 
     def devpi(self) -> None:
@@ -184,7 +179,7 @@ class Bench:
         files = self.corpus.files_of(count)
         root = self.work / "devpi"
         root.mkdir()
-        with _running(start_devpi(root)) as target:
+        with start_devpi(root) as target:
             console.print(f"uploading {len(files)} files ({count} projects) to devpi")
             clients.twine_upload_seconds(f"{target.base}/{DEVPI_INDEX}/", "bench", PASSWORD,
                                          files, timeout=3600)
@@ -196,20 +191,20 @@ class Bench:
         """twine upload of the first files of the corpus into fresh servers, ``--rounds``
         times each, alternating; the median round stands for each server."""
         files = self.upload_files
-        scenario = f"twine upload {len(files)} files"
+        scenario = scenarios.twine_upload(len(files))
         name = self._strongroom_name("sqlite", self.workers[0])
         ours: list[float] = []
         theirs: list[float] = []
         for round_ in range(self.args.rounds):
             site = self._site(f"upload-sqlite-{round_}")
             logs = self.work / f"upload-sqlite-{round_}"
-            with _running(site.serve(name, logs, 0, self.workers[0])) as target:
+            with site.serve(name, logs, 0, self.workers[0]) as target:
                 ours.append(clients.twine_upload_seconds(
                     f"{target.base}/legacy/", "__token__", site.token, files, timeout=1800))
             if self.args.only == "strongroom":
                 continue
             root = self.work / f"upload-pypiserver-{round_}"
-            with _running(start_pypiserver(root, [], 0)) as target:
+            with start_pypiserver(root, [], 0) as target:
                 theirs.append(clients.twine_upload_seconds(
                     target.base + "/", "bench", "bench", files, timeout=1800))
         for server, seconds in ((name, ours), ("pypiserver", theirs)):
@@ -231,7 +226,7 @@ class Bench:
         own = self.primary()
         pages = (scenarios.HTML_PAGES, scenarios.JSON_PAGES)
         big = scenarios.big_page(self.args.big_files)
-        upload = report.Target(f"twine upload {len(self.upload_files)} files", own,
+        upload = report.Target(scenarios.twine_upload(len(self.upload_files)), own,
                                "pypiserver", 1.0)
         if self.args.only == "uploads":
             return [upload]
@@ -247,6 +242,8 @@ class Bench:
 def main(argv: list[str] | None = None) -> Path:
     """Run the benchmark; returns the markdown file written."""
     args = _args(argv)
+    if args.compare:
+        return compare.main(args)
     ensure_tools("wrk", "nginx")
     started = dt.datetime.now(dt.UTC)
     out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"

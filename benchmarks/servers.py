@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,12 @@ class Target:
         for service in self.services:
             service.stop()
 
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
 
 def isolated_env(**extra: str) -> dict[str, str]:
     """The environment with this machine's pip/uv configuration switched off."""
@@ -67,23 +74,52 @@ def peer_bin(peer: str, program: str) -> Path:
     return venv / "bin" / program
 
 
-def serve_supports_workers() -> bool:
-    """Whether this Strongroom's ``serve`` takes ``--workers``."""
-    return "--workers" in run([*STRONGROOM, "serve", "--help"])
+def serve_supports_workers(env: dict[str, str] | None = None) -> bool:
+    """Whether the Strongroom that ``python -m strongroom`` imports in ``env`` (default: this
+    process's environment) has a ``serve`` that takes ``--workers``."""
+    return "--workers" in run([*STRONGROOM, "serve", "--help"], env=env)
+
+
+@contextmanager
+def postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """Create the empty database ``name`` on the PostgreSQL server at ``server_url``; yield its
+    URL and drop it (connections and all) on the way out."""
+    psql = ["psql", "-q", server_url + "/postgres", "-c"]
+    run([*psql, f"CREATE DATABASE {name}"])
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
 
 
 @dataclass
 class StrongroomSite:
-    """One Strongroom data directory (and database), loadable once and servable many times."""
+    """One Strongroom data directory (and database), loadable once and servable many times.
+
+    ``pythonpath``, when given, is put first on the import path of every ``strongroom``
+    command of the site, so that they run the build whose ``src`` it is (``benchmarks.builds``).
+    """
 
     data_dir: Path
     database_url: str | None = None
+    pythonpath: Path | None = None
     token: str = field(default="", init=False)
+
+    @classmethod
+    def new(cls, data_dir: Path, database_url: str | None = None,
+            pythonpath: Path | None = None) -> StrongroomSite:
+        """A site in the new folder ``data_dir``, with its user ``bench`` and token made."""
+        site = cls(data_dir, database_url, pythonpath)
+        data_dir.mkdir(parents=True)
+        site.create()
+        return site
 
     @property
     def env(self) -> dict[str, str]:
         """The environment every ``strongroom`` command of this site runs in."""
         extra = {"STRONGROOM_DATABASE_URL": self.database_url} if self.database_url else {}
+        if self.pythonpath is not None:
+            extra["PYTHONPATH"] = str(self.pythonpath)
         return isolated_env(**extra)
 
     def cli(self, *args: str, stdin: str | None = None) -> str:

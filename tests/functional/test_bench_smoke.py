@@ -1,8 +1,9 @@
-"""``scripts/bench --quick`` with ``--only strongroom`` and ``--only uploads`` runs end to end and
-writes its table."""
+"""``scripts/bench --quick`` with ``--only strongroom``, ``--only uploads`` and ``--compare HEAD``
+runs end to end and writes its table."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
+SCENARIOS = ("project pages, HTML", "project pages, JSON", "30-file page", "304 revalidation",
+             ".metadata files", "file downloads")
 
 
 def quick_bench(tmp_path: Path, only: str, timeout: float) -> str:
@@ -31,9 +34,7 @@ def quick_bench(tmp_path: Path, only: str, timeout: float) -> str:
 
 def test_quick_bench_against_strongroom(tmp_path: Path) -> None:
     table = quick_bench(tmp_path, "strongroom", timeout=120)
-    for scenario in ("project pages, HTML", "project pages, JSON", "30-file page",
-                     "304 revalidation", ".metadata files", "file downloads",
-                     "uv install 5 pkgs", "twine upload 78 files"):
+    for scenario in (*SCENARIOS, "uv install 5 pkgs", "twine upload 78 files"):
         row = next(line for line in table.splitlines() if line.startswith(f"| {scenario} |"))
         rate = row.split(" | ")[2]
         assert rate[0].isdigit(), row  # measured, not "-" or a note alone
@@ -52,3 +53,47 @@ def test_quick_upload_comparison_against_pypiserver(tmp_path: Path) -> None:
     assert "twine upload" in targets
     assert "not measured" not in targets
     assert "project pages" not in targets
+
+
+def test_quick_ab_of_the_working_tree_against_head(tmp_path: Path) -> None:
+    out = tmp_path / "ab.md"
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--compare", "HEAD", "--quick", "--rounds", "2",
+         "--duration", "1", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = out.read_text()
+    packages = dict(re.findall(r"^- (baseline|candidate): .*, strongroom from `([^`]+)`$",
+                               report, re.MULTILINE))
+    assert packages["candidate"] == str(REPO / "src" / "strongroom" / "__init__.py")
+    assert packages["baseline"] == str(
+        REPO / ".bench-builds" / head / "src" / "strongroom" / "__init__.py")
+    for scenario in (*SCENARIOS, "twine upload 78 files"):
+        row = next(line for line in report.splitlines()
+                   if line.startswith(f"| {scenario} | sqlite |"))
+        baseline, candidate, ratio, rounds, verdict = row.split(" | ")[3:8]
+        assert baseline[0].isdigit(), row
+        assert candidate[0].isdigit(), row
+        low, high = (float(r) for r in rounds.split("-"))
+        assert 0 < low <= high, row
+        assert float(ratio) > 0, row
+        assert verdict.startswith(("within 5%", "slower by", "faster by")), row
+    assert "| twine upload 78 files | sqlite | files/s |" in report
+    worktrees = subprocess.run(["git", "-C", str(REPO), "worktree", "list", "--porcelain"],
+                               capture_output=True, text=True, check=True).stdout
+    assert f".bench-builds/{head}" not in worktrees  # the baseline's checkout is gone
+    assert not (REPO / ".bench-builds" / head).exists()
+
+
+def test_ab_against_no_commit_stops_before_measuring(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--compare", "no-such-revision", "--quick",
+         "--out", str(tmp_path / "ab.md")],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 1
+    assert "--compare no-such-revision: not a commit" in done.stderr
+    assert not (tmp_path / "ab.md").exists()
