@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.functional.uploads import post_upload
 
 pytestmark = pytest.mark.functional
 RACERS = 8
+JSON = "application/vnd.pypi.simple.v1+json"
 
 
 def _fields(data: bytes, name: str, version: str) -> dict[str, str]:
@@ -61,6 +63,45 @@ def test_one_of_many_different_files_with_one_name_wins(index: LiveIndex, tmp_pa
     assert [f["digests"]["sha256"] for f in files] == [
         hashlib.sha256(winner.read_bytes()).hexdigest()]
     assert "journal intact" in index.cli("admin", "journal", "verify").stderr
+
+
+def _stored_blobs(index: LiveIndex) -> set[str]:
+    return {p.name for p in (index.data_dir / "files").glob("??/??/*")}
+
+
+def _named_blobs(index: LiveIndex) -> set[str]:
+    """The sha256 of every file and metadata file the index lists."""
+    root = httpx.get(f"{index.url}/simple/", headers={"Accept": JSON}).json()
+    named = set()
+    for project in root["projects"]:
+        page = httpx.get(f"{index.url}/simple/{project['name']}/", headers={"Accept": JSON})
+        for file in page.json()["files"]:
+            named.add(file["hashes"]["sha256"])
+            if file.get("core-metadata"):
+                named.add(file["core-metadata"]["sha256"])
+    return named
+
+
+def test_losers_bytes_are_left_to_gc_which_keeps_everything_named(
+        index: LiveIndex, tmp_path: Path) -> None:
+    # Racers pass every check before the write lock, so each stores its blobs; the losers'
+    # are named by no row, never served, and removed by gc (README: what an upload must pass).
+    index.create_user("gc-racer")
+    token = index.token("gc-racer")
+    wheels = [make_wheel(tmp_path / str(i), "race-gc", "1.0", summary=f"variant {i}",
+                         extra_files={"race_gc/pad.bin": bytes([i]) * 300_000})
+              for i in range(RACERS)]
+    responses = _race(index, [(token, w.name, w.read_bytes(), "race-gc", "1.0")
+                              for w in wheels])
+    assert sorted(r.status_code for r in responses) == [200] + [400] * (RACERS - 1)
+    losers = {hashlib.sha256(w.read_bytes()).hexdigest()
+              for w, r in zip(wheels, responses, strict=True) if r.status_code != 200}
+    time.sleep(1.1)  # past the grace period below
+    removed = set(index.cli("admin", "gc", "--grace", "1s").stdout.split())
+    named = _named_blobs(index)
+    assert not removed & named
+    assert not losers & _stored_blobs(index)  # never stored (refused early) or removed now
+    assert _stored_blobs(index) == named
 
 
 def test_identical_concurrent_uploads_all_succeed_once(index: LiveIndex, tmp_path: Path) -> None:
