@@ -55,6 +55,7 @@ class LiveIndex:
     database_url: str
     port: int
     log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)  # settings for `serve` and the CLI
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -65,6 +66,7 @@ class LiveIndex:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["STRONGROOM_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str, stdin: str | None = None, check: bool = True
