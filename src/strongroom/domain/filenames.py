@@ -17,7 +17,11 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from strongroom.domain.echo import brief, clipped
 from strongroom.errors import Problem
+
+MAX_FILENAME_LENGTH = 255  # what the files table holds
+MAX_PYTHON_TAG_LENGTH = 100
 
 SDIST = "sdist"
 WHEEL = "bdist_wheel"
@@ -84,6 +88,9 @@ def parse_filename(filename: str, filetype: str) -> tuple[ParsedFilename | None,
     Returns the parsed name (None when it is unusable) and every problem found.
     """
     problems: list[Problem] = []
+    if len(filename) > MAX_FILENAME_LENGTH:
+        problems.append(Problem("filename", f"{brief(filename)}: a file name may have at most "
+                                            f"{MAX_FILENAME_LENGTH} characters."))
     if _FORBIDDEN_CHARS.search(filename):
         problems.append(
             Problem(
@@ -92,9 +99,8 @@ def parse_filename(filename: str, filetype: str) -> tuple[ParsedFilename | None,
         )
     if filetype not in FILETYPES:
         problems.append(
-            Problem(
-                "filetype", f"Invalid value for filetype: {filetype!r}; use sdist or bdist_wheel."
-            )
+            Problem("filetype",
+                    f"Invalid value for filetype: {brief(filetype)}; use sdist or bdist_wheel.")
         )
         return None, problems
     extension = _EXTENSIONS[filetype]
@@ -111,11 +117,11 @@ def parse_filename(filename: str, filetype: str) -> tuple[ParsedFilename | None,
 def _extension_reason(filename: str, filetype: str) -> str:
     if filetype == SDIST and filename.endswith(_LEGACY_SDIST_EXTENSIONS):
         return (
-            f"Invalid file extension in {filename!r}: source distributions must be .tar.gz "
+            f"Invalid file extension in {brief(filename)}: source distributions must be .tar.gz "
             "files (PEP 625); .zip and other legacy formats are no longer accepted."
         )
     return (
-        f"Invalid file extension in {filename!r}: a {filetype} must end in "
+        f"Invalid file extension in {brief(filename)}: a {filetype} must end in "
         f"{_EXTENSIONS[filetype]} (PEP 527, PEP 625, PEP 715)."
     )
 
@@ -124,17 +130,20 @@ def _parse_wheel_name(filename: str) -> tuple[ParsedFilename | None, list[Proble
     try:
         _name, _version, _build, tags = parse_wheel_filename(filename)
     except ValueError as exc:  # a bad name or version, or a number too long for int()
-        return None, [Problem("filename", f"Invalid wheel filename {filename!r}: {exc}")]
+        return None, [Problem("filename", f"Invalid wheel filename {brief(filename)}: "
+                                          f"{clipped(str(exc))}")]
     parts = filename[: -len(".whl")].split("-")
     name_part, version_part, python_tag = parts[0], parts[1], parts[-3]
     problems = _check_name_part(filename, name_part)
     problems += _check_version_part(filename, version_part)
+    if len(python_tag) > MAX_PYTHON_TAG_LENGTH:
+        problems.append(Problem("filename", f"The Python tag of {brief(filename)} may have at "
+                                            f"most {MAX_PYTHON_TAG_LENGTH} characters."))
     bad = sorted({tag.platform for tag in tags if not is_allowed_platform_tag(tag.platform)})
     if bad:
         problems.append(
-            Problem(
-                "filename", f"Binary wheel {filename!r} has an unsupported platform tag {bad[0]!r}."
-            )
+            Problem("filename", f"Binary wheel {brief(filename)} has an unsupported platform "
+                                f"tag {brief(bad[0])}.")
         )
     parsed = ParsedFilename(WHEEL, name_part, version_part, python_tag)
     return (None if problems else parsed), problems
@@ -145,7 +154,8 @@ def _parse_sdist_name(filename: str) -> tuple[ParsedFilename | None, list[Proble
         parse_sdist_filename(filename)
     except ValueError as exc:  # a bad name or version, or a number too long for int()
         return None, [
-            Problem("filename", f"Invalid source distribution filename {filename!r}: {exc}")
+            Problem("filename", f"Invalid source distribution filename {brief(filename)}: "
+                    f"{clipped(str(exc))}")
         ]
     stem = filename[: -len(".tar.gz")]
     name_part, _, version_part = stem.rpartition("-")
@@ -161,7 +171,7 @@ def _check_name_part(filename: str, name_part: str) -> list[Problem]:
         return [
             Problem(
                 "filename",
-                f"The name in {filename!r} must be the normalized project name {expected!r} "
+                f"The name in {brief(filename)} must be the normalized project name {expected!r} "
                 "(PEP 427, PEP 625).",
             )
         ]
@@ -174,7 +184,7 @@ def _check_version_part(filename: str, version_part: str) -> list[Problem]:
         return [
             Problem(
                 "filename",
-                f"The version in {filename!r} must be the normalized version {expected!r}.",
+                f"The version in {brief(filename)} must be the normalized version {expected!r}.",
             )
         ]
     return []

@@ -17,6 +17,7 @@ from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_ema
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
+from strongroom.domain.echo import brief
 from strongroom.domain.names import is_valid_project_name
 from strongroom.errors import Problem
 
@@ -25,6 +26,8 @@ ALLOWED_METADATA_VERSIONS = frozenset(
 )
 _BEFORE_LICENSE_FILE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
 MAX_SUMMARY_LENGTH = 512
+MAX_NAME_LENGTH = 200  # what the projects table holds
+MAX_VERSION_LENGTH = 100  # what the releases table holds
 MAX_URL_LABEL_LENGTH = 32
 
 # How users spell each header; packaging reports fields in lower case.
@@ -124,9 +127,17 @@ def _pypi_problems(raw: RawMetadata) -> list[Problem]:
             Problem("Metadata-Version", f"{metadata_version!r} is not a supported version.")
         )
     version = _version(raw.get("version"))
+    # The normal form is what is stored, and it can be longer than what was written ("1a").
+    normal = str(version) if version is not None else raw.get("version")
+    for field, value, most in (("Name", raw.get("name"), MAX_NAME_LENGTH),
+                               ("Version", normal, MAX_VERSION_LENGTH)):
+        if value is not None and len(value) > most:
+            problems.append(Problem(field, f"{brief(value)}: it may have at most {most} "
+                                           "characters."))
     if version is not None and version.local is not None:
         problems.append(
-            Problem("Version", f"{raw.get('version')!r}: local versions (+...) cannot be uploaded.")
+            Problem("Version", f"{brief(raw.get('version', ''))}: local versions (+...) cannot "
+                               "be uploaded.")
         )
     summary = raw.get("summary", "")
     if len(summary) > MAX_SUMMARY_LENGTH:

@@ -21,6 +21,7 @@ from strongroom.domain.archive_rules import (
     expansion_problem,
     unsafe_path_reason,
 )
+from strongroom.domain.echo import brief
 from strongroom.domain.filenames import ParsedFilename
 from strongroom.domain.records import (
     RecordRow,
@@ -147,7 +148,7 @@ def _find_dist_info(
     if parsed is not None and not _dist_info_matches(dist_info, parsed):
         # Reported, but the metadata is still read so that its own problems show too.
         contents.reject(
-            f"The .dist-info directory {dist_info!r} does not match the file name; expected "
+            f"The .dist-info directory {brief(dist_info)} does not match the file name; expected "
             f"'{parsed.name_part}-{parsed.version_part}.dist-info'."
         )
     return dist_info

@@ -28,7 +28,8 @@ TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
 # is about 600 characters), which leaves room for caveats a holder adds. A longer one is refused
 # before it is parsed, so presenting huge tokens costs the server nothing.
 MAX_TOKEN_LENGTH = 4096
-MAX_TOKEN_PROJECT_LENGTH = 200
+MAX_TOKEN_PROJECT_LENGTH = 200  # what the tokens table holds
+MAX_DESCRIPTION_LENGTH = 200
 _LOCATION = "strongroom"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
@@ -76,6 +77,8 @@ class TokenService:
         if project is not None and len(project) > MAX_TOKEN_PROJECT_LENGTH:
             raise InvalidInput(f"project {project[:40]!r}...: a token can name a project of at "
                                f"most {MAX_TOKEN_PROJECT_LENGTH} characters")
+        if len(description) > MAX_DESCRIPTION_LENGTH:
+            raise InvalidInput(f"description: at most {MAX_DESCRIPTION_LENGTH} characters")
         if expires_in is not None and expires_in <= dt.timedelta(0):
             raise InvalidInput("expires-in: must be a positive duration")
         key = secrets.token_hex(32)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from packaging.version import Version
 
 from strongroom.domain.distributions import Distribution
+from strongroom.domain.echo import brief
 from strongroom.domain.names import normalize
 from strongroom.errors import Problem
 from strongroom.upload.form import UploadForm
@@ -17,10 +18,11 @@ def form_problems(form: UploadForm, dist: Distribution) -> list[Problem]:
     """Each form field that contradicts the artifact, as one Problem."""
     problems = []
     if normalize(form.name) != dist.name:
-        problems.append(Problem("name", f"{form.name!r} {_MISMATCH} (Name: {dist.display_name})"))
+        problems.append(
+            Problem("name", f"{brief(form.name)} {_MISMATCH} (Name: {dist.display_name})"))
     if Version(form.version) != dist.version:
         problems.append(
-            Problem("version", f"{form.version!r} {_MISMATCH} (Version: {dist.version})")
+            Problem("version", f"{brief(form.version)} {_MISMATCH} (Version: {dist.version})")
         )
     if form.filetype != dist.packagetype:
         problems.append(Problem("filetype", f"{form.filetype!r} {_MISMATCH} ({dist.packagetype})"))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from strongroom.domain.echo import brief
+from strongroom.domain.metadata import MAX_NAME_LENGTH, MAX_VERSION_LENGTH
 from strongroom.domain.names import is_valid_project_name
 from strongroom.errors import Problem
 
@@ -82,15 +84,22 @@ def _identity_problems(name: str, version: str) -> list[Problem]:
     problems = []
     if not name:
         problems.append(Problem("name", "This field is required."))
+    elif len(name) > MAX_NAME_LENGTH:
+        problems.append(Problem("name", f"{brief(name)} is an invalid value for Name: it may "
+                                        f"have at most {MAX_NAME_LENGTH} characters."))
     elif not is_valid_project_name(name):
-        problems.append(Problem("name", f"'{name}' is an invalid value for Name."))
+        problems.append(Problem("name", f"{brief(name)} is an invalid value for Name."))
     if not version:
         problems.append(Problem("version", "This field is required."))
+    elif len(version) > MAX_VERSION_LENGTH:
+        problems.append(Problem("version", f"{brief(version)} is an invalid value for Version: "
+                                           f"it may have at most {MAX_VERSION_LENGTH} characters."))
     else:
         try:
             Version(version)
         except ValueError:  # InvalidVersion, or a number too long for int()
-            problems.append(Problem("version", f"'{version}' is an invalid value for Version."))
+            problems.append(
+                Problem("version", f"{brief(version)} is an invalid value for Version."))
     return problems
 
 
