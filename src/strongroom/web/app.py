@@ -58,4 +58,5 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     # Warm reads and uploads are answered outside the framework: they pass through nothing else.
     framework = Starlette(routes=[*read_routes(reader), *upload_routes(upload)],
                           lifespan=lifespan)
-    return FastReads(UploadsFirst(framework, upload), reader=reader)
+    return FastReads(UploadsFirst(framework, upload), reader=reader,
+                     connection_limits=settings.connection_limits)
