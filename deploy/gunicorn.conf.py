@@ -18,7 +18,8 @@ from strongroom.web.protocol import HttpProtocol
 
 
 class StrongroomWorker(UvicornWorker):
-    """uvicorn's worker, sending each response's head and body in one write."""
+    """uvicorn's worker, sending each response's head and body in one write and holding
+    clients to the connection limits (README, "Slow and oversized clients")."""
 
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "http": HttpProtocol}
 

@@ -5,6 +5,7 @@ Every component receives the values it needs as arguments; nothing reads this mo
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import tomllib
@@ -31,6 +32,31 @@ class Limits:
     # A high ratio alone is normal for tiny, repetitive files; only large expansions count.
     ratio_threshold_size: int = 64 * MIB
     max_members: int = 100_000
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What the HTTP server allows each client connection (web/protocol.py enforces them).
+
+    Times are in seconds, sizes in bytes, the rate in bytes per second; ``load_settings`` takes
+    only positive values.
+    ``head_timeout``: the request line and headers must be complete this long after the
+    connection opens, or after the first byte of each later request on it. ``body_timeout`` and
+    ``min_body_rate``: a body may pause at most ``body_timeout`` between bytes, and must average
+    ``min_body_rate`` after a grace of ``body_timeout`` (Apache mod_reqtimeout's
+    "body=20,MinRate=500"). ``send_timeout``: how long a client may leave a response unread
+    while the server waits to write. ``max_connections``: open connections per server process.
+    ``max_request_line``: bytes of the request target (URL). ``max_header_bytes``: bytes of the
+    whole head (request line and headers).
+    """
+
+    head_timeout: float = 15.0
+    body_timeout: float = 20.0
+    min_body_rate: float = 500.0
+    send_timeout: float = 60.0
+    max_connections: int = 1024
+    max_request_line: int = 8192
+    max_header_bytes: int = 65536
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,25 @@ class Settings:
     # Seconds a long description may take to render before the upload is refused.
     readme_timeout: float = 5.0
     limits: Limits = field(default_factory=Limits)
+    # Seconds an idle keep-alive connection stays open after a response (uvicorn's own timer).
+    keep_alive_timeout: float = 5.0
+    # Slow and oversized clients (ConnectionLimits says what each means).
+    head_timeout: float = ConnectionLimits.head_timeout
+    body_timeout: float = ConnectionLimits.body_timeout
+    min_body_rate: float = ConnectionLimits.min_body_rate
+    send_timeout: float = ConnectionLimits.send_timeout
+    max_connections: int = ConnectionLimits.max_connections
+    max_request_line: int = ConnectionLimits.max_request_line
+    max_header_bytes: int = ConnectionLimits.max_header_bytes
+
+    @property
+    def connection_limits(self) -> ConnectionLimits:
+        """The limits the HTTP server applies to each client connection."""
+        return ConnectionLimits(
+            head_timeout=self.head_timeout, body_timeout=self.body_timeout,
+            min_body_rate=self.min_body_rate, send_timeout=self.send_timeout,
+            max_connections=self.max_connections, max_request_line=self.max_request_line,
+            max_header_bytes=self.max_header_bytes)
 
     @property
     def resolved_database_url(self) -> str:
@@ -124,7 +169,42 @@ _ENV = {
     "STRONGROOM_UPLOAD_RATE": "upload_rate",
     "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
     "STRONGROOM_README_TIMEOUT": "readme_timeout",
+    "STRONGROOM_KEEP_ALIVE_TIMEOUT": "keep_alive_timeout",
+    "STRONGROOM_HEAD_TIMEOUT": "head_timeout",
+    "STRONGROOM_BODY_TIMEOUT": "body_timeout",
+    "STRONGROOM_MIN_BODY_RATE": "min_body_rate",
+    "STRONGROOM_SEND_TIMEOUT": "send_timeout",
+    "STRONGROOM_MAX_CONNECTIONS": "max_connections",
+    "STRONGROOM_MAX_REQUEST_LINE": "max_request_line",
+    "STRONGROOM_MAX_HEADER_BYTES": "max_header_bytes",
 }
+_VARIABLES = {key: variable for variable, key in _ENV.items()}
+# Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
+_POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
+                   "min_body_rate", "send_timeout")
+_POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
+
+
+def _positive(key: str, value: object, *, whole: bool) -> float | int:
+    """``value`` (from the TOML file, or a string from the environment) as a positive number.
+
+    Raises InvalidInput naming the setting, its environment variable and the value.
+    """
+    number: float | int | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = int(value) if whole else float(value)
+        except ValueError:
+            number = None
+    if whole and isinstance(number, float):
+        number = None
+    if number is None or not math.isfinite(number) or number <= 0:
+        kind = "a positive whole number" if whole else "a positive number"
+        variable = f" ({_VARIABLES[key]})" if key in _VARIABLES else ""
+        raise InvalidInput(f"setting {key}{variable}: {value!r} is not {kind}")
+    return number
 
 
 def load_settings(
@@ -135,34 +215,45 @@ def load_settings(
 ) -> Settings:
     """Build settings from an optional TOML file, the environment and explicit overrides.
 
-    Raises InvalidInput when the file cannot be read or names an unknown setting.
+    Raises InvalidInput when the file cannot be read or names an unknown setting, or when a
+    setting that must be a positive number is not one.
     """
-    values: dict[str, object] = {}
-    if config_file is not None:
-        try:
-            document = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"config file {config_file}: {exc}") from exc
-        section = document.get("strongroom", document)
-        known = set(Settings.__dataclass_fields__) - {"limits"}
-        for key, value in section.items():
-            if key not in known:
-                raise InvalidInput(f"config file {config_file}: unknown setting {key!r}")
-            values[key] = value
+    values = _from_file(config_file) if config_file is not None else {}
     env = os.environ if environ is None else environ
     for variable, key in _ENV.items():
         if env.get(variable):
             values[key] = env[variable]
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    _convert(values)
+    return replace(Settings(), **values)  # type: ignore[arg-type]
+
+
+def _from_file(config_file: Path) -> dict[str, object]:
+    """The settings of a TOML file (its ``[strongroom]`` table, or its top level)."""
+    try:
+        document = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"config file {config_file}: {exc}") from exc
+    section = document.get("strongroom", document)
+    known = set(Settings.__dataclass_fields__) - {"limits"}
+    for key in section:
+        if key not in known:
+            raise InvalidInput(f"config file {config_file}: unknown setting {key!r}")
+    return dict(section)
+
+
+def _convert(values: dict[str, object]) -> None:
+    """Give the values read as text their types, checking them; InvalidInput names a bad one."""
     if "data_dir" in values:
         values["data_dir"] = Path(str(values["data_dir"]))
-    if "port" in values:
-        values["port"] = int(str(values["port"]))
     if values.get("base_url"):
         values["base_url"] = _base_url(str(values["base_url"]))
-    if "readme_timeout" in values:
-        values["readme_timeout"] = _positive_seconds("readme_timeout", values["readme_timeout"])
-    return replace(Settings(), **values)  # type: ignore[arg-type]
+    for key in _POSITIVE_REALS:
+        if key in values:
+            values[key] = float(_positive(key, values[key], whole=False))
+    for key in _POSITIVE_WHOLES:
+        if key in values:
+            values[key] = _positive(key, values[key], whole=True)
 
 
 def _base_url(value: str) -> str:
@@ -178,12 +269,3 @@ def _base_url(value: str) -> str:
                            "'https://pypi.example.org' (no query or fragment)")
     return value
 
-
-def _positive_seconds(key: str, value: object) -> float:
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise InvalidInput(f"setting {key}: {value!r} is not a positive number of seconds")
-    return seconds

@@ -1,4 +1,5 @@
-"""A live Strongroom server on loopback, started the way a user starts it: ``strongroom serve``."""
+"""A live Strongroom server on loopback, started the way a user starts it: ``strongroom serve``;
+and, for tests of the HTTP protocol alone, a bare uvicorn server in a thread (``serving``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+from tests.databases import fresh_database
 
 STRONGROOM = [sys.executable, "-m", "strongroom"]
 
@@ -19,6 +27,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app: ASGIApp, http: object) -> Iterator[int]:
+    """A uvicorn server for ``app`` with the HTTP protocol ``http``, on a free port."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=http, lifespan="off",
+                            log_level="warning", server_header=False, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, *,
@@ -55,7 +83,10 @@ class LiveIndex:
     database_url: str
     port: int
     log_path: Path
-    extra_env: dict[str, str] = field(default_factory=dict)  # settings for `serve` and the CLI
+    # More STRONGROOM_* variables for the server and its CLI (limits, for instance).
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # Without it the server answers warm reads in its HTTP protocol, as it does by default.
+    access_log: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -91,7 +122,7 @@ class LiveIndex:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
-                 "--access-log"],
+                 *(["--access-log"] if self.access_log else [])],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env,
             )
         wait_until_serving(self.url, self.process, self.log_path, timeout=30)
@@ -103,3 +134,18 @@ class LiveIndex:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_index(backend: str, root: Path, *, extra_env: dict[str, str] | None = None,
+                  access_log: bool = True) -> Iterator[LiveIndex]:
+    """A ``strongroom serve`` on a fresh database of ``backend``, its state under ``root``."""
+    with fresh_database(backend, root) as url:
+        live = LiveIndex(data_dir=root / "data", database_url=url, port=free_port(),
+                         log_path=root / "server.log", extra_env=extra_env or {},
+                         access_log=access_log)
+        live.start()
+        try:
+            yield live
+        finally:
+            live.stop()

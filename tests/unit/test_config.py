@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.config import load_settings
+from strongroom.config import ConnectionLimits, load_settings
 from strongroom.errors import InvalidInput
 
 
@@ -54,7 +54,7 @@ def test_only_local_storage_for_now() -> None:
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan"])
 def test_readme_timeout_must_be_a_positive_number(value: str) -> None:
-    with pytest.raises(InvalidInput, match=r"readme_timeout: .* positive number of seconds"):
+    with pytest.raises(InvalidInput, match=r"setting readme_timeout .* is not a positive number"):
         load_settings(environ={"STRONGROOM_README_TIMEOUT": value})
 
 
@@ -83,3 +83,58 @@ def test_the_public_base_url_of_a_wildcard_or_ipv6_address() -> None:
     assert wildcard.public_base_url == f"http://{socket.getfqdn()}:9000"
     ipv6 = load_settings(environ={}, overrides={"host": "::1"})
     assert ipv6.public_base_url == "http://[::1]:8000"
+
+
+def test_connection_limits_have_safe_defaults() -> None:
+    settings = load_settings(environ={})
+    assert settings.keep_alive_timeout == 5
+    assert settings.connection_limits == ConnectionLimits()
+    assert ConnectionLimits() == ConnectionLimits(
+        head_timeout=15, body_timeout=20, min_body_rate=500, send_timeout=60,
+        max_connections=1024, max_request_line=8192, max_header_bytes=65536)
+
+
+def test_connection_limits_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text("[strongroom]\nhead_timeout = 2\nmin_body_rate = 1000.5\n"
+                      "max_connections = 50\nsend_timeout = 30\n")
+    env = {"STRONGROOM_SEND_TIMEOUT": "0.5", "STRONGROOM_MAX_HEADER_BYTES": "4096",
+           "STRONGROOM_KEEP_ALIVE_TIMEOUT": "75", "STRONGROOM_BODY_TIMEOUT": "1e1",
+           "STRONGROOM_MAX_REQUEST_LINE": "2048"}
+    settings = load_settings(config, environ=env)
+    assert settings.keep_alive_timeout == 75.0
+    assert settings.connection_limits == ConnectionLimits(
+        head_timeout=2.0, body_timeout=10.0, min_body_rate=1000.5, send_timeout=0.5,
+        max_connections=50, max_request_line=2048, max_header_bytes=4096)
+    assert isinstance(settings.head_timeout, float)
+    assert isinstance(settings.max_connections, int)
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("STRONGROOM_HEAD_TIMEOUT", "soon", r"setting head_timeout \(STRONGROOM_HEAD_TIMEOUT\): "
+                                        "'soon' is not a positive number"),
+    ("STRONGROOM_BODY_TIMEOUT", "0", "body_timeout .*'0' is not a positive number"),
+    ("STRONGROOM_MIN_BODY_RATE", "-5", "min_body_rate .*'-5'"),
+    ("STRONGROOM_SEND_TIMEOUT", "nan", "send_timeout .*'nan'"),
+    ("STRONGROOM_KEEP_ALIVE_TIMEOUT", "inf", "keep_alive_timeout .*'inf'"),
+    ("STRONGROOM_MAX_CONNECTIONS", "1.5", "max_connections .*'1.5' is not a positive whole"),
+    ("STRONGROOM_MAX_REQUEST_LINE", "8k", "max_request_line .*'8k'"),
+    ("STRONGROOM_MAX_HEADER_BYTES", "-1", "max_header_bytes .*'-1'"),
+])
+def test_bad_connection_limits_are_named(variable: str, value: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        load_settings(environ={variable: value})
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("max_connections = 10.0", "max_connections .*10.0 is not a positive whole number"),
+    ("max_header_bytes = true", "max_header_bytes .*True"),
+    ("head_timeout = 0", "head_timeout .*0 is not a positive number"),
+    ('body_timeout = "slow"', "body_timeout .*'slow'"),
+])
+def test_bad_connection_limits_in_the_file_are_named(tmp_path: Path, line: str,
+                                                     message: str) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\n{line}\n")
+    with pytest.raises(InvalidInput, match=message):
+        load_settings(config, environ={})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 import click
@@ -12,6 +13,31 @@ from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
 from strongroom.web import create_app
 from strongroom.web.protocol import HttpProtocol
+
+# Descriptors a server process needs beside its clients' connections: the listening socket,
+# the database and its journal, files being sent, log, Redis and PostgreSQL connections, and
+# connections turned away at the cap (open for an instant each).
+_SPARE_DESCRIPTORS = 256
+
+
+def allow_open_files(connections: int) -> None:
+    """Raise this process's soft limit on open files (inherited by workers it starts) so that
+    ``connections`` clients plus ``_SPARE_DESCRIPTORS`` fit, up to the hard limit; say on
+    standard error when even the hard limit is too low."""
+    needed = connections + _SPARE_DESCRIPTORS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        target = soft
+    if target < needed:
+        click.echo(f"Warning: the open-file limit is {target}, below the {needed} that "
+                   f"max_connections = {connections} needs; raise it (ulimit -n, or "
+                   "LimitNOFILE= in a systemd unit) or lower STRONGROOM_MAX_CONNECTIONS.",
+                   err=True)
 
 
 @click.command()
@@ -33,7 +59,9 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     settings = settings_from(data_dir, config_file, host=host, port=port)
     options = {"host": settings.host, "port": settings.port, "access_log": access_log,
                "log_level": "info" if access_log else "warning", "proxy_headers": True,
-               "server_header": False, "http": HttpProtocol}
+               "server_header": False, "http": HttpProtocol,
+               "timeout_keep_alive": settings.keep_alive_timeout}
+    allow_open_files(settings.max_connections)
     click.echo(f"Strongroom serving {settings.data_dir.resolve()} on "
                f"http://{settings.host}:{settings.port}/"
                + (f" with {workers} workers" if workers > 1 else ""), err=True)

@@ -61,4 +61,5 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     # Warm reads and uploads are answered outside the framework: they pass through nothing else.
     routes = [*read_routes(reader, base_url=settings.public_base_url), *upload_routes(upload)]
     framework = Starlette(routes=routes, lifespan=lifespan)
-    return CatchAll(FastReads(UploadsFirst(framework, upload), reader=reader))
+    return CatchAll(FastReads(UploadsFirst(framework, upload), reader=reader,
+                              connection_limits=settings.connection_limits))

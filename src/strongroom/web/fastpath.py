@@ -18,6 +18,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from strongroom.config import ConnectionLimits
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import is_json, negotiate
 from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
@@ -74,11 +75,17 @@ class _FileRequest:
 
 
 class FastReads:
-    """Serve warm simple pages and small local files straight from the caches."""
+    """Serve warm simple pages and small local files straight from the caches.
 
-    def __init__(self, app: ASGIApp, reader: IndexReader) -> None:
+    As the index's outermost layer it also carries ``connection_limits``, which the HTTP
+    protocol (web/protocol.py) reads from the app it serves.
+    """
+
+    def __init__(self, app: ASGIApp, reader: IndexReader, *,
+                 connection_limits: ConnectionLimits | None = None) -> None:
         self.app = app
         self.reader = reader
+        self.connection_limits = connection_limits or ConnectionLimits()
         self._negotiated: dict[bytes | None, str | None] = {}
         self._normal_names: dict[str, bool] = {}
         self._page_headers: dict[tuple[str, int, str, str], tuple[str, Headers]] = {}

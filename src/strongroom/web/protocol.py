@@ -17,6 +17,9 @@ it, or until the end of the event loop's turn, whichever comes first. Order is k
 waits past the current turn, so responses without a body (HEAD, 304) and streamed bodies go out
 as before.
 
+Every connection is also held to the index's ``ConnectionLimits`` (slow and oversized clients:
+web/connection.py, which this protocol builds on).
+
 Used by ``strongroom serve`` and the gunicorn worker of deploy/gunicorn.conf.py; uvicorn takes
 it as ``--http strongroom.web.protocol:HttpProtocol``.
 """
@@ -27,8 +30,8 @@ import asyncio
 from typing import Any, cast
 
 from uvicorn.protocols.http import httptools_impl
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from strongroom.web.connection import LimitedProtocol
 from strongroom.web.fastpath import FastReads
 
 _HOLD = 4096  # bytes: a response head is held back; a larger write goes out at once
@@ -100,10 +103,12 @@ class _NothingWaits:
 
 class _Answered:
     """Stands in for the response cycle of a request answered here: complete from the start
-    (uvicorn looks at these attributes of the connection's last cycle)."""
+    (uvicorn and LimitedProtocol look at these attributes of the connection's last cycle)."""
 
+    response_started = True
     response_complete = True
     keep_alive = True
+    waiting_for_100_continue = False
     message_event = _NothingWaits()
 
 
@@ -117,8 +122,9 @@ def _warm_reads(app: object) -> FastReads | None:
     return app
 
 
-class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol over a ``JoiningTransport``, answering warm reads itself."""
+class HttpProtocol(LimitedProtocol):
+    """uvicorn's httptools protocol over a ``JoiningTransport``, answering warm reads itself,
+    with every connection held to the index's ``ConnectionLimits``."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvicorn serves streams (TCP, Unix sockets); their transports write.
@@ -126,9 +132,9 @@ class HttpProtocol(HttpToolsProtocol):
         super().connection_made(JoiningTransport(stream, self.loop))
         self._warm = None if self.access_log else _warm_reads(self.app)
 
-    def on_headers_complete(self) -> None:
+    def start_request(self) -> None:
         if not self._answer_warm():
-            super().on_headers_complete()
+            super().start_request()
 
     def _answer_warm(self) -> bool:
         """Answer the request whose headers were just parsed, if it is a warm read that may be

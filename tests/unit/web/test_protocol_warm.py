@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
-from starlette.types import ASGIApp
-from tests.functional.server import free_port
+from tests.functional.server import serving
 from tests.readside import Counting, Index
 
 from strongroom.db.engine import Database
@@ -30,26 +24,6 @@ def index(database: Database, tmp_path: Path) -> Index:
     built = Index(database, tmp_path)
     built.release("Alpha", "1.0")
     return built
-
-
-@contextmanager
-def serving(app: ASGIApp, http: object) -> Iterator[int]:
-    """A uvicorn server for ``app`` with the HTTP protocol ``http``, on a free port."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=http, lifespan="off",
-                            log_level="warning", server_header=False, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _exchange(port: int, raw: bytes, responses: int) -> list[bytes]:
