@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.db.engine import Database
-from strongroom.upload import ReadmeSandbox
+from strongroom.rendering import ReadmeSandbox
 from tests.databases import BACKENDS, fresh_database
 from tests.services import delete_prefix, redis_client
 

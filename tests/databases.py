@@ -5,12 +5,15 @@ Each PostgreSQL user gets a database of its own, created empty and dropped after
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+
+from strongroom.db.engine import WRITE_LOCK_KEY
 
 POSTGRES_URL = os.environ.get("STRONGROOM_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -32,3 +35,21 @@ def fresh_database(backend: str, tmp_dir: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def writers_lock_held(url: str) -> Iterator[None]:
+    """Hold the writers' lock of the database at ``url`` from a connection of its own, as an
+    admin command in another process would (SQLite's write lock, PostgreSQL's advisory lock)."""
+    if url.startswith("sqlite"):
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    with psycopg.connect(url) as server:
+        server.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY,))
+        yield

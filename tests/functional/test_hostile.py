@@ -10,7 +10,6 @@ import base64
 import hashlib
 import io
 import socket
-import sqlite3
 import threading
 import time
 import zipfile
@@ -19,21 +18,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymacaroons import Macaroon
 
 from tests.builders import make_sdist, make_wheel, multipart_form
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS, fresh_database, writers_lock_held
 from tests.functional.server import LiveIndex, free_port
 from tests.functional.uploads import basic_auth, post_upload
 
 pytestmark = pytest.mark.functional
 
 READ_BOUND = 1.0  # seconds: the slowest a warm page may be while an attack runs
-WRITE_LOCK_KEY = 0x5352_4A4E  # the writers' advisory lock (db/engine.py)
 SLOW_MARKDOWN = "> " * 40000 + "x"  # 7 s in the Markdown renderer, in process
 DEEP_RST = "".join(" " * i + "x\n\n" for i in range(200))  # RecursionError in docutils
 
@@ -252,30 +249,12 @@ def test_a_version_with_an_endless_number_is_not_found(index: LiveIndex, victim:
 
 # -- 8. another process holding the writers' lock --------------------------------------------
 
-@contextmanager
-def _writers_lock_held(index: LiveIndex) -> Iterator[None]:
-    """Hold the database's write lock from outside the server, as an admin command does."""
-    if index.database_url.startswith("sqlite"):
-        holder = sqlite3.connect(index.database_url.removeprefix("sqlite:///"),
-                                 isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    with psycopg.connect(index.database_url) as server:
-        server.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY,))
-        yield
-
-
 def test_reads_never_wait_for_a_writers_lock(index: LiveIndex, tokens: dict[str, str],
                                              tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "lock-waiter", "1.0")
     outcome: list[httpx.Response] = []
     with others_answered(index):
-        with _writers_lock_held(index):
+        with writers_lock_held(index.database_url):
             uploader = threading.Thread(
                 target=lambda: outcome.append(_upload(index, tokens["alice"], wheel)))
             uploader.start()

@@ -14,9 +14,10 @@ from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
 from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
+from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import Identity, TokenService
-from strongroom.upload import ReadmeSandbox, UploadService
+from strongroom.upload import UploadService
 
 
 class ImportFailed(StrongroomError):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from strongroom.db import models
 from strongroom.errors import Unavailable
 
-_WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
+WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
@@ -140,7 +140,7 @@ class Database:
             _begin(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
         elif write:
             try:
-                connection.execute(_LOCK, {"k": _WRITE_LOCK_KEY})
+                connection.execute(_LOCK, {"k": WRITE_LOCK_KEY})
             except OperationalError as exc:  # lock_timeout: another writer held on
                 raise Unavailable(_BUSY) from exc
 

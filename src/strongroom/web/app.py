@@ -12,9 +12,10 @@ from strongroom.config import Settings
 from strongroom.db.engine import Database
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
+from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
-from strongroom.upload import ReadmeSandbox, UploadService
+from strongroom.upload import UploadService
 from strongroom.web import reason
 from strongroom.web.fastpath import FastReads
 from strongroom.web.guard import CatchAll
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     feed = open_change_feed(settings)
     on_commit = CommitHook(feed, open_purger(settings))
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
+    readmes.start()
     uploads = UploadService(db, blobs, TokenService(db), settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)

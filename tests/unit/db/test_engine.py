@@ -1,21 +1,19 @@
-"""Opening the database does its one-time work at start, not in the first request."""
+"""Opening the database does its one-time work at start, not in the first request; a writer
+waits for another only so long."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
-from strongroom.db.engine import _WRITE_LOCK_KEY, Database
+from strongroom.db.engine import Database
 from strongroom.errors import Unavailable
+from tests.databases import writers_lock_held
 
 
 def test_opening_the_database_configures_the_mappers(tmp_path: Path) -> None:
@@ -50,27 +48,10 @@ def test_sqlite_transactions_in_turn_share_one_connection(tmp_path: Path) -> Non
     assert len({id(driver) for driver in drivers}) == 1
 
 
-@contextmanager
-def _another_writer(db: Database) -> Iterator[None]:
-    """Hold the writers' lock from another connection, as an admin command would."""
-    if db.is_sqlite:
-        holder = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    with psycopg.connect(db.url) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK_KEY,))
-        yield
-
-
 def test_a_writer_waits_for_another_only_so_long(database: Database) -> None:
     patient = Database(database.url, lock_timeout=0.5)
     try:
-        with _another_writer(database):
+        with writers_lock_held(database.url):
             started = time.monotonic()
             with pytest.raises(Unavailable, match="busy with another write"), \
                     patient.write_connection():

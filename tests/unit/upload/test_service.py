@@ -21,9 +21,10 @@ from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
+from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
-from strongroom.upload import ReadmeSandbox, UploadRequest, UploadService
+from strongroom.upload import UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

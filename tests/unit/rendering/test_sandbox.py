@@ -11,7 +11,7 @@ import pytest
 
 from strongroom.domain.readme import render_description
 from strongroom.errors import Unavailable
-from strongroom.upload import ReadmeSandbox
+from strongroom.rendering import ReadmeSandbox
 
 SLOW_MARKDOWN = "> " * 40000 + "x"  # seconds in the Markdown renderer
 DEEP_RST = "".join(" " * i + "x\n\n" for i in range(200))  # RecursionError in docutils
@@ -109,3 +109,15 @@ def test_a_closed_sandbox_refuses() -> None:
     box.close()
     with pytest.raises(Unavailable):
         box("*late*", None)
+
+
+def test_a_worker_started_ahead_serves_the_first_render() -> None:
+    box = ReadmeSandbox()
+    try:
+        box.start()
+        box.start()  # one is running: no second
+        assert box._alive == 1
+        assert box("*first*", None).html == "<p><em>first</em></p>\n"
+        assert box._alive == 1
+    finally:
+        box.close()

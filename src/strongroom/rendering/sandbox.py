@@ -4,7 +4,7 @@ A description is the uploader's text, and its renderers (docutils, the Markdown 
 take seconds or minutes on a few kilobytes crafted for it, or fail deep in their own code. In
 the server's own process such a render would hold a thread and the interpreter's lock for as
 long as it runs, with no way to stop it. Here each render goes to one of a few worker processes
-(``readme_worker``): one that does not answer within the timeout is killed and replaced, and the
+(``worker.py``): one that does not answer within the timeout is killed and replaced, and the
 upload is refused with a problem that says why. The size of a description is bounded before it
 gets here, by the 1 MiB limit on the metadata file that carries it.
 
@@ -26,9 +26,9 @@ from collections import OrderedDict
 
 from strongroom.domain.readme import RenderedDescription, not_rendered, parse_content_type
 from strongroom.errors import Problem, Unavailable
-from strongroom.upload.readme_worker import HEADER, READY, frame
+from strongroom.rendering.frames import HEADER, READY, frame
 
-WORKER_COMMAND = (sys.executable, "-m", "strongroom.upload.readme_worker")
+WORKER_COMMAND = (sys.executable, "-m", "strongroom.rendering.worker")
 DEFAULT_TIMEOUT = 5.0  # seconds a render may take
 DEFAULT_PROCESSES = 2
 _START_TIMEOUT = 30.0  # seconds for a new worker to import its renderers
@@ -50,6 +50,7 @@ class _Worker:
     """One worker process and the pipes to it, used by one thread at a time."""
 
     def __init__(self, command: tuple[str, ...]) -> None:
+        self.ready = False  # its READY frame read
         child_in, self._to = os.pipe()
         self._from, child_out = os.pipe()
         try:
@@ -158,8 +159,8 @@ class ReadmeSandbox:
 
     A render that takes longer than ``timeout`` seconds becomes a problem ("took longer than
     ..."), and its worker is killed. Raises Unavailable when no worker frees up within
-    ``queue_timeout`` seconds or a worker cannot be started. Workers start on first use and
-    are replaced when they die; ``close()`` stops them.
+    ``queue_timeout`` seconds or a worker cannot be started. Workers start when needed (or
+    one ahead, with ``start()``) and are replaced when they die; ``close()`` stops them.
     """
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT,
@@ -187,6 +188,7 @@ class ReadmeSandbox:
         request = json.dumps({"description": description, "content_type": content_type})
         mime, _ = parse_content_type(content_type)
         worker = self._acquire()
+        self._await_ready(worker)
         try:
             reply = worker.exchange(request.encode(), time.monotonic() + self.timeout)
             answer = json.loads(reply)
@@ -223,23 +225,39 @@ class ReadmeSandbox:
             return idle
         if idle is not None:  # died while idle (the kernel's OOM killer, an admin): replace
             idle.kill()
-        return self._start()
+        return self._spawn()
 
-    def _start(self) -> _Worker:
-        """A new worker, ready for requests (its renderers imported)."""
+    def start(self) -> None:
+        """Start a worker now, without waiting for it, when none runs: a server calls this as
+        it starts, so that its first upload does not wait for a worker's imports. Raises
+        Unavailable if it cannot be started."""
+        with self._changed:
+            if self._closed or self._alive:
+                return
+            self._alive += 1
+        worker = self._spawn()
+        self._release(worker)
+
+    def _spawn(self) -> _Worker:
+        """A new worker process, counted in ``_alive`` already; it may still be importing."""
         try:
-            worker = _Worker(self._command)
+            return _Worker(self._command)
         except OSError as exc:
             self._forget()
             raise Unavailable(f"The description renderer could not be started ({exc}).") from exc
+
+    def _await_ready(self, worker: _Worker) -> None:
+        """Wait for a new worker's ``READY``; Unavailable (the worker discarded) if it does
+        not come within the start timeout."""
+        if worker.ready:
+            return
         try:
-            ready = worker.exchange(None, time.monotonic() + _START_TIMEOUT)
+            worker.ready = worker.exchange(None, time.monotonic() + _START_TIMEOUT) == READY
         except (_TimedOut, _Broken):
-            ready = None
-        if ready != READY:
+            worker.ready = False
+        if not worker.ready:
             self._discard(worker)
             raise Unavailable("The description renderer did not start; see the server's log.")
-        return worker
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:

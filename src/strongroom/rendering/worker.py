@@ -1,9 +1,9 @@
 """The process that renders long descriptions for ``ReadmeSandbox``:
-``python -m strongroom.upload.readme_worker``.
+``python -m strongroom.rendering.worker``.
 
-It writes to what was its standard output and reads from standard input, one frame at a time:
-a 4-byte big-endian length, then that many bytes of JSON. Once its renderers are imported it
-writes ``READY``; then it answers each request with one reply. A request is
+It writes to what was its standard output and reads from standard input, a frame at a time
+(frames.py). Once its renderers are imported it writes ``READY``; then it answers each request
+with one reply. A request is
 ``{"description": str, "content_type": str | null}``; a reply ``{"html": str | null,
 "problem": str | null}`` (the problem's reason; its field is always ``description``). Standard
 output itself is pointed at /dev/null first, so nothing a renderer prints can break a frame.
@@ -20,31 +20,13 @@ from __future__ import annotations
 import json
 import os
 import resource
-import struct
 import sys
-from typing import BinaryIO
 
 from strongroom.domain.readme import prepare, render_description
+from strongroom.rendering.frames import READY, frame, read_frame
 
-HEADER = struct.Struct(">I")
 MEMORY_LIMIT = 1024 * 1024 * 1024  # bytes of address space
 NICENESS = 10
-READY = b"{}"
-
-
-def read_frame(source: BinaryIO) -> bytes | None:
-    """The next frame's payload from a blocking stream; None at the end of the stream."""
-    header = source.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    (length,) = HEADER.unpack(header)
-    payload = source.read(length)
-    return payload if len(payload) == length else None
-
-
-def frame(payload: bytes) -> bytes:
-    """``payload`` with its length in front."""
-    return HEADER.pack(len(payload)) + payload
 
 
 def _confine() -> None:
