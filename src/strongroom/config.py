@@ -10,7 +10,7 @@ import os
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -102,11 +102,7 @@ class Settings:
     @property
     def connection_limits(self) -> ConnectionLimits:
         """The limits the HTTP server applies to each client connection."""
-        return ConnectionLimits(
-            head_timeout=self.head_timeout, body_timeout=self.body_timeout,
-            min_body_rate=self.min_body_rate, send_timeout=self.send_timeout,
-            max_connections=self.max_connections, max_request_line=self.max_request_line,
-            max_header_bytes=self.max_header_bytes)
+        return ConnectionLimits(**{f.name: getattr(self, f.name) for f in fields(ConnectionLimits)})
 
     @property
     def resolved_database_url(self) -> str:

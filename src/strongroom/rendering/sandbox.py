@@ -181,16 +181,16 @@ class ReadmeSandbox:
     def __call__(self, description: str | None, content_type: str | None) -> RenderedDescription:
         if not description:
             return RenderedDescription(None, None)
-        key = hashlib.sha256(json.dumps([description, content_type]).encode()).digest()
+        request = json.dumps({"description": description, "content_type": content_type}).encode()
+        key = hashlib.sha256(request).digest()  # the request names the render
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        request = json.dumps({"description": description, "content_type": content_type})
         mime, _ = parse_content_type(content_type)
         worker = self._acquire()
         self._await_ready(worker)
         try:
-            reply = worker.exchange(request.encode(), time.monotonic() + self.timeout)
+            reply = worker.exchange(request, time.monotonic() + self.timeout)
             answer = json.loads(reply)
         except _TimedOut:
             self._discard(worker)

@@ -305,10 +305,10 @@ class LimitedProtocol(HttpToolsProtocol):
         """
         self._phase = _HEAD
         self._head_bytes = 0
-        self._head_started = self.loop.time() - self._reading.paused_for
-        due = self.loop.time() + self._limits.head_timeout
-        if due < self._timer_at:
-            self._wake_by(due)
+        now = self.loop.time()
+        self._head_started = now - self._reading.paused_for
+        if now + self._limits.head_timeout < self._timer_at:
+            self._wake_by(now + self._limits.head_timeout)
 
     def _deadline(self) -> float:
         """When, on the reading clock, the head or body under way is late (infinity when

@@ -16,6 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 
+def log_incident(log: logging.Logger, what: str) -> str:
+    """Log the exception being handled, with its traceback, as ``what`` failing, under a new
+    incident number; returns the number, for the answer to name."""
+    incident = secrets.token_hex(4)
+    log.exception("%s failed unexpectedly (incident %s)", what, incident)
+    return incident
+
+
 class CatchAll:
     """Wraps ``app``; lifespan and other non-HTTP scopes pass through untouched."""
 
@@ -36,9 +44,7 @@ class CatchAll:
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            incident = secrets.token_hex(4)
-            logger.exception("%s %s failed unexpectedly (incident %s)", scope.get("method"),
-                             scope.get("path"), incident)
+            incident = log_incident(logger, f"{scope.get('method')} {scope.get('path')}")
             if started:
                 return  # the server ends the response it cannot complete
             body = f"500 Internal server error (incident {incident}).\n".encode()

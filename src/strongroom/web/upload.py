@@ -20,7 +20,6 @@ import asyncio
 import base64
 import binascii
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,6 +32,7 @@ from strongroom.upload import UploadRequest, UploadService
 from strongroom.web import reason
 from strongroom.web.errors import status_for
 from strongroom.web.form import read_form
+from strongroom.web.guard import log_incident
 
 UPLOAD_PATH = "/legacy/"
 _MAX_FIELD_SIZE = 8 * 1024 * 1024  # long descriptions travel as a form field
@@ -126,8 +126,7 @@ class LegacyUpload:
         except _Disconnected:
             raise
         except Exception:
-            incident = secrets.token_hex(4)
-            logger.exception("upload failed unexpectedly (incident %s)", incident)
+            incident = log_incident(logger, "upload")
             status = 500
             message = (f"Internal server error (incident {incident}); the upload may not have "
                        "been published. Try again, or tell the index's administrators.")
