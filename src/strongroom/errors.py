@@ -33,10 +33,12 @@ class InvalidInput(StrongroomError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation failure: which field or part, and what is wrong with it."""
+    """One validation failure: which field or part, what is wrong with it, and the name of the
+    rule it breaks (domain/rules.py; empty for failures outside a distribution's checks)."""
 
     field: str
     reason: str
+    rule: str = ""
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}" if self.field else self.reason

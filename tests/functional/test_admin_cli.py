@@ -61,7 +61,8 @@ def test_import_validates_each_file_and_reports_refusals(index: LiveIndex,
     result = index.cli("admin", "import", str(tmp_path), "--user", "importer", check=False)
 
     assert result.returncode == 1
-    assert "imported 2, already present 0, refused 1" in result.stderr
+    assert "policy: import" in result.stderr
+    assert "imported 2 (0 with warnings), already present 0, refused 1" in result.stderr
     assert "imported_lib-2.0-py3-none-any.whl" in result.stderr
     page = httpx.get(f"{index.url}/simple/imported-lib/").text
     assert all(g.name in page for g in good)
@@ -70,4 +71,46 @@ def test_import_validates_each_file_and_reports_refusals(index: LiveIndex,
 
     bad.unlink()
     again = index.cli("admin", "import", str(tmp_path), "--user", "importer")
-    assert "imported 0, already present 2, refused 0" in again.stderr
+    assert "imported 0 (0 with warnings), already present 2, refused 0" in again.stderr
+
+
+def test_import_takes_historical_forms_with_warnings_and_upload_policy_refuses_them(
+    index: LiveIndex, tmp_path: Path,
+) -> None:
+    index.create_user("historian")
+    old = tmp_path / "old"
+    wheel = make_wheel(old, "Legacy.Lib", "1.0", metadata_version="2.0",
+                       description_content_type=None)
+    sdist = make_sdist(old, "Legacy.Lib", "1.0", filename="Legacy.Lib-1.0.tar.gz",
+                       extra_metadata_lines=["Home-page: UNKNOWN"])
+    assert wheel.name == "legacy_lib-1.0-py3-none-any.whl"
+    wheel = wheel.rename(old / "Legacy.Lib-1.0-py3-none-any.whl")
+
+    strict = index.cli("admin", "import", str(old), "--user", "historian", "--policy", "upload",
+                       check=False)
+    assert strict.returncode == 1, strict.stderr
+    assert "policy: upload" in strict.stderr
+    assert "refused 2" in strict.stderr
+    # Whole messages, one line each (standard error is not a terminal here), naming the rule.
+    lines = strict.stderr.splitlines()
+    assert ("refused Legacy.Lib-1.0-py3-none-any.whl [filename-not-normalized] filename: The "
+            "name in 'Legacy.Lib-1.0-py3-none-any.whl' must be the normalized project name "
+            "'legacy_lib' (PEP 427, PEP 625).") in lines
+    assert ("refused Legacy.Lib-1.0-py3-none-any.whl [metadata-version] Metadata-Version: '2.0' "
+            "is not a supported version.") in lines
+    assert ("refused Legacy.Lib-1.0.tar.gz [url] Home-page: 'UNKNOWN' is not a valid http or "
+            "https URL.") in lines
+    assert httpx.get(f"{index.url}/simple/legacy-lib/").status_code == 404
+
+    result = index.cli("admin", "import", str(old), "--user", "historian")
+    assert "imported 2 (2 with warnings), already present 0, refused 0" in result.stderr
+    page = httpx.get(f"{index.url}/simple/legacy-lib/").text
+    assert wheel.name in page
+    assert sdist.name in page
+    document = httpx.get(f"{index.url}/pypi/Legacy.Lib/json", follow_redirects=True).json()
+    assert document["info"]["name"] == "Legacy.Lib"
+    warnings = {f["filename"]: {w["rule"] for w in f["warnings"]} for f in document["urls"]}
+    assert warnings == {wheel.name: {"filename-not-normalized", "metadata-version"},
+                        sdist.name: {"filename-not-normalized", "url"}}
+    pip_install(index.url, tmp_path, "--target", str(tmp_path / "site"), "legacy-lib==1.0")
+    assert (tmp_path / "site" / "legacy_lib" / "__init__.py").exists()

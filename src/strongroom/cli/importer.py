@@ -12,7 +12,8 @@ from rich.table import Table
 from strongroom.accounts import AccountService
 from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
-from strongroom.errors import StrongroomError
+from strongroom.domain.rules import POLICIES
+from strongroom.errors import StrongroomError, UploadRejected
 from strongroom.index import commit_hook
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
@@ -33,15 +34,37 @@ def _distributions(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
+def _show_refusals(console: Console, refused: list[tuple[str, str, str]]) -> None:
+    """Every refusal in whole: a table on a terminal (long messages fold within their cell),
+    else one line each, which a log keeps intact and grep finds."""
+    if not console.is_terminal:
+        for name, rule, why in refused:
+            console.print(f"refused {name} [{rule or '-'}] {why}", soft_wrap=True,
+                          markup=False, highlight=False)
+        return
+    table = Table(title="Refused files")
+    for heading in ("file", "rule", "why it was refused"):
+        table.add_column(heading, overflow="fold")
+    for name, rule, why in refused:
+        table.add_row(name, rule or "-", why)
+    console.print(table)
+
+
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(path_type=Path, exists=True))
 @click.option("--user", "username", required=True,
               help="Who publishes: becomes owner of new projects; needs a role on existing ones.")
+@click.option("--policy", "policy_name", type=click.Choice(sorted(POLICIES)), default="import",
+              show_default=True,
+              help="import: also take the historical forms an index has already published "
+                   "(recorded on each file as warnings); upload: exactly what an upload passes.")
 @state_options
-def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None,
-                   config_file: Path | None) -> None:
-    """Publish wheels and sdists from files or directories, validating each like an upload."""
+def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
+                   data_dir: Path | None, config_file: Path | None) -> None:
+    """Publish wheels and sdists from files or directories, validating each like an upload
+    (with the import policy's tolerance unless --policy upload)."""
+    policy = POLICIES[policy_name]
     settings = settings_from(data_dir, config_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
@@ -52,27 +75,32 @@ def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
                             render=readmes, on_commit=commit_hook(settings))
     files = _distributions(paths)
-    imported, present, refused = 0, 0, []
+    imported, present, warned = 0, 0, 0
+    refused: list[tuple[str, str, str]] = []
     console = Console(stderr=True)
+    console.print(f"policy: {policy.name}")
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("import", total=len(files))
         try:
             for path in files:
                 try:
-                    outcome = service.import_file(path, identity=identity)
+                    outcome = service.import_file(path, identity=identity, policy=policy)
+                except UploadRejected as rejected:
+                    refused += [(path.name, problem.rule, str(problem))
+                                for problem in rejected.problems]
                 except StrongroomError as error:
-                    refused.append((path.name, error.message))
+                    refused.append((path.name, "", error.message))
                 else:
                     imported += outcome.serial is not None
                     present += outcome.serial is None
+                    warned += bool(outcome.warnings)
                 progress.advance(task)
         finally:
             readmes.close()
-    console.print(f"imported {imported}, already present {present}, refused {len(refused)}")
+    refused_files = len({name for name, _rule, _why in refused})
+    console.print(f"imported {imported} ({warned} with warnings), already present {present}, "
+                  f"refused {refused_files}")
     if refused:
-        table = Table("file", "why it was refused", title="Refused files")
-        for name, why in refused:
-            table.add_row(name, why)
-        console.print(table)
-        raise ImportFailed(f"{len(refused)} of {len(files)} file(s) refused")
+        _show_refusals(console, refused)
+        raise ImportFailed(f"{refused_files} of {len(files)} file(s) refused")

@@ -136,6 +136,9 @@ class File(Base):
     metadata_blake2_256: Mapped[str | None] = mapped_column(String(64), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     uploaded_via: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The upload rules an imported file breaks, which its import policy tolerated: a list of
+    # {"rule", "field", "message"}; NULL when it breaks none.
+    warnings: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
 
     release: Mapped[Release] = relationship(back_populates="files")
 

@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from strongroom.config import Limits
+from strongroom.domain import rules
 from strongroom.errors import Problem
 
 # Metadata files are small; a larger one is an attack, not a package.
@@ -29,9 +30,11 @@ class ArchiveContents:
     metadata_bytes: bytes | None = None
     problems: list[Problem] = field(default_factory=list)
 
-    def reject(self, reason: str, field_name: str = "content") -> None:
-        """Record an archive problem, worded as PyPI words them for twine users."""
-        self.problems.append(Problem(field_name, invalid(reason)))
+    def reject(self, reason: str, field_name: str = "content", rule: str = rules.ARCHIVE
+               ) -> None:
+        """Record an archive problem breaking ``rule``, worded as PyPI words them for twine
+        users."""
+        self.problems.append(Problem(field_name, invalid(reason), rule))
 
 
 def invalid(reason: str) -> str:

@@ -17,6 +17,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from strongroom.domain import rules
 from strongroom.domain.echo import brief, clipped
 from strongroom.errors import Problem
 
@@ -28,7 +29,9 @@ WHEEL = "bdist_wheel"
 FILETYPES = (SDIST, WHEEL)
 
 _EXTENSIONS = {SDIST: ".tar.gz", WHEEL: ".whl"}
-_LEGACY_SDIST_EXTENSIONS = (".zip", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar", ".tgz", ".tbz")
+# The sdist formats an index may hold (PEP 527 deprecated all but .tar.gz and .zip; PEP 625
+# left .tar.gz), each readable by Python's own modules. ".tar.Z" (compress) is not.
+SDIST_EXTENSIONS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".tar")
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 _MANYLINUX_ARCHES = "x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x|riscv64"
@@ -85,44 +88,58 @@ def archive_kind(filename: str, filetype: str) -> str | None:
 def parse_filename(filename: str, filetype: str) -> tuple[ParsedFilename | None, list[Problem]]:
     """Check ``filename`` for an upload of type ``filetype``.
 
-    Returns the parsed name (None when it is unusable) and every problem found.
+    Returns the parsed name (None when it is unusable) and every problem found. A name that
+    breaks only rules an import may tolerate (normalisation, a legacy sdist format, a platform
+    tag PyPI refuses) is still parsed, so the caller's policy decides.
     """
     problems: list[Problem] = []
     if len(filename) > MAX_FILENAME_LENGTH:
         problems.append(Problem("filename", f"{brief(filename)}: a file name may have at most "
-                                            f"{MAX_FILENAME_LENGTH} characters."))
+                                            f"{MAX_FILENAME_LENGTH} characters.", rules.FILENAME))
     if _FORBIDDEN_CHARS.search(filename):
         problems.append(
             Problem(
-                "filename", "Cannot upload a file whose name has control characters, '/' or '\\'."
+                "filename", "Cannot upload a file whose name has control characters, '/' or '\\'.",
+                rules.FILENAME,
             )
         )
     if filetype not in FILETYPES:
         problems.append(
             Problem("filetype",
-                    f"Invalid value for filetype: {brief(filetype)}; use sdist or bdist_wheel.")
+                    f"Invalid value for filetype: {brief(filetype)}; use sdist or bdist_wheel.",
+                    rules.FILENAME)
         )
         return None, problems
-    extension = _EXTENSIONS[filetype]
-    if not filename.endswith(extension):
-        problems.append(Problem("filename", _extension_reason(filename, filetype)))
+    extension = sdist_extension(filename) if filetype == SDIST else _EXTENSIONS[filetype]
+    if extension is None or not filename.endswith(extension):
+        problems.append(Problem("filename", _extension_reason(filename, filetype), rules.FILENAME))
         return None, problems
     if problems:
         return None, problems
     if filetype == WHEEL:
         return _parse_wheel_name(filename)
-    return _parse_sdist_name(filename)
+    if extension != _EXTENSIONS[SDIST]:
+        problems.append(Problem("filename", _legacy_sdist_reason(filename), rules.SDIST_FORMAT))
+    parsed, name_problems = _parse_sdist_name(filename, extension)
+    return parsed, problems + name_problems
+
+
+def sdist_extension(filename: str) -> str | None:
+    """The sdist extension ``filename`` ends with (.tar.gz, or a legacy one), or None."""
+    return next((ext for ext in SDIST_EXTENSIONS if filename.endswith(ext)), None)
 
 
 def _extension_reason(filename: str, filetype: str) -> str:
-    if filetype == SDIST and filename.endswith(_LEGACY_SDIST_EXTENSIONS):
-        return (
-            f"Invalid file extension in {brief(filename)}: source distributions must be .tar.gz "
-            "files (PEP 625); .zip and other legacy formats are no longer accepted."
-        )
     return (
         f"Invalid file extension in {brief(filename)}: a {filetype} must end in "
         f"{_EXTENSIONS[filetype]} (PEP 527, PEP 625, PEP 715)."
+    )
+
+
+def _legacy_sdist_reason(filename: str) -> str:
+    return (
+        f"Invalid file extension in {brief(filename)}: source distributions must be .tar.gz "
+        "files (PEP 625); .zip and other legacy formats are no longer accepted."
     )
 
 
@@ -131,38 +148,39 @@ def _parse_wheel_name(filename: str) -> tuple[ParsedFilename | None, list[Proble
         _name, _version, _build, tags = parse_wheel_filename(filename)
     except ValueError as exc:  # a bad name or version, or a number too long for int()
         return None, [Problem("filename", f"Invalid wheel filename {brief(filename)}: "
-                                          f"{clipped(str(exc))}")]
+                                          f"{clipped(str(exc))}", rules.FILENAME)]
     parts = filename[: -len(".whl")].split("-")
     name_part, version_part, python_tag = parts[0], parts[1], parts[-3]
     problems = _check_name_part(filename, name_part)
     problems += _check_version_part(filename, version_part)
     if len(python_tag) > MAX_PYTHON_TAG_LENGTH:
         problems.append(Problem("filename", f"The Python tag of {brief(filename)} may have at "
-                                            f"most {MAX_PYTHON_TAG_LENGTH} characters."))
+                                            f"most {MAX_PYTHON_TAG_LENGTH} characters.",
+                                rules.FILENAME))
     bad = sorted({tag.platform for tag in tags if not is_allowed_platform_tag(tag.platform)})
     if bad:
         problems.append(
             Problem("filename", f"Binary wheel {brief(filename)} has an unsupported platform "
-                                f"tag {brief(bad[0])}.")
+                                f"tag {brief(bad[0])}.", rules.PLATFORM_TAG)
         )
-    parsed = ParsedFilename(WHEEL, name_part, version_part, python_tag)
-    return (None if problems else parsed), problems
+    return ParsedFilename(WHEEL, name_part, version_part, python_tag), problems
 
 
-def _parse_sdist_name(filename: str) -> tuple[ParsedFilename | None, list[Problem]]:
+def _parse_sdist_name(filename: str, extension: str
+                      ) -> tuple[ParsedFilename | None, list[Problem]]:
+    stem = filename[: -len(extension)]
     try:
-        parse_sdist_filename(filename)
+        # packaging knows .tar.gz and .zip; the stem's rules are the same for every format.
+        parse_sdist_filename(stem + ".tar.gz")
     except ValueError as exc:  # a bad name or version, or a number too long for int()
         return None, [
             Problem("filename", f"Invalid source distribution filename {brief(filename)}: "
-                    f"{clipped(str(exc))}")
+                    f"{clipped(str(exc))}", rules.FILENAME)
         ]
-    stem = filename[: -len(".tar.gz")]
     name_part, _, version_part = stem.rpartition("-")
     problems = _check_name_part(filename, name_part)
     problems += _check_version_part(filename, version_part)
-    parsed = ParsedFilename(SDIST, name_part, version_part, "source")
-    return (None if problems else parsed), problems
+    return ParsedFilename(SDIST, name_part, version_part, "source"), problems
 
 
 def _check_name_part(filename: str, name_part: str) -> list[Problem]:
@@ -173,6 +191,7 @@ def _check_name_part(filename: str, name_part: str) -> list[Problem]:
                 "filename",
                 f"The name in {brief(filename)} must be the normalized project name {expected!r} "
                 "(PEP 427, PEP 625).",
+                rules.FILENAME_NOT_NORMALIZED,
             )
         ]
     return []
@@ -185,6 +204,7 @@ def _check_version_part(filename: str, version_part: str) -> list[Problem]:
             Problem(
                 "filename",
                 f"The version in {brief(filename)} must be the normalized version {expected!r}.",
+                rules.VERSION_NOT_NORMALIZED,
             )
         ]
     return []
@@ -196,22 +216,26 @@ def escaped_name(name: str) -> str:
 
 
 def check_against_metadata(parsed: ParsedFilename, name: str, version: Version) -> list[Problem]:
-    """Problems where the file name disagrees with the metadata's ``name`` and ``version``."""
+    """Problems where the file name names another project or version than the metadata's
+    ``name`` and ``version`` (a spelling that only normalises differently was reported by
+    :func:`parse_filename`)."""
     problems: list[Problem] = []
-    if parsed.name_part != escaped_name(name):
+    if canonicalize_name(parsed.name_part) != canonicalize_name(name):
         problems.append(
             Problem(
                 "filename",
                 f"Start filename with {escaped_name(name)!r}: the name in the file name does not "
                 f"match the project name {name!r} in the metadata.",
+                rules.FILENAME_MISMATCH,
             )
         )
-    if parsed.version_part != str(version):
+    if str(Version(parsed.version_part)) != str(version):
         problems.append(
             Problem(
                 "filename",
                 f"The version {parsed.version_part!r} in the file name does not match the "
                 f"version {str(version)!r} in the metadata.",
+                rules.FILENAME_MISMATCH,
             )
         )
     return problems

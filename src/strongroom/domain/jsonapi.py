@@ -93,7 +93,7 @@ def _info(project: ProjectView, release: ReleaseView, meta: Mapping[str, Any], b
 
 def _file(f: FileView, base_url: str) -> dict[str, Any]:
     uploaded = f.upload_time.astimezone(dt.UTC)
-    return {
+    document: dict[str, Any] = {
         "comment_text": f.comment or "",
         "core-metadata": {"sha256": f.metadata_sha256} if f.metadata_sha256 else False,
         "digests": {"blake2b_256": f.blake2_256, "md5": f.md5, "sha256": f.sha256},
@@ -111,6 +111,11 @@ def _file(f: FileView, base_url: str) -> dict[str, Any]:
         "yanked": f.yanked,
         "yanked_reason": f.yanked_reason or None,
     }
+    if f.warnings:
+        # Only files that break an upload rule carry the key (PyPI's documents have none).
+        document["warnings"] = [{"rule": rule, "message": message}
+                                for rule, message in f.warnings]
+    return document
 
 
 def _dumps(document: dict[str, Any]) -> bytes:

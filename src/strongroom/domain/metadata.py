@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import trove_classifiers
@@ -17,6 +17,7 @@ from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_ema
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
+from strongroom.domain import rules
 from strongroom.domain.echo import brief
 from strongroom.domain.names import is_valid_project_name
 from strongroom.errors import Problem
@@ -25,6 +26,11 @@ ALLOWED_METADATA_VERSIONS = frozenset(
     {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}
 )
 _BEFORE_LICENSE_FILE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
+# Metadata-Version 2.0 (PEP 426, never accepted) was written by bdist_wheel for years; its
+# fields are those of 2.1 without Description-Content-Type, so it is validated as 2.1.
+_VALIDATED_AS = {"2.0": "2.1"}
+_FOLD_INDENT = " " * 8
+_PIPE_INDENT = " " * 7 + "|"
 MAX_SUMMARY_LENGTH = 512
 MAX_NAME_LENGTH = 200  # what the projects table holds
 MAX_VERSION_LENGTH = 100  # what the releases table holds
@@ -72,9 +78,13 @@ def check_metadata(data: bytes, source: str) -> CheckedMetadata:
     try:
         raw, unparsed = parse_email(data)
     except ValueError as exc:
-        return CheckedMetadata({}, None, None, [Problem(source, f"cannot be parsed: {exc}")])
+        return CheckedMetadata({}, None, None,
+                               [Problem(source, f"cannot be parsed: {exc}", rules.METADATA)])
+    if "description" in raw and _body_is_empty(data):
+        raw["description"] = unfold_description(raw["description"])
     problems = [
-        Problem(header_name(key), f"appears more than once or is not valid UTF-8 in {source}.")
+        Problem(header_name(key), f"appears more than once or is not valid UTF-8 in {source}.",
+                rules.METADATA)
         for key in sorted(unparsed)
         if key.lower() in _HEADERS
     ]
@@ -89,6 +99,39 @@ def check_metadata(data: bytes, source: str) -> CheckedMetadata:
     return CheckedMetadata(raw, valid_name, _version(raw.get("version")), problems)
 
 
+def unfold_description(value: str) -> str:
+    """A ``Description`` header's value as its author wrote it.
+
+    Writers indent every line after the first so that the header stays one RFC 822 field:
+    setuptools and distutils by 8 spaces, the core metadata specification by 7 spaces and a
+    ``|``. Readers remove that indentation (as pkginfo, and so twine, do); left in, it turns a
+    reStructuredText description into one that no longer renders. Lines indented less than 8
+    are folded by some other tool: their common indentation is removed instead.
+    """
+    first, newline, rest = value.partition("\n")
+    if not newline:
+        return value.strip()
+    lines = rest.split("\n")
+    written = [line for line in lines if line.strip()]
+    if written and all(line.startswith(_PIPE_INDENT) for line in written):
+        width = len(_PIPE_INDENT)
+    else:
+        width = min((len(line) - len(line.lstrip()) for line in written), default=0)
+        width = min(width, len(_FOLD_INDENT))
+    unfolded = [line[width:] if line.strip() else "" for line in lines]
+    return "\n".join([first.strip(), *unfolded]).rstrip() + ("\n" if value.endswith("\n")
+                                                            else "")
+
+
+def _body_is_empty(data: bytes) -> bool:
+    """Whether the metadata file has no body, so that a description is in its header."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        _head, found, body = data.partition(separator)
+        if found:
+            return not body.strip()
+    return True
+
+
 def _version(text: str | None) -> Version | None:
     if text is None:
         return None
@@ -99,24 +142,44 @@ def _version(text: str | None) -> Version | None:
 
 
 def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
-    checked = raw
-    if raw.get("metadata_version") in _BEFORE_LICENSE_FILE and "license_files" in raw:
+    checked = cast(dict[str, Any], dict(raw))
+    written_version = raw.get("metadata_version", "")
+    older = written_version in _BEFORE_LICENSE_FILE or written_version in _VALIDATED_AS
+    if written_version in _VALIDATED_AS:
+        checked["metadata_version"] = _VALIDATED_AS[written_version]
+    if older:
         # setuptools wrote License-File long before Metadata-Version 2.4 defined it, and
         # PyPI accepts those files; the field is simply not validated for older versions.
-        checked = cast(RawMetadata, {k: v for k, v in raw.items() if k != "license_files"})
+        checked.pop("license_files", None)
+    problems: list[Problem] = []
+    if older and "license_expression" in checked:
+        # Build back-ends wrote it before 2.4 defined it: a rule of its own, and the value is
+        # still checked as 2.4 would check it.
+        problems.append(Problem(
+            "License-Expression",
+            f"introduced in metadata version 2.4, not {written_version}.",
+            rules.LICENSE_EXPRESSION_TOO_EARLY))
+        expression = {"metadata_version": "2.4", "name": "x", "version": "0",
+                      "license_expression": checked.pop("license_expression")}
+        problems += _validate(cast(RawMetadata, expression), source)
+    return problems + _validate(cast(RawMetadata, checked), source)
+
+
+def _validate(raw: RawMetadata, source: str) -> list[Problem]:
+    """packaging's own validation of ``raw``, as problems."""
     try:
-        Metadata.from_raw(checked, validate=True)
+        Metadata.from_raw(raw, validate=True)
     except ExceptionGroup as group:
         return [_problem_from(exc, source) for exc in group.exceptions]
     except ValueError as exc:  # raised outside the group: a number too long for int()
-        return [Problem(source, f"could not be validated: {exc}")]
+        return [Problem(source, f"could not be validated: {exc}", rules.METADATA)]
     return []
 
 
 def _problem_from(exc: Exception, source: str) -> Problem:
     if isinstance(exc, InvalidMetadata):
-        return Problem(header_name(exc.field), str(exc))
-    return Problem(source, str(exc))
+        return Problem(header_name(exc.field), str(exc), rules.METADATA)
+    return Problem(source, str(exc), rules.METADATA)
 
 
 def _pypi_problems(raw: RawMetadata) -> list[Problem]:
@@ -124,7 +187,9 @@ def _pypi_problems(raw: RawMetadata) -> list[Problem]:
     metadata_version = raw.get("metadata_version")
     if metadata_version is not None and metadata_version not in ALLOWED_METADATA_VERSIONS:
         problems.append(
-            Problem("Metadata-Version", f"{metadata_version!r} is not a supported version.")
+            Problem("Metadata-Version", f"{metadata_version!r} is not a supported version.",
+                    rules.METADATA_VERSION if metadata_version in _VALIDATED_AS
+                    else rules.METADATA)
         )
     version = _version(raw.get("version"))
     # The normal form is what is stored, and it can be longer than what was written ("1a").
@@ -133,18 +198,20 @@ def _pypi_problems(raw: RawMetadata) -> list[Problem]:
                                ("Version", normal, MAX_VERSION_LENGTH)):
         if value is not None and len(value) > most:
             problems.append(Problem(field, f"{brief(value)}: it may have at most {most} "
-                                           "characters."))
+                                           "characters.", rules.METADATA))
     if version is not None and version.local is not None:
         problems.append(
             Problem("Version", f"{brief(raw.get('version', ''))}: local versions (+...) cannot "
-                               "be uploaded.")
+                               "be uploaded.", rules.LOCAL_VERSION)
         )
     summary = raw.get("summary", "")
     if len(summary) > MAX_SUMMARY_LENGTH:
-        problems.append(Problem("Summary", f"must be {MAX_SUMMARY_LENGTH} characters or fewer."))
+        problems.append(Problem("Summary", f"must be {MAX_SUMMARY_LENGTH} characters or fewer.",
+                                rules.SUMMARY))
     if "license" in raw and "license_expression" in raw:
         problems.append(
-            Problem("License", "cannot be used together with License-Expression; drop License.")
+            Problem("License", "cannot be used together with License-Expression; drop License.",
+                    rules.METADATA)
         )
     problems += _classifier_problems(raw.get("classifiers", []))
     problems += _email_problems(raw)
@@ -159,9 +226,11 @@ def _classifier_problems(classifiers: list[str]) -> list[Problem]:
         if classifier in trove_classifiers.deprecated_classifiers:
             replacements = trove_classifiers.deprecated_classifiers[classifier]
             advice = f" Use {', '.join(map(repr, replacements))} instead." if replacements else ""
-            problems.append(Problem("Classifier", f"{classifier!r} is deprecated.{advice}"))
+            problems.append(Problem("Classifier", f"{classifier!r} is deprecated.{advice}",
+                                    rules.CLASSIFIER))
         elif classifier not in trove_classifiers.classifiers:
-            problems.append(Problem("Classifier", f"{classifier!r} is not a valid classifier."))
+            problems.append(Problem("Classifier", f"{classifier!r} is not a valid classifier.",
+                                    rules.CLASSIFIER))
     return problems
 
 
@@ -177,7 +246,8 @@ def _email_problems(raw: RawMetadata) -> list[Problem]:
             try:
                 validate_email(address, check_deliverability=False)
             except EmailNotValidError as exc:
-                problems.append(Problem(header, f"{address!r} is not a valid email address: {exc}"))
+                problems.append(Problem(header, f"{address!r} is not a valid email address: {exc}",
+                                        rules.EMAIL))
     return problems
 
 
@@ -188,18 +258,21 @@ def _url_problems(raw: RawMetadata) -> list[Problem]:
         ("Download-URL", raw.get("download_url")),
     ):
         if url is not None and not _is_web_url(url):
-            problems.append(Problem(header, f"{url!r} is not a valid http or https URL."))
+            problems.append(Problem(header, f"{url!r} is not a valid http or https URL.",
+                                    rules.URL))
     for label, url in raw.get("project_urls", {}).items():
         if len(label) > MAX_URL_LABEL_LENGTH:
             problems.append(
                 Problem(
                     "Project-URL",
                     f"label {label!r} is longer than {MAX_URL_LABEL_LENGTH} characters.",
+                    rules.URL,
                 )
             )
         if not _is_web_url(url):
             problems.append(
-                Problem("Project-URL", f"{url!r} (for {label!r}) is not a valid http or https URL.")
+                Problem("Project-URL", f"{url!r} (for {label!r}) is not a valid http or https URL.",
+                        rules.URL)
             )
     return problems
 
@@ -224,6 +297,7 @@ def _direct_reference_problems(requirements: list[str]) -> list[Problem]:
                 Problem(
                     "Requires-Dist",
                     f"{text!r}: direct URL references cannot be uploaded to an index.",
+                    rules.DIRECT_REFERENCE,
                 )
             )
     return problems

@@ -18,6 +18,7 @@ import readme_renderer.markdown
 import readme_renderer.rst
 import readme_renderer.txt
 
+from strongroom.domain import rules
 from strongroom.errors import Problem
 
 DEFAULT_CONTENT_TYPE = "text/x-rst"
@@ -74,6 +75,7 @@ def not_rendered(mime: str, why: str = "") -> Problem:
         "description",
         f"The long description could not be rendered as {mime!r}{cause}; fix the markup or "
         f"declare the right Description-Content-Type. See {HELP_URL}",
+        rules.DESCRIPTION,
     )
 
 

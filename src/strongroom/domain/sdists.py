@@ -1,4 +1,5 @@
-"""Inspecting an sdist: a gzip-compressed tar with one top directory holding PKG-INFO.
+"""Inspecting an sdist: a gzip-compressed tar (or a legacy format: another tar, or a ZIP
+framed as strictly as a wheel) with one top directory holding PKG-INFO.
 
 The archive is read as a stream, counting decompressed bytes as they are produced, so a
 decompression bomb is stopped as soon as it passes the limit instead of after it has expanded.
@@ -6,7 +7,10 @@ decompression bomb is stopped as soon as it passes the limit instead of after it
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
+import lzma
 import os
 import tarfile
 import zipfile
@@ -23,9 +27,10 @@ from strongroom.domain.archive_rules import (
     expansion_problem,
     unsafe_path_reason,
 )
+from strongroom.domain.wheels import checked_entries
 
 _CHUNK = 64 * 1024
-_READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
+_READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, ValueError)
 
 
 class _ExpansionExceededError(Exception):
@@ -66,22 +71,27 @@ class _Scan:
         self.members = 0
 
 
-def read_sdist(stream: BinaryIO, limits: Limits) -> ArchiveContents:
-    """Inspect the sdist in the seekable ``stream``: return its PKG-INFO bytes (when found) and
-    every problem.
+def read_sdist(stream: BinaryIO, limits: Limits, extension: str = ".tar.gz") -> ArchiveContents:
+    """Inspect the sdist in the seekable ``stream``, an archive of the format its file name's
+    ``extension`` names (.tar.gz, or a legacy one: filenames.SDIST_EXTENSIONS): return its
+    PKG-INFO bytes (when found) and every problem.
 
     Never raises for bad bytes.
     """
     contents = ArchiveContents("PKG-INFO")
     size = stream.seek(0, os.SEEK_END)
-    if zipfile.is_zipfile(stream):
+    is_zip = zipfile.is_zipfile(stream)
+    if extension == ".zip":
+        return _read_zip(stream, size, limits, contents)
+    if is_zip:
         contents.reject("The file is both a tar and a ZIP archive.")
         return contents
     stream.seek(0)
     scan = _Scan()
+    kind = _TAR_KINDS[extension]
     try:
-        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            reader = _BudgetedReader(unzipped, expansion_cap(size, limits))
+        with _decompressed(stream, extension) as unpacked:
+            reader = _BudgetedReader(unpacked, expansion_cap(size, limits))
             try:
                 _scan_stream(reader, scan, limits)
             except _ExpansionExceededError:
@@ -90,13 +100,58 @@ def read_sdist(stream: BinaryIO, limits: Limits) -> ArchiveContents:
                 )
                 return contents
     except _READ_ERRORS as exc:
-        contents.reject(f"The source distribution is not a valid gzip-compressed tar: {exc}.")
+        contents.reject(f"The source distribution is not a valid {kind}: {exc}.")
         return contents
     if scan.members > limits.max_members:
         contents.reject(f"The archive has more than {limits.max_members} members.")
         return contents
     for reason in capped(scan.reasons):
         contents.reject(reason)
+    _check_layout(scan, contents)
+    return contents
+
+
+_TAR_KINDS = {".tar.gz": "gzip-compressed tar", ".tgz": "gzip-compressed tar",
+              ".tar.bz2": "bzip2-compressed tar", ".tbz": "bzip2-compressed tar",
+              ".tar.xz": "xz-compressed tar", ".tar": "tar"}
+
+
+def _decompressed(stream: BinaryIO, extension: str) -> contextlib.AbstractContextManager[_Readable]:
+    """The decompressing reader of ``stream`` for a tar of ``extension``."""
+    if extension in (".tar.gz", ".tgz"):
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if extension in (".tar.bz2", ".tbz"):
+        return bz2.BZ2File(stream, mode="rb")
+    if extension == ".tar.xz":
+        return lzma.LZMAFile(stream, mode="rb")
+    return contextlib.nullcontext(stream)
+
+
+def _read_zip(stream: BinaryIO, size: int, limits: Limits, contents: ArchiveContents
+              ) -> ArchiveContents:
+    """A .zip sdist: framed as strictly as a wheel, laid out as a tar sdist."""
+    try:
+        entries = checked_entries(stream, size, limits, contents)
+        if entries is None:
+            return contents
+        scan = _Scan()
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            for entry in entries:
+                name = entry.name.rstrip("/")
+                top, _, rest = name.partition("/")
+                scan.tops.add(top)
+                if not rest and not entry.is_dir:
+                    scan.top_files.add(top)
+                if rest == "PKG-INFO" and not entry.is_dir:
+                    if entry.size > MAX_METADATA_SIZE:
+                        contents.reject(f"{name!r} is larger than {MAX_METADATA_SIZE} bytes.")
+                        return contents
+                    with archive.open(entry.name) as member:
+                        scan.pkg_info[top] = member.read(MAX_METADATA_SIZE)
+    except (zipfile.BadZipFile, *_READ_ERRORS) as exc:
+        contents.reject(f"The source distribution is not a valid ZIP archive: {exc}.")
+        return contents
     _check_layout(scan, contents)
     return contents
 

@@ -41,6 +41,8 @@ class FileView:
     yanked: bool
     yanked_reason: str
     comment: str | None = None
+    # (rule, message) of each upload rule the file breaks, tolerated when it was imported.
+    warnings: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> str:

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from strongroom.config import Limits
+from strongroom.domain import rules
 from strongroom.domain.archive_rules import (
     ARCHIVES_HELP,
     MAX_METADATA_SIZE,
@@ -46,7 +47,7 @@ def read_wheel(stream: BinaryIO, limits: Limits, parsed: ParsedFilename | None
     contents = ArchiveContents("METADATA")
     try:
         size = stream.seek(0, os.SEEK_END)
-        entries = _read_framing(stream, size, limits, contents)
+        entries = checked_entries(stream, size, limits, contents)
         if entries is None:
             return contents
         stream.seek(0)
@@ -73,9 +74,11 @@ def wheel_metadata(stream: BinaryIO) -> bytes | None:
     return data if len(data) <= MAX_METADATA_SIZE else None
 
 
-def _read_framing(
+def checked_entries(
     stream: BinaryIO, size: int, limits: Limits, contents: ArchiveContents
 ) -> list[ZipEntry] | None:
+    """The members of the ZIP archive in ``stream`` (``size`` bytes), or None after rejecting
+    it in ``contents``: strict framing, member count, expansion, and safe regular members."""
     try:
         entries = read_entries(stream, size)
     except ZipFramingError as exc:
@@ -104,7 +107,8 @@ def _special_reason(entry: ZipEntry) -> str | None:
     if not entry.is_special:
         return None
     return (f"Member {entry.name!r} is a symbolic link, device, FIFO or socket "
-            f"(mode {entry.file_type:#o}); wheels may hold only regular files and directories.")
+            f"(mode {entry.file_type:#o}); archives may hold only regular files and "
+            "directories.")
 
 
 def _inspect_members(
@@ -206,7 +210,7 @@ def _check_record(
             if mismatch:
                 problems.append(mismatch)
     for problem in capped(problems):
-        contents.reject(problem, "RECORD")
+        contents.reject(problem, "RECORD", rules.RECORD_MISMATCH)
 
 
 def _hash_bytes(data: bytes, row: RecordRow, algorithm: str) -> str | None:

@@ -37,7 +37,7 @@ _RELEASES = select(
 _FILES = select(
     File.release_id, File.filename, File.packagetype, File.python_version, File.size,
     File.sha256, File.blake2_256, File.md5, File.upload_time, File.requires_python,
-    File.metadata_sha256, File.comment,
+    File.metadata_sha256, File.comment, File.warnings,
 ).where(File.release_id.in_(bindparam("release_ids", expanding=True))).order_by(File.filename)
 
 
@@ -57,6 +57,7 @@ def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]]) -> Fi
         yanked=release.yanked,
         yanked_reason=release.yanked_reason,
         comment=row.comment,
+        warnings=tuple((w["rule"], w["message"]) for w in row.warnings or ()),
     )
 
 

@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 
 from strongroom.domain.readme import RenderedDescription, not_rendered, parse_content_type
+from strongroom.domain.rules import DESCRIPTION
 from strongroom.errors import Problem, Unavailable
 from strongroom.rendering.frames import HEADER, READY, frame
 
@@ -203,7 +204,8 @@ class ReadmeSandbox:
         self._release(worker)
         problem = answer["problem"]
         rendered = RenderedDescription(
-            answer["html"], Problem("description", problem) if problem is not None else None)
+            answer["html"],
+            Problem("description", problem, DESCRIPTION) if problem is not None else None)
         self._cache.put(key, rendered)
         return rendered
 

@@ -22,8 +22,10 @@ from sqlalchemy import update as sql_update
 from strongroom.db import journal
 from strongroom.db.models import File, FilenameRegistry, Project, Release, Role
 from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
+from strongroom.domain import rules
 from strongroom.domain.distributions import Distribution
 from strongroom.domain.policy import upload_denial
+from strongroom.domain.rules import UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
 from strongroom.tokens import Identity
 from strongroom.upload.receive import ReceivedFile
@@ -39,6 +41,7 @@ class NewFile:
     metadata_blake2_256: str | None
     comment: str | None
     uploaded_via: str | None
+    policy: Policy = UPLOAD_POLICY
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ _NEW_RELEASE = Prepared(insert_values(
 _NEW_FILE = Prepared(insert_values(
     File, "release_id", "filename", "packagetype", "python_version", "size", "sha256",
     "blake2_256", "md5", "upload_time", "requires_python", "metadata_sha256",
-    "metadata_blake2_256", "comment", "uploaded_via",
+    "metadata_blake2_256", "comment", "uploaded_via", "warnings",
 ))
 _NEW_NAME = Prepared(insert_values(FilenameRegistry, "filename"))
 _GROW_PROJECT = Prepared(
@@ -161,8 +164,9 @@ def record(
     """Write the file; returns what was written.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
-    second sdist, UploadRejected when the project would grow past its limit, and IntegrityError
-    when the file's name or bytes were taken since the caller checked (``existing_identical``).
+    second sdist (unless the file's policy tolerates it: then it is a warning), UploadRejected
+    when the project would grow past its limit, and IntegrityError when the file's name or
+    bytes were taken since the caller checked (``existing_identical``).
     """
     dist, received = new.dist, new.received
     canonical = canonicalize_version(dist.version)
@@ -186,9 +190,14 @@ def record(
         raise UploadRejected([Problem("content", "Project size too large. Limit for project "
                                       f"'{display_name}' total size is "
                                       f"{max_project_size // 2**30} GiB.")])
+    warnings = list(dist.warnings)
     if target is not None and target.release_id is not None:
         if dist.packagetype == "sdist" and target.has_sdist:
-            raise Conflict("Only one sdist may be uploaded per release.")
+            second = Problem("filename", "Only one sdist may be uploaded per release.",
+                             rules.SECOND_SDIST)
+            if second.rule not in new.policy.tolerated:
+                raise Conflict(second.reason)
+            warnings.append(second)
         release_id, version, is_new_release = target.release_id, target.version, False
     else:
         version, is_new_release = str(dist.version), True
@@ -209,6 +218,8 @@ def record(
         "metadata_blake2_256": new.metadata_blake2_256,
         "comment": new.comment,
         "uploaded_via": new.uploaded_via,
+        "warnings": [{"rule": w.rule, "field": w.field, "message": w.reason}
+                     for w in warnings] or None,
     })
     execute(connection, _NEW_NAME, {"filename": dist.filename})
     changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",

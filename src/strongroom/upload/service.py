@@ -19,6 +19,7 @@ from strongroom.db.engine import Database
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.names import normalize
 from strongroom.domain.readme import DescriptionRenderer
+from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Problem, UploadRejected
 from strongroom.storage import BlobStore
 from strongroom.tokens import Identity, TokenService
@@ -48,10 +49,12 @@ class UploadRequest:
 
 @dataclass(frozen=True)
 class UploadOutcome:
-    """What happened: the file name, and the serial it was recorded at (None: already there)."""
+    """What happened: the file name, the serial it was recorded at (None: already there), and
+    the upload rules it breaks that its policy tolerated."""
 
     filename: str
     serial: int | None
+    warnings: tuple[Problem, ...] = ()
 
 
 class UploadService:
@@ -113,11 +116,14 @@ class UploadService:
             return UploadOutcome(filename=source.filename, serial=None)
         return self._publish(source, received, dist, identity, now)
 
-    def import_file(self, path: Path, *, identity: Identity) -> UploadOutcome:
+    def import_file(self, path: Path, *, identity: Identity, policy: Policy = IMPORT_POLICY
+                    ) -> UploadOutcome:
         """Publish a distribution from local disk (``strongroom admin import``).
 
-        The file passes every check an upload does; only the form and the token are absent, so
-        the file type comes from the extension. Raises like ``upload``.
+        The file passes every check an upload does, except that the rules ``policy`` tolerates
+        (by default the import policy's: historical forms an index has already published) are
+        recorded on the file as warnings; only the form and the token are absent, so the file
+        type comes from the extension. Raises like ``upload``.
         """
         with path.open("rb") as content:
             source = _Source(path.name, content, None, "strongroom-import")
@@ -125,12 +131,13 @@ class UploadService:
                 received = receive(source.content, max_size=self._limits.max_file_size)
                 if existing_identical(connection, source.filename, received):
                     return UploadOutcome(filename=source.filename, serial=None)
-            dist = self._validate(None, source.filename, received)
+            dist = self._validate(None, source.filename, received, policy)
             self._authorise(dist.name, identity)
-            return self._publish(source, received, dist, identity, self._clock())
+            return self._publish(source, received, dist, identity, self._clock(), policy=policy)
 
     def _publish(self, source: _Source, received: ReceivedFile, dist: Distribution,
-                 identity: Identity, now: dt.datetime) -> UploadOutcome:
+                 identity: Identity, now: dt.datetime, *, policy: Policy = UPLOAD_POLICY
+                 ) -> UploadOutcome:
         """Store -> record -> notify a validated file, shared by both ways in."""
         filename = source.filename
         metadata = dist.metadata_file
@@ -142,13 +149,14 @@ class UploadService:
                                  if metadata else None),
             comment=source.comment,
             uploaded_via=source.uploaded_via,
+            policy=policy,
         )
         self._store(new)
         written = self._record(new, identity, now)
         if written is None:
             return UploadOutcome(filename=filename, serial=None)
         self._on_commit(written)
-        return UploadOutcome(filename=filename, serial=written.serial)
+        return UploadOutcome(filename=filename, serial=written.serial, warnings=dist.warnings)
 
     def _parse(self, request: UploadRequest) -> tuple[UploadForm, BinaryIO]:
         form, problems = parse_form(request.fields)
@@ -164,13 +172,14 @@ class UploadService:
             access = project_access(connection, name, identity)
         check_access(name, access, identity)
 
-    def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile
-                  ) -> Distribution:
+    def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile,
+                  policy: Policy = UPLOAD_POLICY) -> Distribution:
         problems = digest_problems(form, received) if form else []
         filetype = form.filetype if form else _filetype_of(filename)
         try:
             dist = inspect_distribution(received.content, filename=filename, filetype=filetype,
-                                        limits=self._limits, render=self._render)
+                                        limits=self._limits, render=self._render,
+                                        policy=policy)
         except UploadRejected as rejected:
             raise UploadRejected(problems + rejected.problems) from None
         if form is not None:

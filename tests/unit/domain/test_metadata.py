@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from strongroom.domain.metadata import check_metadata, header_name
+from strongroom.domain.metadata import check_metadata, header_name, unfold_description
+from strongroom.domain.readme import render_description
 from tests.builders import metadata_text
 
 
@@ -104,3 +105,50 @@ def test_header_names() -> None:
     assert header_name("requires-dist") == "Requires-Dist"
     assert header_name("home_page") == "Home-page"
     assert header_name("x-custom") == "x-custom"
+
+
+# --- descriptions in the header (Metadata-Version 1.x, and setuptools up to 2021) ---------
+
+_RST = "Title\n=====\n\n.. code:: python\n\n    import demo\n\nA *list*:\n\n- one\n- two\n"
+
+
+def _header_form(description: str, indent: str) -> bytes:
+    first, *rest = description.rstrip("\n").split("\n")
+    folded = "\n".join([first, *(indent + line for line in rest)])
+    return (f"Metadata-Version: 1.2\nName: demo\nVersion: 1.0\nSummary: s\n"
+            f"Description: {folded}\n").encode()
+
+
+@pytest.mark.parametrize("indent", [" " * 8, " " * 7 + "|"], ids=["setuptools", "pipe"])
+def test_a_header_description_is_unfolded_as_its_author_wrote_it(indent: str) -> None:
+    checked = check_metadata(_header_form(_RST, indent), "PKG-INFO")
+    assert checked.raw["description"] == _RST.rstrip("\n")
+    assert checked.problems == []
+    assert render_description(checked.raw["description"], None).problem is None
+
+
+def test_folded_blank_lines_become_blank_lines() -> None:
+    # setuptools wrote an empty line as the indentation alone, the pipe style as a lone "|".
+    data = b"Metadata-Version: 1.1\nName: demo\nVersion: 1\nDescription: a\n        \n        b\n"
+    assert check_metadata(data, "PKG-INFO").raw["description"] == "a\n\nb"
+    piped = b"Metadata-Version: 1.1\nName: demo\nVersion: 1\nDescription: a\n       |\n       |b\n"
+    assert check_metadata(piped, "PKG-INFO").raw["description"] == "a\n\nb"
+
+
+def test_a_body_description_keeps_its_indentation() -> None:
+    body = "Title\n=====\n\n        indented block\n"
+    data = f"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n{body}".encode()
+    assert check_metadata(data, "METADATA").raw["description"] == body
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("one line", "one line"),
+        ("first\n        second\n            indented", "first\nsecond\n    indented"),
+        ("first\n    folded by four\n    again", "first\nfolded by four\nagain"),
+        ("first\n       |second\n       |  kept", "first\nsecond\n  kept"),
+    ],
+)
+def test_unfold_description(value: str, expected: str) -> None:
+    assert unfold_description(value) == expected
