@@ -25,10 +25,25 @@ from strongroom.errors import Problem
 ALLOWED_METADATA_VERSIONS = frozenset(
     {"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}
 )
-_BEFORE_LICENSE_FILE = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3"})
 # Metadata-Version 2.0 (PEP 426, never accepted) was written by bdist_wheel for years; its
 # fields are those of 2.1 without Description-Content-Type, so it is validated as 2.1.
 _VALIDATED_AS = {"2.0": "2.1"}
+_VERSION_ORDER = {v: i for i, v in enumerate(
+    ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"))}
+# The Metadata-Version that defined each field after 1.0 (the core metadata specification).
+_INTRODUCED = {
+    **dict.fromkeys(("supported_platforms", "classifiers", "download_url", "requires",
+                     "provides", "obsoletes"), "1.1"),
+    **dict.fromkeys(("maintainer", "maintainer_email", "requires_dist", "requires_python",
+                     "requires_external", "project_urls", "provides_dist", "obsoletes_dist"),
+                    "1.2"),
+    **dict.fromkeys(("description_content_type", "provides_extra"), "2.1"),
+    "dynamic": "2.2",
+    **dict.fromkeys(("license_expression", "license_files"), "2.4"),
+    **dict.fromkeys(("import_names", "import_namespaces"), "2.5"),
+}
+# setuptools wrote "UNKNOWN" for fields it had no value for; in these it is not a valid value.
+_PLACEHOLDER_FIELDS = ("requires_python", "description_content_type")
 _FOLD_INDENT = " " * 8
 _PIPE_INDENT = " " * 7 + "|"
 MAX_SUMMARY_LENGTH = 512
@@ -67,7 +82,8 @@ class CheckedMetadata:
 def header_name(field: str) -> str:
     """The header spelling users know for a packaging field name (``requires_dist`` ...)."""
     key = field.replace("_", "-").lower()
-    return _HEADERS.get(key, field)
+    # packaging names repeatable fields in the plural ("classifiers" for Classifier).
+    return _HEADERS.get(key) or _HEADERS.get(key.removesuffix("s"), field)
 
 
 def check_metadata(data: bytes, source: str) -> CheckedMetadata:
@@ -88,6 +104,7 @@ def check_metadata(data: bytes, source: str) -> CheckedMetadata:
         for key in sorted(unparsed)
         if key.lower() in _HEADERS
     ]
+    problems += _placeholder_problems(raw)
     problems += _packaging_problems(raw, source)
     reported = {problem.field for problem in problems}
     # Both packaging and PyPI restrict Metadata-Version; say it once.
@@ -123,6 +140,20 @@ def unfold_description(value: str) -> str:
                                                             else "")
 
 
+def _placeholder_problems(raw: RawMetadata) -> list[Problem]:
+    """Problems for setuptools' "UNKNOWN" in fields that must hold a valid value, which are
+    dropped from ``raw``: a file kept despite them reads as if it had no such field."""
+    problems: list[Problem] = []
+    fields = cast(dict[str, Any], raw)
+    for field in _PLACEHOLDER_FIELDS:
+        if fields.get(field) == "UNKNOWN":
+            del fields[field]
+            problems.append(Problem(header_name(field), "'UNKNOWN' is setuptools' placeholder "
+                                    "for a missing value, not a valid value.",
+                                    rules.PLACEHOLDER))
+    return problems
+
+
 def _body_is_empty(data: bytes) -> bool:
     """Whether the metadata file has no body, so that a description is in its header."""
     for separator in (b"\r\n\r\n", b"\n\n"):
@@ -143,25 +174,27 @@ def _version(text: str | None) -> Version | None:
 
 def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
     checked = cast(dict[str, Any], dict(raw))
-    written_version = raw.get("metadata_version", "")
-    older = written_version in _BEFORE_LICENSE_FILE or written_version in _VALIDATED_AS
-    if written_version in _VALIDATED_AS:
-        checked["metadata_version"] = _VALIDATED_AS[written_version]
-    if older:
-        # setuptools wrote License-File long before Metadata-Version 2.4 defined it, and
-        # PyPI accepts those files; the field is simply not validated for older versions.
-        checked.pop("license_files", None)
+    written = raw.get("metadata_version", "")
     problems: list[Problem] = []
-    if older and "license_expression" in checked:
-        # Build back-ends wrote it before 2.4 defined it: a rule of its own, and the value is
-        # still checked as 2.4 would check it.
-        problems.append(Problem(
-            "License-Expression",
-            f"introduced in metadata version 2.4, not {written_version}.",
-            rules.LICENSE_EXPRESSION_TOO_EARLY))
-        expression = {"metadata_version": "2.4", "name": "x", "version": "0",
-                      "license_expression": checked.pop("license_expression")}
-        problems += _validate(cast(RawMetadata, expression), source)
+    validated_as = _VALIDATED_AS.get(written, written)
+    if validated_as in _VERSION_ORDER:
+        if _VERSION_ORDER[validated_as] < _VERSION_ORDER["2.4"]:
+            # setuptools wrote License-File long before Metadata-Version 2.4 defined it, and
+            # PyPI accepts those files; the field is simply not validated for older versions.
+            checked.pop("license_files", None)
+        for field in sorted(checked.keys() & _INTRODUCED.keys()):
+            introduced = _INTRODUCED[field]
+            if _VERSION_ORDER[introduced] > _VERSION_ORDER[validated_as]:
+                # Written by build tools before the version that defines it (hatchling's
+                # License-Expression under 2.1, setuptools' Classifier under 1.0): a rule of
+                # its own, and the value is checked as the version that defines it checks it.
+                rule = (rules.LICENSE_EXPRESSION_TOO_EARLY if field == "license_expression"
+                        else rules.FIELD_TOO_EARLY)
+                problems.append(Problem(header_name(field), f"introduced in metadata version "
+                                        f"{introduced}, not {written}.", rule))
+        newest = max((_INTRODUCED[field] for field in checked.keys() & _INTRODUCED.keys()),
+                     key=_VERSION_ORDER.__getitem__, default=validated_as)
+        checked["metadata_version"] = max(validated_as, newest, key=_VERSION_ORDER.__getitem__)
     return problems + _validate(cast(RawMetadata, checked), source)
 
 

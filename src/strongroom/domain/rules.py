@@ -31,6 +31,9 @@ DESCRIPTION = "description"  # a long description that does not render
 SUMMARY = "summary"  # longer than PyPI allows
 PLATFORM_TAG = "platform-tag"  # linux_x86_64: built locally, never allowed on PyPI
 LOCAL_VERSION = "local-version"  # 2.5.1+cpu
+HARD_LINK = "hard-link"  # an sdist member hard-linked to an earlier file of its own tree
+FIELD_TOO_EARLY = "field-too-early"  # a field newer than the file's Metadata-Version
+PLACEHOLDER = "placeholder"  # setuptools' "UNKNOWN" where a value must be valid
 
 # Rules no policy tolerates.
 FILENAME = "filename"  # unusable name: characters, extension, syntax, length
@@ -60,6 +63,6 @@ UPLOAD_POLICY = Policy("upload", frozenset())
 IMPORT_POLICY = Policy("import", frozenset({
     FILENAME_NOT_NORMALIZED, VERSION_NOT_NORMALIZED, SDIST_FORMAT, SECOND_SDIST,
     METADATA_VERSION, LICENSE_EXPRESSION_TOO_EARLY, RECORD_MISMATCH, CLASSIFIER, EMAIL, URL,
-    DESCRIPTION, SUMMARY, PLATFORM_TAG, LOCAL_VERSION,
+    DESCRIPTION, SUMMARY, PLATFORM_TAG, LOCAL_VERSION, HARD_LINK, FIELD_TOO_EARLY, PLACEHOLDER,
 }))
 POLICIES = {policy.name: policy for policy in (UPLOAD_POLICY, IMPORT_POLICY)}

@@ -18,6 +18,7 @@ import zlib
 from typing import BinaryIO, Protocol
 
 from strongroom.config import Limits
+from strongroom.domain import rules
 from strongroom.domain.archive_rules import (
     MAX_METADATA_SIZE,
     ArchiveContents,
@@ -65,6 +66,8 @@ class _Scan:
 
     def __init__(self) -> None:
         self.reasons: list[str] = []
+        self.hard_links: list[str] = []  # to earlier files of the same tree: an import's warning
+        self.files: set[str] = set()
         self.tops: set[str] = set()
         self.top_files: set[str] = set()
         self.pkg_info: dict[str, bytes] = {}
@@ -107,6 +110,8 @@ def read_sdist(stream: BinaryIO, limits: Limits, extension: str = ".tar.gz") -> 
         return contents
     for reason in capped(scan.reasons):
         contents.reject(reason)
+    for reason in capped(scan.hard_links):
+        contents.reject(reason, rule=rules.HARD_LINK)
     _check_layout(scan, contents)
     return contents
 
@@ -176,9 +181,13 @@ def _scan_member(archive: tarfile.TarFile, member: tarfile.TarInfo, scan: _Scan)
     top, _, rest = name.partition("/")
     if reason is None and member.issym() and escapes(name, member.linkname, top):
         reason = f"Symbolic link {name!r} points outside the top-level directory."
+    if reason is None and member.islnk():
+        reason = _hard_link_reason(name, member.linkname, top, scan)
     if reason is not None:
         scan.reasons.append(reason)
         return
+    if member.isreg():
+        scan.files.add(name)
     scan.tops.add(top)
     if not rest and not member.isdir():
         scan.top_files.add(top)
@@ -192,13 +201,21 @@ def _scan_member(archive: tarfile.TarFile, member: tarfile.TarInfo, scan: _Scan)
 def _type_reason(member: tarfile.TarInfo) -> str | None:
     if member.type == tarfile.GNUTYPE_SPARSE or member.sparse is not None:
         return f"Member {member.name!r} is a sparse file."
-    if member.islnk():
-        return f"Member {member.name!r} is a hard link; hard links are not allowed."
     if member.isdev():
         return f"Member {member.name!r} is a device or FIFO."
-    if not (member.isreg() or member.isdir() or member.issym()):
+    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
         return f"Member {member.name!r} has an unsupported type {member.type!r}."
     return None
+
+
+def _hard_link_reason(name: str, target: str, top: str, scan: _Scan) -> str | None:
+    """Why hard link ``name`` to ``target`` is refused by every policy, or None when it links
+    to an earlier regular file of its own tree (then it is noted in ``scan.hard_links``: tar
+    wrote such links for identical files for decades, and extractors make a copy)."""
+    if target in scan.files and target.partition("/")[0] == top:
+        scan.hard_links.append(f"Member {name!r} is a hard link; hard links are not allowed.")
+        return None
+    return f"Hard link {name!r} does not point to an earlier file of its top-level directory."
 
 
 def _read_bounded(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:

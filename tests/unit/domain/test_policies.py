@@ -18,6 +18,7 @@ from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
 from strongroom.errors import UploadRejected
 from tests.builders import (
     TarMember,
+    gzip_bytes,
     make_sdist,
     make_wheel,
     sdist_members,
@@ -82,6 +83,18 @@ def _historical(tmp_path: Path) -> list[tuple[str, str, bytes, set[str]]]:
          wheel(tag="py3-none-linux_x86_64"), {rules.PLATFORM_TAG}),
         ("local version", "demo-1.0+cpu-py3-none-any.whl",
          wheel(version="1.0+cpu"), {rules.LOCAL_VERSION}),
+        ("Classifier under 1.0", "demo-1.0-py3-none-any.whl",
+         wheel(metadata_version="1.0", description_content_type=None,
+               extra_metadata_lines=["Classifier: Programming Language :: Python"]),
+         {rules.FIELD_TOO_EARLY}),
+        ("setuptools' UNKNOWN placeholders", "demo-1.0.tar.gz",
+         make_sdist(tmp_path / "u", metadata_version="1.2", description_content_type=None,
+                    extra_metadata_lines=["Requires-Python: UNKNOWN"]).read_bytes(),
+         {rules.PLACEHOLDER}),
+        ("a hard link to an earlier file of the tree", "demo-1.0.tar.gz",
+         gzip_bytes(tar_bytes([*sdist, TarMember("demo-1.0/copy.py", kind=b"1",
+                                                 linkname="demo-1.0/demo/__init__.py")])),
+         {rules.HARD_LINK}),
     ]  # fmt: skip
 
 
@@ -127,9 +140,16 @@ def _zip_sdist_with(extra: list[tuple[str, bytes]]) -> bytes:
          rules.FILENAME_MISMATCH),
         ("a path escape in a zip sdist", "demo-1.0.zip",
          lambda _p: _zip_sdist_with([("demo-1.0/../../evil", b"x")]), rules.ARCHIVE),
-        ("a link in a bzip2 sdist", "demo-1.0.tar.bz2",
+        ("a hard link out of the tree", "demo-1.0.tar.bz2",
          lambda _p: bz2.compress(tar_bytes([*sdist_members(), TarMember(
-             "demo-1.0/link", kind=b"1", linkname="demo-1.0/PKG-INFO")])), rules.ARCHIVE),
+             "demo-1.0/link", kind=b"1", linkname="etc/passwd")])), rules.ARCHIVE),
+        ("a hard link to a later member", "demo-1.0.tar.gz",
+         lambda _p: gzip_bytes(tar_bytes([TarMember("demo-1.0/early", kind=b"1",
+                                                    linkname="demo-1.0/PKG-INFO"),
+                                          *sdist_members()])), rules.ARCHIVE),
+        ("a symbolic link out of the tree", "demo-1.0.tar.gz",
+         lambda _p: gzip_bytes(tar_bytes([*sdist_members(), TarMember(
+             "demo-1.0/link", kind=b"2", linkname="../../etc/passwd")])), rules.ARCHIVE),
         ("a bzip2 bomb", "demo-1.0.tar.bz2",
          lambda _p: bz2.compress(tar_bytes([*sdist_members(), TarMember(
              "demo-1.0/zeros", b"\0" * (80 * 2**20))])), rules.ARCHIVE),
