@@ -1,0 +1,237 @@
+"""Real distributions from PyPI (tests/realdists/manifest.toml), as people migrating to
+Strongroom bring them: the import policy takes every one, recording the upload rules each
+breaks as warnings; pip installs them from the index; the upload policy refuses exactly the
+files that break a rule, naming each rule (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+import httpx
+import pytest
+from packaging.utils import canonicalize_name
+
+from tests.databases import BACKENDS
+from tests.functional.clients import client_env, pip_install
+from tests.functional.server import LiveIndex, running_index
+from tests.realdists.corpus import UPLOAD_RULES, RealDistribution, default_cache, load_manifest
+from tests.realdists.fetch import fetch_corpus
+from tests.realdists.install_plan import plan_wheels, rounds
+
+pytestmark = pytest.mark.functional
+
+CORPUS = load_manifest()
+SIMPLE_JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
+# Wide enough that rich draws each cell of the refusal table on one line.
+WIDE = {"COLUMNS": "4000"}
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus, fetched into its cache if missing (a failure fails), linked into a
+    directory that holds nothing else."""
+    report = fetch_corpus(CORPUS, default_cache(), show_progress=False)
+    directory = tmp_path_factory.mktemp("real-dists")
+    for path in report.paths:
+        try:
+            os.link(path, directory / path.name)
+        except OSError:  # the cache is on another file system
+            shutil.copyfile(path, directory / path.name)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def imported(index: LiveIndex, corpus_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The whole corpus imported into ``index`` with the default (import) policy."""
+    index.create_user("migrator")
+    return index.cli("admin", "import", str(corpus_dir), "--user", "migrator", check=False)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def upload_policy_import(request: pytest.FixtureRequest, corpus_dir: Path,
+                         tmp_path_factory: pytest.TempPathFactory
+                         ) -> Iterator[tuple[LiveIndex, subprocess.CompletedProcess[str]]]:
+    """The whole corpus imported into a fresh index with ``--policy upload``."""
+    root = tmp_path_factory.mktemp(f"upload-policy-{request.param}")
+    with running_index(request.param, root, extra_env=WIDE) as live:
+        live.create_user("uploader")
+        yield live, live.cli("admin", "import", str(corpus_dir), "--user", "uploader",
+                             "--policy", "upload", check=False)
+
+
+def projects() -> dict[str, list[RealDistribution]]:
+    """The corpus's files by normalised project name."""
+    grouped: dict[str, list[RealDistribution]] = {}
+    for distribution in CORPUS:
+        grouped.setdefault(canonicalize_name(distribution.project), []).append(distribution)
+    return grouped
+
+
+def simple_files(index: LiveIndex, project: str) -> dict[str, dict[str, object]]:
+    """The PEP 691 file entries of ``project``'s simple page, by file name."""
+    response = httpx.get(f"{index.url}/simple/{project}/", headers=SIMPLE_JSON,
+                         follow_redirects=True)
+    if response.status_code == 404:
+        return {}
+    response.raise_for_status()
+    page = response.json()
+    assert page["name"] == project
+    return {entry["filename"]: entry for entry in page["files"]}
+
+
+def policy_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if "policy" in line]
+    assert lines, f"the import does not say which policy it used:\n{result.stderr}"
+    return lines[0]
+
+
+def refusals(output: str) -> dict[str, set[str]]:
+    """File name → the rule ids its rows name, read from the refusal table.
+
+    Rich draws each row's cells between bars (│, or | without Unicode); the lines a row
+    wraps onto leave the cells they do not need empty. A file may have a row per rule. A file
+    name rich had to cut short names no file: its rows are not counted.
+    """
+    names = {d.filename for d in CORPUS}
+    found: dict[str, set[str]] = {}
+    current, pending = "", ""
+    for line in output.splitlines():
+        if not line.lstrip().startswith(("│", "|")):
+            continue
+        cells = re.split(r"\s*[│┃|]\s*", line.strip(), maxsplit=3)
+        if len(cells) < 4 or cells[1] == "file":
+            continue
+        if cells[1]:
+            joined = pending + cells[1]
+            wrapped = pending not in names and any(name.startswith(joined) for name in names)
+            pending = joined if wrapped else cells[1]
+            current = pending if pending in names else ""
+        if current:
+            found.setdefault(current, set()).update(
+                token for token in re.findall(r"[a-z]+(?:-[a-z]+)*", cells[2])
+                if token in UPLOAD_RULES)
+    return found
+
+
+def installed_modules(target: Path, modules: list[str], tmp: Path) -> dict[str, str]:
+    """Import each of ``modules`` from ``target`` in a fresh interpreter; module → its file."""
+    code = ("import importlib, json, sys; "
+            "print(json.dumps({m: importlib.import_module(m).__file__ for m in sys.argv[1:]}))")
+    env = client_env(tmp) | {"PYTHONPATH": str(target)}
+    result = subprocess.run([sys.executable, "-s", "-c", code, *modules], capture_output=True,
+                            text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    files: dict[str, str] = json.loads(result.stdout)
+    return files
+
+
+def check_installed(report: Path, target: Path, expected: list[RealDistribution],
+                    tmp: Path) -> None:
+    """pip's report names exactly the ``expected`` files, and their modules import from
+    ``target``."""
+    installs = json.loads(report.read_text())["install"]
+    downloaded = sorted(unquote(item["download_info"]["url"].split("#")[0].rsplit("/", 1)[-1])
+                        for item in installs)
+    assert downloaded == sorted(d.filename for d in expected)
+    modules = [d.module for d in expected if d.module]
+    for module, path in installed_modules(target, modules, tmp).items():
+        assert Path(path).is_relative_to(target), f"{module} was imported from {path}"
+
+
+def test_import_policy_takes_every_real_file(index: LiveIndex,
+                                             imported: subprocess.CompletedProcess[str]
+                                             ) -> None:
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "import" in policy_line(imported)
+    assert f"imported {len(CORPUS)}, already present 0, refused 0" in imported.stderr
+    missing = []
+    for project, files in projects().items():
+        listed = simple_files(index, project)
+        for distribution in files:
+            entry = listed.get(distribution.filename)
+            if entry is None:
+                missing.append(distribution.filename)
+            else:
+                assert entry["hashes"] == {"sha256": distribution.sha256}
+    assert not missing, f"not on their projects' simple pages: {missing}"
+
+
+def test_json_api_records_the_upload_rules_each_file_breaks(
+        index: LiveIndex, imported: subprocess.CompletedProcess[str]) -> None:
+    wrong = {}
+    for project, files in projects().items():
+        document = httpx.get(f"{index.url}/pypi/{project}/json", follow_redirects=True).json()
+        entries = [entry for release in document["releases"].values() for entry in release]
+        assert all("warnings" in entry for entry in entries + document["urls"])
+        recorded = {entry["filename"]: {w["rule"] for w in entry["warnings"]}
+                    for entry in entries}
+        for distribution in files:
+            got = recorded.get(distribution.filename)
+            if got is None or got != set(distribution.upload_rules):
+                wrong[distribution.filename] = (sorted(distribution.upload_rules), got)
+    assert not wrong, "file: (expected rules, recorded warnings)\n" + "\n".join(
+        f"{name}: {rules}" for name, rules in sorted(wrong.items()))
+
+
+def test_pip_installs_every_wheel_that_fits_here(
+        index: LiveIndex, imported: subprocess.CompletedProcess[str], tmp_path: Path) -> None:
+    plan = plan_wheels(CORPUS)
+    assert len(plan.by_requirement) >= 20
+    for number, group in enumerate(rounds(plan.by_requirement)):
+        target, report = tmp_path / f"wheels-{number}", tmp_path / f"wheels-{number}.json"
+        pip_install(index.url, tmp_path, "--no-deps", "--only-binary", ":all:", "--target",
+                    str(target), "--report", str(report),
+                    *(f"{d.project}=={d.version}" for d in group))
+        check_installed(report, target, group, tmp_path)
+    for number, distribution in enumerate(plan.by_url):
+        entry = simple_files(index, canonicalize_name(distribution.project))[
+            distribution.filename]
+        url = urljoin(f"{index.url}/simple/{canonicalize_name(distribution.project)}/",
+                      str(entry["url"]))
+        target, report = tmp_path / f"by-url-{number}", tmp_path / f"by-url-{number}.json"
+        pip_install(index.url, tmp_path, "--no-deps", "--target", str(target), "--report",
+                    str(report), url)
+        check_installed(report, target, [distribution], tmp_path)
+
+
+def test_pip_builds_and_installs_old_sdists(
+        index: LiveIndex, imported: subprocess.CompletedProcess[str], tmp_path: Path) -> None:
+    """pip builds each in an isolated environment whose setuptools also comes from the index
+    (the corpus holds a setuptools wheel), so nothing is fetched from elsewhere."""
+    sdists = [d for d in CORPUS if d.build]
+    assert len(sdists) >= 5
+    assert any(d.filename.endswith(".zip") for d in sdists)
+    for number, group in enumerate(rounds(sdists)):
+        target, report = tmp_path / f"sdists-{number}", tmp_path / f"sdists-{number}.json"
+        pip_install(index.url, tmp_path, "--no-deps", "--no-binary",
+                    ",".join(d.project for d in group), "--target", str(target), "--report",
+                    str(report), *(f"{d.project}=={d.version}" for d in group))
+        check_installed(report, target, group, tmp_path)
+
+
+def test_upload_policy_refuses_exactly_the_files_that_break_a_rule(
+        upload_policy_import: tuple[LiveIndex, subprocess.CompletedProcess[str]]) -> None:
+    live, result = upload_policy_import
+    output = result.stdout + result.stderr
+    assert "upload" in policy_line(result)
+    breaking = {d.filename: d.upload_rules for d in CORPUS if d.upload_rules}
+    assert result.returncode != 0
+    assert f"imported {len(CORPUS) - len(breaking)}, already present 0, " \
+           f"refused {len(breaking)}" in result.stderr
+    named = refusals(output)
+    assert set(named) == set(breaking), output
+    wrong = {name: (sorted(rules), sorted(named[name]))
+             for name, rules in breaking.items() if named[name] != rules}
+    assert not wrong, "file: (expected rules, rules named)\n" + "\n".join(
+        f"{name}: {rules}" for name, rules in sorted(wrong.items()))
+    for project, files in projects().items():
+        listed = set(simple_files(live, project))
+        assert listed == {d.filename for d in files if not d.upload_rules}
