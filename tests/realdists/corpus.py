@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strongroom.domain import rules
+
 MANIFEST = Path(__file__).with_name("manifest.toml")
 CACHE_VARIABLE = "STRONGROOM_REAL_DISTS"
 
-# The upload-policy rules a real file may break (issue 14): the refusal table's "rule" column
-# and the `warnings` the import policy records on a file.
-UPLOAD_RULES = frozenset({
-    "filename-not-normalized", "version-not-normalized", "sdist-format", "metadata-version",
-    "license-expression-too-early", "record-mismatch", "classifier", "email", "url",
-    "description", "platform-tag", "local-version", "direct-reference", "metadata",
-})  # fmt: skip
+# Every rule a file can break (src/strongroom/domain/rules.py): the refusals' rule names and
+# the `warnings` the import policy records on a file.
+UPLOAD_RULES = frozenset(value for name, value in vars(rules).items()
+                         if name.isupper() and isinstance(value, str))
 
 _REQUIRED = {
     "filename": str, "project": str, "version": str, "url": str, "sha256": str, "size": int,

@@ -12,6 +12,7 @@ from rich.table import Table
 from strongroom.accounts import AccountService
 from strongroom.cli.options import settings_from, state_options
 from strongroom.db.engine import Database
+from strongroom.domain.filenames import SDIST_EXTENSIONS
 from strongroom.domain.rules import POLICIES
 from strongroom.errors import StrongroomError, UploadRejected
 from strongroom.index import commit_hook
@@ -30,7 +31,7 @@ def _distributions(paths: tuple[Path, ...]) -> list[Path]:
     for path in paths:
         candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
         found += [p for p in candidates
-                  if p.is_file() and p.name.endswith((".whl", ".tar.gz", ".zip"))]
+                  if p.is_file() and p.name.endswith((".whl", *SDIST_EXTENSIONS))]
     return found
 
 
