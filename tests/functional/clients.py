@@ -48,6 +48,11 @@ def pip_install(index_url: str, tmp: Path, *args: str, check: bool = True
                 "--index-url", f"{index_url}/simple/", *args], tmp, check=check)
 
 
+def pip_download(index_url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir",
+                "--index-url", f"{index_url}/simple/", *args], tmp)
+
+
 def uv_venv(tmp: Path) -> Path:
     venv = tmp / "uv-venv"
     run([str(BIN / "uv"), "venv", "--python", sys.executable, str(venv)], tmp)

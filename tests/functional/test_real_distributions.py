@@ -5,6 +5,7 @@ files that break a rule, naming each rule (issue 14)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -17,14 +18,14 @@ from urllib.parse import unquote, urljoin
 
 import httpx
 import pytest
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from tests.databases import BACKENDS
-from tests.functional.clients import client_env, pip_install, twine_upload
+from tests.functional.clients import client_env, pip_download, pip_install, twine_upload
 from tests.functional.server import LiveIndex, running_index
 from tests.realdists.corpus import RealDistribution, default_cache, load_manifest
 from tests.realdists.fetch import fetch_corpus
-from tests.realdists.install_plan import plan_wheels, rounds
+from tests.realdists.install_plan import plan_wheels, rounds, wheel_rank
 
 pytestmark = pytest.mark.functional
 
@@ -235,3 +236,21 @@ def test_twine_uploads_every_real_file_the_upload_rules_accept(
         info = httpx.get(f"{live.url}/pypi/six/1.16.0/json").json()["info"]
     assert "\n.. image:: https://img.shields.io/badge/license-MIT-green.svg" in info["description"]
     assert "\n        .. image::" not in info["description"]
+
+
+def test_pip_fetches_every_wheel_built_for_elsewhere(
+        index: LiveIndex, imported: subprocess.CompletedProcess[str], tmp_path: Path) -> None:
+    """Wheels for Windows or another Python cannot be installed here; pip asked for their
+    platform and interpreter still finds each on the index and gets its exact bytes."""
+    elsewhere = [d for d in CORPUS if d.is_wheel and wheel_rank(d) is None]
+    assert len(elsewhere) >= 3
+    for number, distribution in enumerate(elsewhere):
+        tag = min(parse_wheel_filename(distribution.filename)[3], key=str)
+        version = f"{tag.interpreter[2]}.{tag.interpreter[3:]}"
+        target = tmp_path / f"elsewhere-{number}"
+        pip_download(index.url, tmp_path, "--no-deps", "--only-binary", ":all:", "--dest",
+                     str(target), "--platform", tag.platform, "--python-version", version,
+                     "--implementation", tag.interpreter[:2], "--abi", tag.abi,
+                     f"{distribution.project}=={distribution.version}")
+        fetched = target / distribution.filename
+        assert hashlib.sha256(fetched.read_bytes()).hexdigest() == distribution.sha256
