@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -9,7 +11,7 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.functional.clients import pip_install
-from tests.functional.server import LiveIndex
+from tests.functional.server import STRONGROOM, LiveIndex
 
 pytestmark = pytest.mark.functional
 
@@ -71,3 +73,27 @@ def test_import_validates_each_file_and_reports_refusals(index: LiveIndex,
     bad.unlink()
     again = index.cli("admin", "import", str(tmp_path), "--user", "importer")
     assert "imported 0, already present 2, refused 0" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("admin", "journal", "verify"),
+        ("admin", "gc", "--grace", "3600"),
+        ("admin", "yank", "demo", "1.0"),
+        ("admin", "unyank", "demo", "1.0"),
+        ("admin", "token", "create", "--user", "dora"),
+        ("admin", "export-static", "exported"),
+    ],
+)
+def test_commands_that_need_an_index_refuse_a_data_dir_without_one(
+        tmp_path: Path, args: tuple[str, ...]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    missing = tmp_path / "no-such-index"
+    result = subprocess.run([*STRONGROOM, *args, "--data-dir", str(missing)], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith(f"error: no index at {missing} ")
+    assert "`strongroom serve` or `strongroom admin user create` makes one" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -10,7 +10,7 @@ import click
 import uvicorn
 
 from strongroom.cli.options import settings_from, state_options
-from strongroom.db.engine import Database
+from strongroom.cli.state import open_index
 from strongroom.web import create_app
 from strongroom.web.protocol import HttpProtocol
 
@@ -71,10 +71,7 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
-    db.dispose()
+    open_index(settings, create=True).dispose()
     # The workers are new interpreters: they learn the command line's choices from the
     # environment, which load_settings reads after the config file.
     os.environ["STRONGROOM_DATA_DIR"] = str(settings.data_dir.resolve())
