@@ -45,6 +45,24 @@ def test_errors_are_one_clear_line(index: LiveIndex, args: tuple[str, ...], code
     assert "Traceback" not in result.stderr
 
 
+def test_a_project_token_needs_the_project_and_a_role_on_it(index: LiveIndex,
+                                                           tmp_path: Path) -> None:
+    index.create_user("holder")
+    index.create_user("outsider")
+    missing = index.cli("admin", "token", "create", "--user", "holder", "--project", "held-lib",
+                        check=False)
+    assert missing.returncode == 4, missing.stderr
+    assert "no project named 'held-lib': a token can be limited only to a project that exists" \
+        in missing.stderr
+    index.cli("admin", "import", str(make_wheel(tmp_path, "held-lib", "1.0")), "--user", "holder")
+    refused = index.cli("admin", "token", "create", "--user", "outsider", "--project", "held-lib",
+                        check=False)
+    assert refused.returncode == 3, refused.stderr
+    assert "'outsider' may not upload to project 'held-lib'" in refused.stderr
+    assert refused.stdout == ""
+    assert index.token("holder", "--project", "Held_Lib").startswith("strongroom-")
+
+
 def test_short_password_is_refused(index: LiveIndex) -> None:
     result = index.cli("admin", "user", "create", "frank", "--email", "f@example.org",
                        "--password-stdin", stdin="short\n", check=False)

@@ -78,7 +78,8 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--user", "username", required=True, help="The user the token acts for.")
-@click.option("--project", help="Limit the token to this project (it may not exist yet).")
+@click.option("--project", help="Limit the token to this project, which must exist and on "
+                                "which the user must be Owner or Maintainer.")
 @click.option("--expires-in", type=Duration(), help="Lifetime, e.g. 30d, 12h (default: none).")
 @click.option("--description", default="", help="A note to recognise the token by.")
 @state_options
