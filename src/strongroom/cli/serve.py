@@ -82,6 +82,9 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
           workers: int, access_log: bool) -> None:
     """Serve the simple, JSON and upload APIs.
 
+    The port is bound first, so a port in use stops the command before the index is opened,
+    and "serving on" is said only once clients can connect.
+
     With --workers N > 1, the database is migrated once here and uvicorn starts N processes,
     each building the app from the environment. That works on SQLite too (WAL, writers take
     turns, the serial file tells every worker of each write); on several machines use
