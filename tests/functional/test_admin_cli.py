@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -9,7 +11,7 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.functional.clients import pip_install
-from tests.functional.server import LiveIndex
+from tests.functional.server import STRONGROOM, LiveIndex
 
 pytestmark = pytest.mark.functional
 
@@ -41,6 +43,24 @@ def test_errors_are_one_clear_line(index: LiveIndex, args: tuple[str, ...], code
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_project_token_needs_the_project_and_a_role_on_it(index: LiveIndex,
+                                                           tmp_path: Path) -> None:
+    index.create_user("holder")
+    index.create_user("outsider")
+    missing = index.cli("admin", "token", "create", "--user", "holder", "--project", "held-lib",
+                        check=False)
+    assert missing.returncode == 4, missing.stderr
+    assert "no project named 'held-lib': a token can be limited only to a project that exists" \
+        in missing.stderr
+    index.cli("admin", "import", str(make_wheel(tmp_path, "held-lib", "1.0")), "--user", "holder")
+    refused = index.cli("admin", "token", "create", "--user", "outsider", "--project", "held-lib",
+                        check=False)
+    assert refused.returncode == 3, refused.stderr
+    assert "'outsider' may not upload to project 'held-lib'" in refused.stderr
+    assert refused.stdout == ""
+    assert index.token("holder", "--project", "Held_Lib").startswith("strongroom-")
 
 
 def test_short_password_is_refused(index: LiveIndex) -> None:
@@ -114,3 +134,27 @@ def test_import_takes_historical_forms_with_warnings_and_upload_policy_refuses_t
                         sdist.name: {"filename-not-normalized", "url"}}
     pip_install(index.url, tmp_path, "--target", str(tmp_path / "site"), "legacy-lib==1.0")
     assert (tmp_path / "site" / "legacy_lib" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("admin", "journal", "verify"),
+        ("admin", "gc", "--grace", "3600"),
+        ("admin", "yank", "demo", "1.0"),
+        ("admin", "unyank", "demo", "1.0"),
+        ("admin", "token", "create", "--user", "dora"),
+        ("admin", "export-static", "exported"),
+    ],
+)
+def test_commands_that_need_an_index_refuse_a_data_dir_without_one(
+        tmp_path: Path, args: tuple[str, ...]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    missing = tmp_path / "no-such-index"
+    result = subprocess.run([*STRONGROOM, *args, "--data-dir", str(missing)], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith(f"error: no index at {missing} ")
+    assert "`strongroom serve` or `strongroom admin user create` makes one" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

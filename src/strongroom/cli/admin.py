@@ -15,6 +15,7 @@ from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
 from strongroom.cli.importer import import_command
 from strongroom.cli.options import settings_from, state_options
+from strongroom.cli.state import open_index
 from strongroom.config import Settings
 from strongroom.db import journal
 from strongroom.db.engine import Database
@@ -29,12 +30,12 @@ class JournalBroken(StrongroomError):
     """The journal's hash chain does not verify."""
 
 
-def _open(data_dir: Path | None, config_file: Path | None) -> tuple[Settings, Database]:
+def _open(data_dir: Path | None, config_file: Path | None, *, create: bool = False
+          ) -> tuple[Settings, Database]:
+    """The settings and the migrated database of an existing index (NoIndex if there is none),
+    or with ``create`` of one made if missing."""
     settings = settings_from(data_dir, config_file)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
-    return settings, db
+    return settings, open_index(settings, create=create)
 
 
 def _now() -> dt.datetime:
@@ -63,9 +64,9 @@ def user() -> None:
 @state_options
 def user_create(username: str, email: str, password_stdin: bool, data_dir: Path | None,
                 config_file: Path | None) -> None:
-    """Create a user."""
+    """Create a user (and the index, where there is none yet)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
-    _settings, db = _open(data_dir, config_file)
+    _settings, db = _open(data_dir, config_file, create=True)
     created = AccountService(db).create_user(username, email=email, password=password)
     click.echo(f"created user {created.username}", err=True)
 
@@ -77,7 +78,8 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--user", "username", required=True, help="The user the token acts for.")
-@click.option("--project", help="Limit the token to this project (it may not exist yet).")
+@click.option("--project", help="Limit the token to this project, which must exist and on "
+                                "which the user must be Owner or Maintainer.")
 @click.option("--expires-in", type=Duration(), help="Lifetime, e.g. 30d, 12h (default: none).")
 @click.option("--description", default="", help="A note to recognise the token by.")
 @state_options

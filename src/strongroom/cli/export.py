@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from strongroom.cli.options import settings_from, state_options
-from strongroom.db.engine import Database
+from strongroom.cli.state import open_index
 from strongroom.index import open_change_feed
 from strongroom.index.export import follow as export_follow
 from strongroom.index.export import project_names, write_index, write_project
@@ -32,8 +32,7 @@ def export_static_command(target: Path, data_dir: Path | None, config_file: Path
     the server sends; see docs/static-export.md for serving them with nginx.
     """
     settings = settings_from(data_dir, config_file)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
+    db = open_index(settings)
     console = Console(stderr=True)
     feed = open_change_feed(settings)
     # Changes from here on are caught by --follow, even those the full export already saw.

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from strongroom.accounts import AccountService
 from strongroom.cli.options import settings_from, state_options
-from strongroom.db.engine import Database
+from strongroom.cli.state import open_index
 from strongroom.domain.filenames import SDIST_EXTENSIONS
 from strongroom.domain.rules import POLICIES
 from strongroom.errors import StrongroomError, UploadRejected
@@ -67,9 +67,7 @@ def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
     (with the import policy's tolerance unless --policy upload)."""
     policy = POLICIES[policy_name]
     settings = settings_from(data_dir, config_file)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
+    db = open_index(settings, create=True)
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)

@@ -55,5 +55,6 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except StrongroomError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False,
+                                   soft_wrap=True)
         sys.exit(exit_code(error))

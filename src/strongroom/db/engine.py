@@ -16,12 +16,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from strongroom.db import models
-from strongroom.errors import Unavailable
+from strongroom.errors import NotFound, StrongroomError, Unavailable
 
 WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -72,9 +72,6 @@ class Database:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         if self.is_sqlite:
-            path = url.removeprefix("sqlite:///")
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
             # LIFO: the connection used last is used next, and SQLite keeps a connection's page
             # cache only while no other connection has written. An upload's read and write
             # transactions then run on one connection with its pages still cached.
@@ -93,11 +90,31 @@ class Database:
         # at start, rather than in a server's first request.
         models.Base.registry.configure()
 
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, to name the database in messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def has_schema(self) -> bool:
+        """Whether the database holds Strongroom's schema, at any revision. An absent SQLite
+        file is not created (the answer is False). Raises NotFound when the PostgreSQL database
+        does not exist and Unavailable when it cannot be reached."""
+        path = self._sqlite_path()
+        if path is not None and not path.is_file():
+            return False
+        with self._connect() as connection:
+            return inspect(connection).has_table("alembic_version")
+
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
+        """Bring the schema to the newest revision (idempotent), creating it in an empty
+        database and a missing SQLite file with its directory. Raises NotFound when the
+        PostgreSQL database does not exist and Unavailable when it cannot be reached."""
+        path = self._sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
+        with self._connect() as connection, connection.begin():
             self._start(connection, write=True)  # one migrator at a time
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -143,6 +160,28 @@ class Database:
                 connection.execute(_LOCK, {"k": WRITE_LOCK_KEY})
             except OperationalError as exc:  # lock_timeout: another writer held on
                 raise Unavailable(_BUSY) from exc
+
+    def _sqlite_path(self) -> Path | None:
+        """The SQLite file, or None for PostgreSQL and an in-memory database."""
+        database = make_url(self.url).database if self.is_sqlite else None
+        return Path(database) if database and database != ":memory:" else None
+
+    def _connect(self) -> Connection:
+        """A connection; a database that is missing or out of reach is a clear error."""
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: OperationalError) -> StrongroomError:
+        reason = " ".join(str(exc.orig).split()) or "failed"
+        # A refused connection carries no SQLSTATE (libpq reports it as text), so a missing
+        # database is recognised by the server's words; any other wording is still reported.
+        missing = f'database "{make_url(self.url).database}" does not exist'
+        if not self.is_sqlite and missing in reason:
+            return NotFound(f"the database {self.display_url} does not exist: create it "
+                            "(createdb), or correct STRONGROOM_DATABASE_URL")
+        return Unavailable(f"cannot open the database {self.display_url}: {reason}")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from strongroom.db.engine import Database
-from strongroom.db.models import Token, User
+from strongroom.db.models import Project, Role, Token, User
 from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
+from strongroom.domain.policy import UPLOAD_ROLES
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.tokens import caveats
 
@@ -53,6 +55,22 @@ _TOUCH = Prepared(
     update(Token).where(Token.id == bindparam("token_id")).values(last_used=bindparam("now")))
 
 
+def _check_scope(session: Session, project: str, user: User) -> None:
+    """Refuse to limit ``user``'s token to ``project`` unless it exists and they may upload."""
+    found = session.execute(
+        select(Project.name, Role.role)
+        .outerjoin(Role, (Role.project_id == Project.id) & (Role.user_id == user.id))
+        .where(Project.normalized_name == normalize(project))
+    ).first()
+    if found is None:
+        raise NotFound(f"no project named {project!r}: a token can be limited only to a project "
+                       "that exists (publish a new one with an account-wide token)")
+    if found.role not in UPLOAD_ROLES:
+        raise Forbidden(f"the user {user.username!r} may not upload to project {found.name!r} "
+                        "(no Owner or Maintainer role), so a token limited to it would be "
+                        "useless")
+
+
 class TokenService:
     """Creates tokens for users and checks tokens presented with requests."""
 
@@ -70,7 +88,10 @@ class TokenService:
     ) -> str:
         """Issue a token for ``username``; returns the secret token text (shown once).
 
-        Raises NotFound for an unknown user, InvalidInput for a bad project name or lifetime.
+        A token limited to ``project`` needs that project to exist and the user to hold a role
+        that may upload to it, as on PyPI (an account-wide token publishes a new project).
+        Raises NotFound for an unknown user or project, Forbidden when the user holds no such
+        role, InvalidInput for a bad project name or lifetime.
         """
         if project is not None and not is_valid_project_name(project):
             raise InvalidInput(f"project {project!r}: not a valid project name")
@@ -89,6 +110,8 @@ class TokenService:
             )
             if user is None:
                 raise NotFound(f"no user named {username!r}")
+            if project is not None:
+                _check_scope(session, project, user)
             row = Token(
                 id=token_id,
                 user_id=user.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import BinaryIO
+from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
@@ -29,6 +30,8 @@ from strongroom.index import BlobTarget, IndexReader, Page
 SIMPLE_CACHE_CONTROL = "max-age=600, public"
 JSON_API_CACHE_CONTROL = "max-age=900, public"
 FILE_CACHE_CONTROL = "max-age=31536000, public, immutable"
+# Short: the web UI will answer these addresses itself, and caches should notice soon.
+PROJECT_LINK_CACHE_CONTROL = "max-age=300, public"
 _CHUNK = 1024 * 1024
 _NOT_ACCEPTABLE = (
     "Not Acceptable: this index serves " + ", ".join(OFFERS) + " (ask with Accept or ?format=)."
@@ -176,6 +179,21 @@ class _ReadViews:
                    "Surrogate-Key": f"project/{normalized} all-legacy-json"}
         return _respond(request, page, "application/json", page.etag, headers)
 
+    async def project_link(self, request: Request) -> Response:
+        """``/project/<name>/`` and ``/project/<name>/<version>/``, which JSON API documents
+        give as ``project_url`` and ``release_url`` (PyPI's addresses of the project's and the
+        release's pages). Until there is a web UI, a 302 to the project's simple page and the
+        release's JSON document, under the configured base URL; whether they exist is for the
+        target to say."""
+        name = request.path_params["project"]
+        if not is_valid_project_name(name):
+            return _not_found()
+        version = request.path_params.get("version")
+        target = (f"/simple/{normalize(name)}/" if version is None
+                  else f"/pypi/{normalize(name)}/{quote(version, safe='')}/json")
+        return RedirectResponse(self.base_url + target, status_code=302,
+                                headers={"Cache-Control": PROJECT_LINK_CACHE_CONTROL})
+
     async def package(self, request: Request) -> Response:
         params = request.path_params
         a, b, rest, filename = params["a"], params["b"], params["rest"], params["filename"]
@@ -218,4 +236,8 @@ def read_routes(reader: IndexReader, *, base_url: str) -> list[BaseRoute]:
         Route("/pypi/{project}/json/", views.project_json, methods=get),
         Route("/pypi/{project}/{version}/json", views.project_json, methods=get),
         Route("/pypi/{project}/{version}/json/", views.project_json, methods=get),
+        Route("/project/{project}", views.project_link, methods=get),
+        Route("/project/{project}/", views.project_link, methods=get),
+        Route("/project/{project}/{version}", views.project_link, methods=get),
+        Route("/project/{project}/{version}/", views.project_link, methods=get),
     ]

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 from pymacaroons import Macaroon
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from strongroom.accounts import AccountService
 from strongroom.db.engine import Database
-from strongroom.db.models import Token, User
+from strongroom.db.models import Project, Role, Token, User
+from strongroom.domain.names import normalize
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.tokens import TOKEN_PREFIX, TokenService, caveats
 from strongroom.tokens.service import MAX_TOKEN_LENGTH, MAX_TOKEN_PROJECT_LENGTH, _deserialize
@@ -18,10 +19,28 @@ from strongroom.tokens.service import MAX_TOKEN_LENGTH, MAX_TOKEN_PROJECT_LENGTH
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
+def _project(database: Database, name: str, roles: dict[str, str]) -> None:
+    """A project named ``name`` on which each user named in ``roles`` holds that role."""
+    with database.write() as session:
+        project = Project(name=name, normalized_name=normalize(name))
+        session.add(project)
+        session.flush()
+        for username, role in roles.items():
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            session.add(Role(project_id=project.id, user_id=user_id, role=role))
+
+
 @pytest.fixture
 def tokens(database: Database) -> TokenService:
-    AccountService(database).create_user("alice", email="alice@example.org",
-                                         password="a long enough password")
+    """Tokens for 'alice', Owner of 'Demo_Lib', 'demo' and a project of the longest name, and
+    'bob', Maintainer of 'demo'."""
+    for username in ("alice", "bob"):
+        AccountService(database).create_user(username, email=f"{username}@example.org",
+                                             password="a long enough password")
+    for name in ("Demo_Lib", "demo", "p" * MAX_TOKEN_PROJECT_LENGTH):
+        _project(database, name, {"alice": "Owner"})
+    _project(database, "theirs", {"bob": "Owner"})
+    _project(database, "nobodys", {})
     return TokenService(database)
 
 
@@ -117,6 +136,24 @@ def test_create_checks_its_input(tokens: TokenService) -> None:
         tokens.create("alice", now=NOW, project="-bad-")
     with pytest.raises(InvalidInput):
         tokens.create("alice", now=NOW, expires_in=dt.timedelta(0))
+
+
+def test_a_project_token_needs_the_project_to_exist(tokens: TokenService) -> None:
+    with pytest.raises(NotFound, match="no project named 'not-yet': a token can be limited only"):
+        tokens.create("alice", now=NOW, project="not-yet")
+
+
+@pytest.mark.parametrize("project", ["theirs", "nobodys"])
+def test_a_project_token_needs_a_role_that_may_upload(tokens: TokenService, project: str) -> None:
+    with pytest.raises(Forbidden, match=f"'alice' may not upload to project '{project}'"):
+        tokens.create("alice", now=NOW, project=project)
+
+
+def test_a_maintainer_may_have_a_project_token_by_any_spelling(tokens: TokenService,
+                                                               database: Database) -> None:
+    _project(database, "Shared.Lib", {"alice": "Maintainer"})
+    secret = tokens.create("alice", now=NOW, project="shared_lib")
+    assert tokens.verify(secret, project="shared-lib", now=NOW).username == "alice"
 
 
 @pytest.mark.parametrize("caveat", ["not json", "[]", "{}", '{"exp": 1}', '{"what": 1}',

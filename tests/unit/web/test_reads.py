@@ -244,6 +244,29 @@ def test_fixed_base_url(index: Index) -> None:
     assert data["urls"][0]["url"].startswith("https://pkgs.example.test/packages/")
 
 
+def test_project_and_release_urls_lead_to_their_documents(index: Index) -> None:
+    app = Starlette(routes=read_routes(index.reader, base_url="https://pkgs.example.test/pre"))
+    client = AppClient(app)
+    info = client.get("/pypi/alpha/json").json()["info"]
+    base = "https://pkgs.example.test/pre"
+    assert info["project_url"] == info["package_url"] == f"{base}/project/Alpha/"
+    assert info["release_url"] == f"{base}/project/Alpha/1.0/"
+    for path, target in [
+        ("/project/Alpha/", "/simple/alpha/"),
+        ("/project/Alpha", "/simple/alpha/"),
+        ("/project/Alpha/1.0/", "/pypi/alpha/1.0/json"),
+        ("/project/ALPHA/1.0", "/pypi/alpha/1.0/json"),
+        ("/project/alpha/1.0+local/", "/pypi/alpha/1.0%2Blocal/json"),
+    ]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["location"] == base + target
+        assert response.headers["cache-control"] == "max-age=300, public"
+        followed = client.get(target)
+        assert followed.status_code == (404 if "local" in target else 200), target
+    assert client.get("/project/-x-/").status_code == 404
+
+
 def test_the_host_header_never_reaches_a_document(index: Index) -> None:
     app = Starlette(routes=index.routes())
     honest = AppClient(app).get("/pypi/alpha/json")
