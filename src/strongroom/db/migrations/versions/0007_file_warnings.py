@@ -4,16 +4,16 @@ The import policy takes files an index has already published (capitalised file n
 Metadata-Version 2.0, a RECORD that disagrees ...) and records each rule a file breaks on the
 file, for the JSON API to show.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
