@@ -10,8 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strongroom.accounts import AccountService
-from strongroom.cli.options import settings_from, state_options
-from strongroom.db.engine import Database
+from strongroom.cli.options import open_state, state_options
 from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
 from strongroom.rendering import ReadmeSandbox
@@ -42,10 +41,7 @@ def _distributions(paths: tuple[Path, ...]) -> list[Path]:
 def import_command(paths: tuple[Path, ...], username: str, data_dir: Path | None,
                    config_file: Path | None) -> None:
     """Publish wheels and sdists from files or directories, validating each like an upload."""
-    settings = settings_from(data_dir, config_file)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
-    db.migrate()
+    settings, db = open_state(data_dir, config_file)
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)

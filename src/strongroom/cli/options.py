@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from strongroom.config import Settings, load_settings
+from strongroom.db.engine import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,3 +30,13 @@ def state_options(command: F) -> F:
 def settings_from(data_dir: Path | None, config_file: Path | None, **overrides: object) -> Settings:
     """Settings from the shared options, the environment and command-specific overrides."""
     return load_settings(config_file, overrides={"data_dir": data_dir, **overrides})
+
+
+def open_state(data_dir: Path | None, config_file: Path | None) -> tuple[Settings, Database]:
+    """The settings and the migrated database of the index the shared options name (its data
+    directory made when missing)."""
+    settings = settings_from(data_dir, config_file)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    return settings, db
