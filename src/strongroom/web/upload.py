@@ -88,7 +88,8 @@ class LegacyUpload:
         self.service = service
         # A body over the default file limit is read on only as far as its project allows
         # (a project's own limit is looked up then, off the loop): an upload to a project on
-        # the default is refused as early as before, whatever limits other projects have.
+        # the default stops at the default, whatever limits other projects have; one declaring
+        # a length no project allows is refused unread.
         self.max_body = BodyLimit(service.limits.max_file_size + _FORM_ALLOWANCE,
                                   self._largest_body)
         # Its own pool: an upload holds a thread for milliseconds, and a pool of its own costs
