@@ -118,6 +118,23 @@ def tree_rss(roots: list[int]) -> int:
     return total
 
 
+def tree_hwm(roots: list[int]) -> int:
+    """The largest VmHWM (a process's own peak resident size since it started) among ``roots``
+    and their descendants, in bytes."""
+    tree, largest, todo = _children(), 0, list(roots)
+    while todo:
+        pid = todo.pop()
+        todo += tree.get(pid, [])
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        peak = next((line.split()[1] for line in status.splitlines()
+                     if line.startswith("VmHWM:")), "0")
+        largest = max(largest, int(peak) * 1024)
+    return largest
+
+
 @dataclass
 class PeakRss:
     """Samples a process tree's RSS every ``interval`` seconds while in a ``with`` block."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import clients, compare, corpus, nginx, report, scenarios
+from benchmarks import bigfile, clients, compare, corpus, nginx, report, scenarios
 from benchmarks.procs import ensure_tools, free_port
 from benchmarks.report import Measurement
 from benchmarks.servers import (
@@ -39,9 +39,9 @@ console = Console(stderr=True)
 # The sizes an option left unset takes: a full run's, or --quick's (a smoke run). Rounds with
 # --compare default to 5 (and --quick's 1).
 _FULL = {"projects": 500, "versions": 10, "big_files": 2000, "duration": 5.0, "rounds": 3,
-         "install_count": 50}
+         "install_count": 50, "bigfile_mib": 1536}
 _QUICK = {"projects": 12, "versions": 2, "big_files": 30, "duration": 2.0, "rounds": 1,
-          "install_count": 5}
+          "install_count": 5, "bigfile_mib": 8}
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,10 +61,15 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--install-count", type=int, help="default 50 (5 with --quick)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="server for the PostgreSQL run (a fresh database is made and dropped)")
-    parser.add_argument("--only", choices=["strongroom", "uploads", "all"], default="all",
+    parser.add_argument("--only", choices=["strongroom", "uploads", "bigfile", "all"],
+                        default="all",
                         help="strongroom: only Strongroom on SQLite (no peers, no PostgreSQL); "
                              "uploads: only the twine uploads, Strongroom against pypiserver, "
-                             "from a corpus just large enough")
+                             "from a corpus just large enough; bigfile: one big wheel uploaded, "
+                             "downloaded and imported, with the server's memory (not in 'all')")
+    parser.add_argument("--bigfile-mib", type=int,
+                        help="with --only bigfile: the wheel's size in MiB (default 1536; 8 "
+                             "with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke mode: tiny corpus, 2 s runs, one round, no warm-up "
                              "(options given explicitly still apply)")
@@ -85,6 +90,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, option, value)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.bigfile_mib < 1:
+        parser.error("--bigfile-mib must be at least 1")
     if args.only == "uploads":  # a wheel and an sdist per version: enough for the uploads
         args.projects = min(args.projects, -(-scenarios.UPLOAD_FILES // (2 * args.versions)))
         args.big_files = min(args.big_files, 1)
@@ -244,8 +251,12 @@ def main(argv: list[str] | None = None) -> Path:
     args = _args(argv)
     if args.compare:
         return compare.main(args)
-    ensure_tools("wrk", "nginx")
     started = dt.datetime.now(dt.UTC)
+    if args.only == "bigfile":
+        out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}-bigfile.md"
+        with tempfile.TemporaryDirectory(prefix="strongroom-bigfile-") as scratch:
+            return bigfile.main(Path(scratch), args.bigfile_mib * 2**20, out)
+    ensure_tools("wrk", "nginx")
     out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"
     work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))
     try:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,11 +20,47 @@ from strongroom.errors import InvalidInput
 DEFAULT_DATA_DIR = Path("strongroom-data")
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
 MIB = 1024 * 1024
+# Size units as people write them: binary (KiB ...) and decimal (kB ...), case aside.
+_SIZE_UNITS = {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+               "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+# An archive may expand to this many times the largest file allowed, and never to less than
+# the default max_uncompressed_size: the defaults' own proportion (2 GiB for 100 MiB files),
+# so that a raised file limit does not leave the absolute cap below the files it allows.
+_EXPANSION_PER_FILE_BYTE = 20
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``text``: a whole number of bytes, or a number with a unit (``100MiB``,
+    ``2 GiB``, ``1.5GB``; binary units count in 1024s, decimal ones in 1000s; fractions are
+    rounded down to a whole byte). Raises ValueError unless the result is at least one byte."""
+    match = _SIZE.match(text)
+    unit = _SIZE_UNITS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None:
+        raise ValueError(f"{text!r} is not a size such as 104857600, 100MiB or 2GiB")
+    number = match.group(1)
+    size = (int(number) * unit if "." not in number
+            else int(float(number) * unit))  # an exact whole number stays exact
+    if size < 1:
+        raise ValueError(f"{text!r} is not a positive size")
+    return size
+
+
+def format_size(size: int) -> str:
+    """``size`` bytes in the largest binary unit that divides it (``100 MiB``, ``2 GiB``), else
+    in MiB with up to two decimals, or in bytes below one MiB."""
+    for unit, name in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {name}"
+    if size >= MIB:
+        return f"{size / MIB:.2f}".rstrip("0").rstrip(".") + " MiB"
+    return f"{size} bytes"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Upload limits, in bytes or ratios."""
+    """Upload limits, in bytes or ratios: the index's defaults, or one project's own
+    (``for_project``)."""
 
     max_file_size: int = 100 * MIB
     max_project_size: int = 10 * 1024 * MIB
@@ -32,6 +69,23 @@ class Limits:
     # A high ratio alone is normal for tiny, repetitive files; only large expansions count.
     ratio_threshold_size: int = 64 * MIB
     max_members: int = 100_000
+
+    def for_project(self, file_size: int | None, project_size: int | None) -> Limits:
+        """The limits of a project whose own file and total size limits are ``file_size`` and
+        ``project_size`` (None: this index's default, as on a new project).
+
+        An override replaces the default, up or down. The uncompressed-size cap grows with the
+        file limit (``_EXPANSION_PER_FILE_BYTE``), never below this index's own; the
+        compression-ratio rule, the bomb check that matters, is unchanged.
+        """
+        max_file_size = self.max_file_size if file_size is None else file_size
+        return replace(
+            self,
+            max_file_size=max_file_size,
+            max_project_size=self.max_project_size if project_size is None else project_size,
+            max_uncompressed_size=max(self.max_uncompressed_size,
+                                      max_file_size * _EXPANSION_PER_FILE_BYTE),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +141,9 @@ class Settings:
     auth_failure_rate: str = "off"
     # Seconds a long description may take to render before the upload is refused.
     readme_timeout: float = 5.0
-    limits: Limits = field(default_factory=Limits)
+    # Index-wide upload limits in bytes; ``strongroom admin project limits`` sets a project's own.
+    max_file_size: int = Limits.max_file_size
+    max_project_size: int = Limits.max_project_size
     # Seconds an idle keep-alive connection stays open after a response (uvicorn's own timer).
     keep_alive_timeout: float = 5.0
     # Slow and oversized clients (ConnectionLimits says what each means).
@@ -98,6 +154,11 @@ class Settings:
     max_connections: int = ConnectionLimits.max_connections
     max_request_line: int = ConnectionLimits.max_request_line
     max_header_bytes: int = ConnectionLimits.max_header_bytes
+
+    @property
+    def limits(self) -> Limits:
+        """The index's default upload limits (a project's own: ``Limits.for_project``)."""
+        return Limits(max_file_size=self.max_file_size, max_project_size=self.max_project_size)
 
     @property
     def connection_limits(self) -> ConnectionLimits:
@@ -173,12 +234,16 @@ _ENV = {
     "STRONGROOM_MAX_CONNECTIONS": "max_connections",
     "STRONGROOM_MAX_REQUEST_LINE": "max_request_line",
     "STRONGROOM_MAX_HEADER_BYTES": "max_header_bytes",
+    "STRONGROOM_MAX_FILE_SIZE": "max_file_size",
+    "STRONGROOM_MAX_PROJECT_SIZE": "max_project_size",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
                    "min_body_rate", "send_timeout")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
+# Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
+_SIZES = ("max_file_size", "max_project_size")
 
 
 def _positive(key: str, value: object, *, whole: bool) -> float | int:
@@ -231,7 +296,7 @@ def _from_file(config_file: Path) -> dict[str, object]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"config file {config_file}: {exc}") from exc
     section = document.get("strongroom", document)
-    known = set(Settings.__dataclass_fields__) - {"limits"}
+    known = set(Settings.__dataclass_fields__)
     for key in section:
         if key not in known:
             raise InvalidInput(f"config file {config_file}: unknown setting {key!r}")
@@ -250,6 +315,23 @@ def _convert(values: dict[str, object]) -> None:
     for key in _POSITIVE_WHOLES:
         if key in values:
             values[key] = _positive(key, values[key], whole=True)
+    for key in _SIZES:
+        if key in values:
+            values[key] = _size(key, values[key])
+
+
+def _size(key: str, value: object) -> int:
+    """``value`` (a whole number of bytes, or text ``parse_size`` reads) as bytes; InvalidInput
+    names the setting, its environment variable and the value."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    try:
+        if isinstance(value, str):
+            return parse_size(value)
+    except ValueError:
+        pass
+    raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a positive size "
+                       "in bytes, such as 104857600, \"100MiB\" or \"2GiB\"")
 
 
 def _base_url(value: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.config import ConnectionLimits, load_settings
+from strongroom.config import ConnectionLimits, Limits, format_size, load_settings, parse_size
 from strongroom.errors import InvalidInput
 
 
@@ -138,3 +138,73 @@ def test_bad_connection_limits_in_the_file_are_named(tmp_path: Path, line: str,
     config.write_text(f"[strongroom]\n{line}\n")
     with pytest.raises(InvalidInput, match=message):
         load_settings(config, environ={})
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("104857600", 100 * 2**20), ("100MiB", 100 * 2**20), ("2 GiB", 2 * 2**30),
+    ("1.5gib", 3 * 2**29), ("512KiB", 2**19), ("1GB", 10**9), ("10mb", 10**7), ("1B", 1),
+    ("1TiB", 2**40), (" 3 MiB ", 3 * 2**20), ("0.5KiB", 512),
+])
+def test_sizes_as_people_write_them(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "0", "0MiB", "0.1B", "-1MiB", "2 GiBs", "1e9", "MiB",
+                                  "1.5.5GiB", "2 XB", "nan"])
+def test_what_is_not_a_size(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize(("size", "text"), [
+    (100 * 2**20, "100 MiB"), (10 * 2**30, "10 GiB"), (2**40, "1 TiB"), (2048 * 2**20, "2 GiB"),
+    (3 * 2**29, "1536 MiB"), (2**19, "512 KiB"), (1500, "1500 bytes"),
+    (int(1.25 * 2**20) + 1, "1.25 MiB"), (10**9, "953.67 MiB"),
+])
+def test_sizes_written_back(size: int, text: str) -> None:
+    assert format_size(size) == text
+
+
+def test_upload_limits_default_to_pypis() -> None:
+    limits = load_settings(environ={}).limits
+    assert (limits.max_file_size, limits.max_project_size) == (100 * 2**20, 10 * 2**30)
+    assert limits == Limits()
+
+
+def test_upload_limits_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text('[strongroom]\nmax_file_size = "1GiB"\nmax_project_size = 5000000000\n')
+    settings = load_settings(config, environ={"STRONGROOM_MAX_FILE_SIZE": "300MiB"})
+    assert settings.limits.max_file_size == 300 * 2**20
+    assert settings.limits.max_project_size == 5 * 10**9
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("max_file_size = 0", r"max_file_size \(STRONGROOM_MAX_FILE_SIZE\): 0 is not a positive"),
+    ('max_project_size = "lots"', "max_project_size .*'lots' is not a positive size"),
+    ("max_file_size = 1.5", "max_file_size .*1.5"),
+    ("max_file_size = true", "max_file_size .*True"),
+])
+def test_bad_upload_limits_are_named(tmp_path: Path, line: str, message: str) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\n{line}\n")
+    with pytest.raises(InvalidInput, match=message):
+        load_settings(config, environ={})
+
+
+def test_a_projects_limits_replace_the_defaults() -> None:
+    defaults = Limits(max_file_size=100, max_project_size=1000)
+    own = defaults.for_project(50, None)
+    assert (own.max_file_size, own.max_project_size) == (50, 1000)
+    assert defaults.for_project(None, 5000).max_project_size == 5000
+    assert defaults.for_project(None, None).max_file_size == 100
+
+
+def test_a_raised_file_limit_raises_the_uncompressed_cap_but_not_the_ratio() -> None:
+    defaults = Limits()
+    assert defaults.for_project(None, None).max_uncompressed_size == 2 * 2**30
+    raised = defaults.for_project(2 * 2**30, 50 * 2**30)
+    assert raised.max_uncompressed_size == 40 * 2**30
+    assert raised.max_compression_ratio == defaults.max_compression_ratio
+    assert raised.ratio_threshold_size == defaults.ratio_threshold_size
+    assert defaults.for_project(1024, None).max_uncompressed_size == 2 * 2**30

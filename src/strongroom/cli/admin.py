@@ -14,11 +14,9 @@ from strongroom.accounts import AccountService
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
 from strongroom.cli.importer import import_command
-from strongroom.cli.options import settings_from, state_options
-from strongroom.cli.state import open_index
-from strongroom.config import Settings
+from strongroom.cli.options import open_state, state_options
+from strongroom.cli.projects import project
 from strongroom.db import journal
-from strongroom.db.engine import Database
 from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
 from strongroom.lifecycle import YankService, collect_garbage
@@ -30,25 +28,18 @@ class JournalBroken(StrongroomError):
     """The journal's hash chain does not verify."""
 
 
-def _open(data_dir: Path | None, config_file: Path | None, *, create: bool = False
-          ) -> tuple[Settings, Database]:
-    """The settings and the migrated database of an existing index (NoIndex if there is none),
-    or with ``create`` of one made if missing."""
-    settings = settings_from(data_dir, config_file)
-    return settings, open_index(settings, create=create)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 @click.group()
 def admin() -> None:
-    """Administer the index (users, tokens, yanks, garbage collection, journal)."""
+    """Administer the index (users, projects, tokens, yanks, garbage collection, journal)."""
 
 
 admin.add_command(import_command)
 admin.add_command(export_static_command)
+admin.add_command(project)
 
 
 @admin.group()
@@ -66,7 +57,7 @@ def user_create(username: str, email: str, password_stdin: bool, data_dir: Path 
                 config_file: Path | None) -> None:
     """Create a user (and the index, where there is none yet)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
-    _settings, db = _open(data_dir, config_file, create=True)
+    _settings, db = open_state(data_dir, config_file, create=True)
     created = AccountService(db).create_user(username, email=email, password=password)
     click.echo(f"created user {created.username}", err=True)
 
@@ -86,14 +77,14 @@ def token() -> None:
 def token_create(username: str, project: str | None, expires_in: dt.timedelta | None,
                  description: str, data_dir: Path | None, config_file: Path | None) -> None:
     """Create an API token and print it (only the token) on standard output."""
-    _settings, db = _open(data_dir, config_file)
+    _settings, db = open_state(data_dir, config_file)
     secret = TokenService(db).create(username, now=_now(), project=project,
                                      expires_in=expires_in, description=description)
     click.echo(secret)
 
 
 def _yank_service(data_dir: Path | None, config_file: Path | None) -> YankService:
-    settings, db = _open(data_dir, config_file)
+    settings, db = open_state(data_dir, config_file)
     return YankService(db, on_commit=commit_hook(settings))
 
 
@@ -130,7 +121,7 @@ def unyank(project: str, version: str, data_dir: Path | None, config_file: Path 
 def gc(grace: dt.timedelta, dry_run: bool, data_dir: Path | None,
        config_file: Path | None) -> None:
     """Remove stored blobs that no file refers to."""
-    settings, db = _open(data_dir, config_file)
+    settings, db = open_state(data_dir, config_file)
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         progress.add_task("collecting garbage", total=None)
         report = collect_garbage(db, open_blob_store(settings), now=_now(),
@@ -150,7 +141,7 @@ def journal_group() -> None:
 @state_options
 def journal_verify(data_dir: Path | None, config_file: Path | None) -> None:
     """Check the journal's hash chain from the first entry to the last."""
-    _settings, db = _open(data_dir, config_file)
+    _settings, db = open_state(data_dir, config_file)
     with db.read() as session:
         broken = journal.verify_chain(session)
         newest = journal.last_serial(session)

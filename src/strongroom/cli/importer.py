@@ -10,8 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strongroom.accounts import AccountService
-from strongroom.cli.options import settings_from, state_options
-from strongroom.cli.state import open_index
+from strongroom.cli.options import open_state, state_options
 from strongroom.domain.filenames import SDIST_EXTENSIONS
 from strongroom.domain.rules import POLICIES
 from strongroom.errors import StrongroomError, UploadRejected
@@ -66,8 +65,7 @@ def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
     """Publish wheels and sdists from files or directories, validating each like an upload
     (with the import policy's tolerance unless --policy upload)."""
     policy = POLICIES[policy_name]
-    settings = settings_from(data_dir, config_file)
-    db = open_index(settings, create=True)
+    settings, db = open_state(data_dir, config_file, create=True)
     user = AccountService(db).get_user(username)
     identity = Identity(user_id=user.id, username=user.username, token_id=None)
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)

@@ -75,6 +75,9 @@ class Project(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     last_serial: Mapped[int] = mapped_column(BigInteger, default=0)
     total_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The project's own limits in bytes, set by an admin; NULL: the index's default.
+    upload_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    total_size_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     releases: Mapped[list[Release]] = relationship(back_populates="project")
     roles: Mapped[list[Role]] = relationship(back_populates="project")

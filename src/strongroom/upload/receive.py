@@ -8,6 +8,7 @@ import hmac
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from strongroom.config import format_size
 from strongroom.errors import Problem, UploadRejected
 from strongroom.upload.form import UploadForm
 
@@ -25,21 +26,22 @@ class ReceivedFile:
     md5: str
 
 
-def receive(content: BinaryIO, *, max_size: int) -> ReceivedFile:
+def receive(content: BinaryIO, *, max_size: int, project: str | None) -> ReceivedFile:
     """Hash and count the seekable ``content`` in one pass, then rewind it.
 
     The web layer already holds the body in a spooled file (memory, or disk past 1 MiB), so the
-    bytes are read where they lie rather than copied again. Raises UploadRejected when more
-    than ``max_size`` bytes arrive (stopping as soon as they do).
+    bytes are read where they lie rather than copied again, a chunk at a time whatever the
+    file's size. Raises UploadRejected naming ``project`` (when known) as soon as more than
+    ``max_size`` bytes arrive.
     """
     sha256, blake2, md5 = hashlib.sha256(), hashlib.blake2b(digest_size=32), hashlib.md5()  # noqa: S324 - md5 only reported, as PyPI does
     size = 0
     while chunk := content.read(_CHUNK):
         size += len(chunk)
         if size > max_size:
-            raise UploadRejected(
-                [Problem("content", f"File too large. Limit is {max_size // 2**20} MiB.")]
-            )
+            whose = f" for project '{project}'" if project else ""
+            raise UploadRejected([Problem(
+                "content", f"File too large. Limit{whose} is {format_size(max_size)}.")])
         for digest in (sha256, blake2, md5):
             digest.update(chunk)
     content.seek(0)

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_version
 from sqlalchemy import Connection, and_, bindparam, exists, null, or_, select, union_all
 from sqlalchemy import update as sql_update
 
+from strongroom.config import Limits, format_size
 from strongroom.db import journal
 from strongroom.db.models import File, FilenameRegistry, Project, Release, Role
 from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
@@ -46,13 +47,20 @@ class NewFile:
 
 @dataclass(frozen=True)
 class ProjectAccess:
-    """An existing project as the upload checks see it, with the uploader's role in it."""
+    """An existing project as the upload checks see it, with the uploader's role in it and its
+    own limits (None: the index's default)."""
 
     id: int
     name: str
     status: str
     total_size: int
+    upload_limit: int | None
+    total_size_limit: int | None
     role: str | None
+
+    def limits(self, defaults: Limits) -> Limits:
+        """This project's limits, given the index's ``defaults``."""
+        return defaults.for_project(self.upload_limit, self.total_size_limit)
 
 
 def file_exists_message(filename: str, blake2_256: str) -> str:
@@ -71,7 +79,8 @@ _CLASHES = Prepared(union_all(
 ))
 
 _ACCESS = (
-    select(Project.id, Project.name, Project.status, Project.total_size, Role.role)
+    select(Project.id, Project.name, Project.status, Project.total_size, Project.upload_limit,
+           Project.total_size_limit, Role.role)
     .outerjoin(Role, and_(Role.project_id == Project.id, Role.user_id == bindparam("user_id")))
     .where(Project.normalized_name == bindparam("name"))
 )
@@ -159,20 +168,22 @@ def check_access(name: str, access: ProjectAccess | None, identity: Identity) ->
 
 def record(
     connection: Connection, new: NewFile, identity: Identity, *, now: dt.datetime,
-    max_project_size: int,
+    defaults: Limits,
 ) -> journal.Written:
-    """Write the file; returns what was written.
+    """Write the file; returns what was written. ``defaults`` are the index's limits; the
+    project's own, read here under the write lock, replace them.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
     second sdist (unless the file's policy tolerates it: then it is a warning), UploadRejected
-    when the project would grow past its limit, and IntegrityError when the file's name or
-    bytes were taken since the caller checked (``existing_identical``).
+    when the project would grow past its total size limit (or its file limit was lowered below
+    this file meanwhile), and IntegrityError when the file's name or bytes were taken since the
+    caller checked (``existing_identical``).
     """
     dist, received = new.dist, new.received
     canonical = canonicalize_version(dist.version)
     target = first(connection, _TARGET, {"name": dist.name, "user_id": identity.user_id,
                                          "canonical": canonical})
-    access = ProjectAccess(*target[:5]) if target else None
+    access = ProjectAccess(*target[:7]) if target else None
     check_access(dist.name, access, identity)
     changes: list[journal.Change] = []
     if access is None:
@@ -186,10 +197,8 @@ def record(
         total_size, display_name = 0, dist.display_name
     else:
         project_id, total_size, display_name = access.id, access.total_size, access.name
-    if total_size + received.size > max_project_size:
-        raise UploadRejected([Problem("content", "Project size too large. Limit for project "
-                                      f"'{display_name}' total size is "
-                                      f"{max_project_size // 2**30} GiB.")])
+    limits = access.limits(defaults) if access else defaults
+    _check_size(display_name, total_size, received.size, limits)
     warnings = list(dist.warnings)
     if target is not None and target.release_id is not None:
         if dist.packagetype == "sdist" and target.has_sdist:
@@ -232,6 +241,18 @@ def record(
         "display_name": dist.display_name if is_new_release else display_name,
     })
     return journal.Written(serial, {dist.name: frozenset({version})})
+
+
+def _check_size(display_name: str, total_size: int, size: int, limits: Limits) -> None:
+    """UploadRejected, in PyPI's words, when a file of ``size`` bytes is over the project's
+    file limit or would take its ``total_size`` past its total limit."""
+    if size > limits.max_file_size:
+        raise UploadRejected([Problem("content", f"File too large. Limit for project "
+                                      f"'{display_name}' is {format_size(limits.max_file_size)}.")])
+    if total_size + size > limits.max_project_size:
+        raise UploadRejected([Problem("content", "Project size too large. Limit for project "
+                                      f"'{display_name}' total size is "
+                                      f"{format_size(limits.max_project_size)}.")])
 
 
 def _new_release(connection: Connection, project_id: int, new: NewFile, identity: Identity,

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
+from strongroom.db.models import Project
 from strongroom.domain.distributions import Distribution, inspect_distribution
+from strongroom.domain.filenames import parse_filename
 from strongroom.domain.names import normalize
 from strongroom.domain.readme import DescriptionRenderer
 from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
@@ -28,6 +31,7 @@ from strongroom.upload.form import UploadForm, parse_form
 from strongroom.upload.receive import ReceivedFile, digest_problems, receive
 from strongroom.upload.record import (
     NewFile,
+    ProjectAccess,
     check_access,
     existing_identical,
     file_exists_message,
@@ -81,8 +85,24 @@ class UploadService:
 
     @property
     def limits(self) -> Limits:
-        """The size limits this service enforces."""
+        """The index's default size limits; a project's own replace them."""
         return self._limits
+
+    def largest_file(self, project: str | None) -> int:
+        """The largest file in bytes an upload to ``project`` (a name as a form gives it) may
+        carry: the project's own limit, or the default for a project without one or not yet
+        made. With ``project`` None, the largest allowed to any project. For the web layer,
+        which must accept a request body that large before the upload's own checks run."""
+        with self._db.read_connection() as connection:
+            if project is None:
+                query = select(func.max(Project.upload_limit))
+            else:
+                query = select(Project.upload_limit).where(
+                    Project.normalized_name == normalize(project))
+            own = connection.execute(query).scalar()
+        if project is None:
+            return max(self._limits.max_file_size, own or 0)
+        return self._limits.max_file_size if own is None else int(own)
 
     def upload(self, request: UploadRequest) -> UploadOutcome:
         """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict.
@@ -102,14 +122,17 @@ class UploadService:
         with self._db.read_connection() as connection:
             identity = self._tokens.verify(request.token, project=name, now=now,
                                            connection=connection)
-            check_access(name, project_access(connection, name, identity), identity)
-            received = receive(source.content, max_size=self._limits.max_file_size)
+            access = project_access(connection, name, identity)
+            check_access(name, access, identity)
+            limits = access.limits(self._limits) if access else self._limits
+            received = receive(source.content, max_size=limits.max_file_size,
+                               project=access.name if access else form.name)
             conflict: Conflict | None = None
             try:
                 stored = existing_identical(connection, source.filename, received)
             except Conflict as clash:
                 stored, conflict = False, clash
-        dist = self._validate(form, source.filename, received)
+        dist = self._validate(form, source.filename, received, limits)
         if conflict is not None:
             raise conflict
         if stored:
@@ -123,15 +146,24 @@ class UploadService:
         The file passes every check an upload does, except that the rules ``policy`` tolerates
         (by default the import policy's: historical forms an index has already published) are
         recorded on the file as warnings; only the form and the token are absent, so the file
-        type comes from the extension. Raises like ``upload``.
+        type comes from the extension and the project, whose limits apply, from the file name
+        (which validation holds to the metadata's name). Raises like ``upload``.
         """
+        filetype = _filetype_of(path.name)
+        parsed, _problems = parse_filename(path.name, filetype)
         with path.open("rb") as content:
             source = _Source(path.name, content, None, "strongroom-import")
             with self._db.read_connection() as connection:
-                received = receive(source.content, max_size=self._limits.max_file_size)
+                access: ProjectAccess | None = None
+                if parsed is not None:
+                    access = project_access(connection, normalize(parsed.name_part), identity)
+                limits = access.limits(self._limits) if access else self._limits
+                received = receive(source.content, max_size=limits.max_file_size,
+                                   project=access.name if access else
+                                   parsed.name_part if parsed else None)
                 if existing_identical(connection, source.filename, received):
                     return UploadOutcome(filename=source.filename, serial=None)
-            dist = self._validate(None, source.filename, received, policy)
+            dist = self._validate(None, source.filename, received, limits, policy=policy)
             self._authorise(dist.name, identity)
             return self._publish(source, received, dist, identity, self._clock(), policy=policy)
 
@@ -173,13 +205,14 @@ class UploadService:
         check_access(name, access, identity)
 
     def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile,
-                  policy: Policy = UPLOAD_POLICY) -> Distribution:
+                  limits: Limits, *, policy: Policy = UPLOAD_POLICY) -> Distribution:
+        """Inspect the file under the project's ``limits`` (its expansion cap follows its file
+        limit) and ``policy``; UploadRejected lists every problem of the form and the file."""
         problems = digest_problems(form, received) if form else []
         filetype = form.filetype if form else _filetype_of(filename)
         try:
             dist = inspect_distribution(received.content, filename=filename, filetype=filetype,
-                                        limits=self._limits, render=self._render,
-                                        policy=policy)
+                                        limits=limits, render=self._render, policy=policy)
         except UploadRejected as rejected:
             raise UploadRejected(problems + rejected.problems) from None
         if form is not None:
@@ -202,8 +235,7 @@ class UploadService:
         """The write transaction, once the blobs are stored."""
         try:
             with self._db.write_connection() as connection:
-                return record(connection, new, identity, now=now,
-                              max_project_size=self._limits.max_project_size)
+                return record(connection, new, identity, now=now, defaults=self._limits)
         except IntegrityError as exc:
             # Another upload took this name or these bytes since the checks before validation:
             # None when it was this very file, else the Conflict that names the clash.

@@ -6,7 +6,8 @@ named ``content`` goes to a spooled file, in memory up to 1 MiB; other file part
 as PyPI ignores them. Every limit is checked while reading, so an
 oversized or malformed body is refused before it is read to the end:
 
-- more than ``max_body`` bytes in all (a declared Content-Length over it is refused unread);
+- more bytes in all than the form's project allows (``BodyLimit``; a declared Content-Length
+  over every project's allowance is refused unread);
 - more than ``max_fields`` parts, or a text field over ``max_field_size`` bytes;
 - a part without a name, a text field that is not UTF-8, or a stream that breaks off.
 
@@ -21,15 +22,40 @@ import asyncio
 import io
 import tempfile
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO, cast
 
 import multipart
 
+from strongroom.config import format_size
 from strongroom.errors import InvalidInput, TooLarge
 
 _SPOOL = 1024 * 1024  # bytes of the file part kept in memory before it spills to disk
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """How large a body may be. ``default`` bytes for a project with the index's default file
+    limit; a larger body only when ``larger(name)`` (awaited at most twice per body, and only
+    for bodies over ``default``) allows it: with the form's ``name`` field, that project's
+    allowance; with None, the largest any project has (a body whose ``name`` comes after its
+    file, or a declared length checked before anything is read). Every body within
+    ``default`` costs no lookup."""
+
+    default: int
+    larger: Callable[[str | None], Awaitable[int]] | None = None
+
+    async def allowance(self, project: str | None) -> int:
+        """The most bytes a body for ``project`` (None: any project) may have."""
+        if self.larger is None:
+            return self.default
+        return max(self.default, await self.larger(project))
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"File too large. Limit is {format_size(limit)} for the whole upload "
+                    "request.")
 
 
 @dataclass
@@ -108,13 +134,21 @@ class _Reader:
                 self.file.write(chunk)
 
     async def read(self, parser: multipart.PushMultipartParser, chunks: AsyncIterator[bytes],
-                   max_body: int, too_large: TooLarge) -> None:
+                   limit: BodyLimit, declared: int | None) -> None:
         """Feed every chunk to ``parser`` and act on its events, to the end of the stream."""
-        received = 0
+        received, allowed, widened = 0, limit.default, False
         async for chunk in chunks:
             received += len(chunk)
-            if received > max_body:
-                raise too_large
+            if received > allowed and not widened:
+                # Past the default: the form's project (its name field came first, as twine
+                # sends it) may allow more; a body declared longer than that stops here.
+                names = self.form.fields.get("name")
+                allowed = await limit.allowance(names[0].strip() if names else None)
+                widened = True
+                if declared is not None and declared > allowed:
+                    raise _too_large(allowed)
+            if received > allowed:
+                raise _too_large(allowed)
             for event in parser.parse(chunk):
                 if isinstance(event, multipart.MultipartSegment):
                     self.begin(event)
@@ -134,17 +168,17 @@ class _Reader:
 
 
 async def read_form(content_type: str, declared_length: str, chunks: AsyncIterator[bytes], *,
-                    max_body: int, max_fields: int, max_field_size: int) -> ReceivedForm:
+                    max_body: BodyLimit, max_fields: int, max_field_size: int) -> ReceivedForm:
     """Parse a request body given its Content-Type and Content-Length headers and its chunks.
 
     Returns the form, rewound to the start of its file part; the caller closes it. Raises
     TooLarge or InvalidInput as the module docstring lists, having closed what it opened.
     """
-    too_large = TooLarge(f"File too large. Limit is {max_body // 2**20} MiB for the whole "
-                         "upload request.")
     declared = int(declared_length) if declared_length.isdigit() else None
-    if declared is not None and declared > max_body:
-        raise too_large
+    if declared is not None and declared > max_body.default:
+        largest = await max_body.allowance(None)
+        if declared > largest:
+            raise _too_large(largest)
     form = ReceivedForm()
     boundary = _boundary(content_type)
     if boundary is None:
@@ -153,7 +187,7 @@ async def read_form(content_type: str, declared_length: str, chunks: AsyncIterat
     try:
         in_memory = declared is not None and declared <= _SPOOL
         await _Reader(form, max_fields, max_field_size, in_memory).read(parser, chunks, max_body,
-                                                                        too_large)
+                                                                        declared)
     except multipart.MultipartError as exc:
         form.close()
         raise _form_error(str(exc)) from None

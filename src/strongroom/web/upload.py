@@ -31,7 +31,7 @@ from strongroom.errors import NotAuthenticated, StrongroomError
 from strongroom.upload import UploadRequest, UploadService
 from strongroom.web import reason
 from strongroom.web.errors import status_for
-from strongroom.web.form import read_form
+from strongroom.web.form import BodyLimit, read_form
 from strongroom.web.guard import log_incident
 
 UPLOAD_PATH = "/legacy/"
@@ -86,10 +86,21 @@ class LegacyUpload:
 
     def __init__(self, service: UploadService, *, threads: int = 8) -> None:
         self.service = service
-        self.max_body = service.limits.max_file_size + _FORM_ALLOWANCE
+        # A body over the default file limit is read on only as far as its project allows
+        # (a project's own limit is looked up then, off the loop): an upload to a project on
+        # the default stops at the default, whatever limits other projects have; one declaring
+        # a length no project allows is refused unread.
+        self.max_body = BodyLimit(service.limits.max_file_size + _FORM_ALLOWANCE,
+                                  self._largest_body)
         # Its own pool: an upload holds a thread for milliseconds, and a pool of its own costs
         # less per hop than the framework's (no capacity limiter or cancel scopes).
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="upload")
+
+    async def _largest_body(self, project: str | None) -> int:
+        """The largest body an upload to ``project`` (None: to any project) may send."""
+        loop = asyncio.get_running_loop()
+        largest = await loop.run_in_executor(self._threads, self.service.largest_file, project)
+        return largest + _FORM_ALLOWANCE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, delete, insert, inspect
+from sqlalchemy import Connection, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.db.engine import _MIGRATIONS, Database
@@ -79,3 +79,16 @@ def test_unused_indexes_are_dropped_and_come_back_on_downgrade(database: Databas
     assert "ix_journal_project" in journal
     database.migrate()
     assert not unused & _file_indexes(database)
+
+
+def test_project_limits_keep_existing_projects_on_the_defaults(database: Database) -> None:
+    with database.engine.begin() as connection:
+        command.downgrade(_config(connection), "0005")
+    assert "upload_limit" not in {c["name"] for c in inspect(database.engine).get_columns(
+        "projects")}
+    with database.engine.begin() as connection:
+        connection.execute(insert(Project).values(name="old", normalized_name="old"))
+    database.migrate()
+    with database.engine.connect() as connection:
+        row = connection.execute(select(Project.upload_limit, Project.total_size_limit)).one()
+    assert tuple(row) == (None, None)

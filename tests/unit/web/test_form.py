@@ -12,7 +12,7 @@ import pytest
 from tests.builders import multipart_form as encode
 
 from strongroom.errors import InvalidInput, TooLarge
-from strongroom.web.form import ReceivedForm, read_form
+from strongroom.web.form import BodyLimit, ReceivedForm, read_form
 
 MiB = 2**20
 
@@ -23,10 +23,11 @@ async def _chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
 
 
 def read(content_type: str, body: bytes, *, chunk: int = 7, declared: str | None = None,
-         max_body: int = 64 * MiB, max_fields: int = 50, max_field_size: int = MiB
+         max_body: int | BodyLimit = 64 * MiB, max_fields: int = 50, max_field_size: int = MiB
          ) -> ReceivedForm:
     length = str(len(body)) if declared is None else declared
-    return asyncio.run(read_form(content_type, length, _chunks(body, chunk), max_body=max_body,
+    limit = max_body if isinstance(max_body, BodyLimit) else BodyLimit(max_body)
+    return asyncio.run(read_form(content_type, length, _chunks(body, chunk), max_body=limit,
                                  max_fields=max_fields, max_field_size=max_field_size))
 
 
@@ -134,7 +135,8 @@ def test_a_client_gone_mid_body_leaves_no_temporary_file_open() -> None:
         raise ConnectionResetError("client went away")
 
     with pytest.raises(ConnectionResetError):
-        asyncio.run(read_form(content_type, str(len(body)), breaks_off(), max_body=64 * MiB,
+        asyncio.run(read_form(content_type, str(len(body)), breaks_off(),
+                              max_body=BodyLimit(64 * MiB),
                               max_fields=50, max_field_size=MiB))
     # An unclosed temporary file would warn when collected, and warnings are errors here.
     gc.collect()
@@ -152,3 +154,71 @@ def test_where_the_file_part_is_kept(size: int, declared: bool, in_memory: bool)
     assert isinstance(form.content, io.BytesIO) is in_memory
     assert form.content.read() == b"x" * size
     form.close()
+
+
+class Allowances:
+    """Per-project body allowances as the upload endpoint looks them up, each lookup noted."""
+
+    def __init__(self, **own: int) -> None:
+        self.own = own
+        self.asked: list[str | None] = []
+
+    async def __call__(self, project: str | None) -> int:
+        self.asked.append(project)
+        return max(self.own.values()) if project is None else self.own.get(project, 0)
+
+
+def test_a_body_within_the_default_costs_no_lookup() -> None:
+    allowances = Allowances(big=8 * MiB)
+    content_type, body = encode([("name", "big")], [("content", ("a.whl", b"x" * MiB))])
+    form = read(content_type, body, chunk=65536, max_body=BodyLimit(2 * MiB, allowances))
+    form.close()
+    assert allowances.asked == []
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_project_with_a_raised_limit_may_send_a_larger_body(declared: bool) -> None:
+    allowances = Allowances(big=8 * MiB)
+    content_type, body = encode([("name", "big")], [("content", ("a.whl", b"x" * (3 * MiB)))])
+    form = read(content_type, body, chunk=65536, declared=None if declared else "",
+                max_body=BodyLimit(MiB, allowances))
+    assert form.content is not None
+    assert len(form.content.read()) == 3 * MiB
+    form.close()
+    assert allowances.asked == ([None, "big"] if declared else ["big"])
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_project_on_the_default_is_stopped_at_the_default(declared: bool) -> None:
+    allowances = Allowances(big=8 * MiB)
+    content_type, body = encode([("name", "small")], [("content", ("a.whl", b"x" * (3 * MiB)))])
+    sent: list[int] = []
+
+    async def counted() -> AsyncIterator[bytes]:
+        async for chunk in _chunks(body, 65536):
+            sent.append(len(chunk))
+            yield chunk
+
+    length = str(len(body)) if declared else ""
+    with pytest.raises(TooLarge, match="Limit is 1 MiB for the whole upload request"):
+        asyncio.run(read_form(content_type, length, counted(),
+                              max_body=BodyLimit(MiB, allowances), max_fields=50,
+                              max_field_size=MiB))
+    assert sum(sent) <= MiB + 65536  # refused on the first chunk past the default
+    assert allowances.asked[-1] == "small"
+
+
+def test_a_declared_length_over_every_allowance_is_refused_unread() -> None:
+    allowances = Allowances(big=2 * MiB)
+    content_type, body = encode([("name", "big")], [("content", ("a.whl", b"x" * (3 * MiB)))])
+    with pytest.raises(TooLarge, match="Limit is 2 MiB for the whole upload request"):
+        read(content_type, body, chunk=65536, max_body=BodyLimit(MiB, allowances))
+    assert allowances.asked == [None]
+
+
+def test_a_body_naming_no_project_first_may_be_as_large_as_any_project_allows() -> None:
+    allowances = Allowances(big=8 * MiB)
+    content_type, body = encode([], [("content", ("a.whl", b"x" * (3 * MiB)))])
+    form = read(content_type, body, chunk=65536, declared="", max_body=BodyLimit(MiB, allowances))
+    form.close()
+    assert allowances.asked == [None]

@@ -1,0 +1,5 @@
+"""Projects as an index's admins manage them: made empty for an owner, their limits, a summary."""
+
+from strongroom.projects.service import KEEP, Keep, ProjectService, ProjectSummary
+
+__all__ = ["KEEP", "Keep", "ProjectService", "ProjectSummary"]
