@@ -137,7 +137,7 @@ def test_import_follows_the_projects_limit(index: LiveIndex, tmp_path: Path) -> 
     assert "Filetoolarge.Limitforproject'heavy-import'is1MiB." in table.replace("│", "")
     index.cli("admin", "project", "limits", "heavy-import", "--file-size", "4MiB")
     imported = index.cli("admin", "import", str(wheel), "--user", "alice")
-    assert "imported 1, already present 0, refused 0" in imported.stderr
+    assert "imported 1 (0 with warnings), already present 0, refused 0" in imported.stderr
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
