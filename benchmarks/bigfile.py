@@ -19,7 +19,6 @@ import base64
 import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import time
 import zipfile
@@ -34,7 +33,7 @@ from rich.table import Table
 
 from benchmarks import clients
 from benchmarks.procs import PeakRss, tree_hwm, tree_rss
-from benchmarks.servers import STRONGROOM, StrongroomSite, Target
+from benchmarks.servers import StrongroomSite, Target
 
 _CHUNK = 4 * 1024 * 1024
 _RANGE = 1_000_000
@@ -114,20 +113,6 @@ def _download(url: str, headers: dict[str, str] | None = None) -> int:
     return received
 
 
-def _import(site: StrongroomSite, wheel: Path) -> int:
-    """``admin import`` of ``wheel`` into ``site``; the command's peak resident bytes."""
-    argv = [*STRONGROOM, "admin", "import", str(wheel), "--user", "bench", "--data-dir",
-            str(site.data_dir)]
-    process = subprocess.Popen(argv, env=site.env, stdout=subprocess.DEVNULL,  # noqa: S603
-                               stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode != 0:
-        raise RuntimeError(f"admin import exited {process.returncode}:\n{errors[-3000:]}")
-    return int(usage.ru_maxrss) * 1024
-
-
 def _raise_limits(site: StrongroomSite, size: int) -> None:
     site.cli("admin", "project", "create", NAME, "--owner", "bench")
     limit = str(max(size * 2, 200 * 2**20))
@@ -164,7 +149,8 @@ def run_steps(work: Path, size: int) -> list[Step]:
     # The importing process is measured; the server of the same site stays up beside it, idle.
     with imported.serve("strongroom-bigfile-import", work / "import", 1) as target:
         console.print("importing it with admin import")
-        steps.append(_measured("admin import", length, target, lambda: _import(imported, wheel),
+        steps.append(_measured("admin import", length, target,
+                               lambda: imported.measured_import(wheel)[1],
                                process_peak=lambda peak: peak if isinstance(peak, int) else None))
     wheel.unlink()
     return steps

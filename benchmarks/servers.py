@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,6 +134,22 @@ class StrongroomSite:
         self.cli("admin", "user", "create", "bench", "--email", "bench@example.org",
                  "--password-stdin", stdin=PASSWORD + "\n")
         self.token = self.cli("admin", "token", "create", "--user", "bench").strip()
+
+    def measured_import(self, *paths: Path) -> tuple[float, int]:
+        """``admin import`` of ``paths``: the command's seconds and its peak resident bytes
+        (``wait4``'s ru_maxrss). Raises RuntimeError when it refuses anything."""
+        argv = [*STRONGROOM, "admin", "import", *map(str, paths), "--user", "bench",
+                "--data-dir", str(self.data_dir)]
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL,  # noqa: S603
+                                   stderr=subprocess.PIPE)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        if process.returncode != 0:
+            raise RuntimeError(f"admin import exited {process.returncode}:\n{errors[-3000:]}")
+        return seconds, int(usage.ru_maxrss) * 1024
 
     def load(self, files: Sequence[Path]) -> None:
         """Publish ``files`` with ``admin import`` (validated like uploads)."""
