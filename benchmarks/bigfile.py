@@ -61,7 +61,11 @@ class Step:
 
 def make_wheel(directory: Path, size: int) -> Path:
     """A valid wheel of about ``size`` bytes: one stored member of random bytes, written and
-    hashed a chunk at a time (RECORD carries its digest)."""
+    hashed a chunk at a time (RECORD carries its digest).
+
+    The member's size is declared up front, as ``ZipFile.write`` (and so bdist_wheel) declares a
+    file's, so that zipfile writes ZIP64 headers when it may pass 2 GiB.
+    """
     path = directory / f"{NAME}-1.0-py3-none-any.whl"
     info = f"{NAME}-1.0.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {NAME}\nVersion: 1.0\nSummary: one big file\n"
@@ -70,7 +74,9 @@ def make_wheel(directory: Path, size: int) -> Path:
     rows = []
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         digest, left = hashlib.sha256(), size
-        with archive.open(f"{NAME}/blob.bin", "w") as member:
+        blob = zipfile.ZipInfo(f"{NAME}/blob.bin")
+        blob.file_size = size
+        with archive.open(blob, "w") as member:
             while left > 0:
                 chunk = os.urandom(min(_CHUNK, left))
                 digest.update(chunk)

@@ -137,6 +137,7 @@ def make_wheel(
     filename: str | None = None,
     compression: int = zipfile.ZIP_DEFLATED,
     modes: Mapping[str, int] | None = None,
+    force_zip64: bool = False,
     **knobs: Any,
 ) -> Path:
     """Write a wheel to ``directory`` and return its path.
@@ -147,12 +148,14 @@ def make_wheel(
     replace those files' bytes; ``omit`` drops members by archive path; ``extra_files`` adds
     members listed in RECORD; ``dist_info`` and ``filename`` override the .dist-info directory
     and file names. ``modes`` gives members a Unix mode other than a plain file's (a symbolic
-    link is ``0o120777`` with the target as its bytes).
+    link is ``0o120777`` with the target as its bytes); ``force_zip64`` writes ZIP64 local
+    headers (see :func:`zip_bytes`).
     """
     members = wheel_members(name, version, tag=tag, **knobs)
     target = directory / (filename or f"{escaped(name)}-{version}-{tag}.whl")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(zip_bytes(members.items(), compression=compression, modes=modes))
+    target.write_bytes(zip_bytes(members.items(), compression=compression, modes=modes,
+                                 force_zip64=force_zip64))
     return target
 
 
@@ -232,18 +235,33 @@ def zip_bytes(
     compression: int = zipfile.ZIP_DEFLATED,
     comment: bytes = b"",
     modes: Mapping[str, int] | None = None,
+    force_zip64: bool = False,
 ) -> bytes:
     """A well-formed ZIP of ``members`` (written by :mod:`zipfile`, fixed timestamps); each
-    member's Unix mode is ``0o644`` (no file type) unless ``modes`` gives one."""
+    member's Unix mode is ``0o644`` (no file type) unless ``modes`` gives one. With
+    ``force_zip64`` every local header carries ZIP64 sizes, as zipfile writes them for a member
+    that may pass 2 GiB."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, data in members:
             info = zipfile.ZipInfo(path, date_time=DATE_TIME)
             info.compress_type = compression
             info.external_attr = (modes or {}).get(path, 0o644) << 16
-            archive.writestr(info, data)
+            if force_zip64:
+                with archive.open(info, "w", force_zip64=True) as member:
+                    member.write(data)
+            else:
+                archive.writestr(info, data)
         archive.comment = comment
     return buffer.getvalue()
+
+
+ZIP64_MARK = 0xFFFFFFFF
+
+
+def zip64_extra(*values: int) -> bytes:
+    """A ZIP64 extended information extra field holding ``values`` (8 bytes each)."""
+    return struct.pack(f"<HH{len(values)}Q", 1, 8 * len(values), *values)
 
 
 @dataclass
@@ -251,7 +269,9 @@ class RawMember:
     """One member for :func:`craft_zip`; ``local``/``central`` override header fields.
 
     Overridable keys: ``name`` (bytes), ``flags``, ``method``, ``crc``, ``csize``, ``usize``,
-    and for ``central`` also ``offset``.
+    ``extra`` (bytes), and for ``central`` also ``offset``. With ``zip64`` both headers mark
+    their sizes (and the central one its offset) 0xFFFFFFFF and carry the values in a ZIP64
+    extra field.
     """
 
     name: str
@@ -259,6 +279,20 @@ class RawMember:
     method: int = zipfile.ZIP_DEFLATED
     local: dict[str, int | bytes] = field(default_factory=dict)
     central: dict[str, int | bytes] = field(default_factory=dict)
+    zip64: bool = False
+
+
+@dataclass
+class Zip64End:
+    """The ZIP64 end record and locator :func:`craft_zip` writes, true unless told otherwise:
+    ``extensible`` data after the record's fixed fields (counted in its size field), a ``gap``
+    between the locator and the end record, another entry ``count``, the locator's ``disks``.
+    """
+
+    extensible: bytes = b""
+    gap: bytes = b""
+    count: int | None = None
+    disks: int = 1
 
 
 def craft_zip(
@@ -269,11 +303,15 @@ def craft_zip(
     suffix: bytes = b"",
     comment: bytes = b"",
     count: int | None = None,
+    zip64: Zip64End | None = None,
+    end: Mapping[str, int] | None = None,
 ) -> bytes:
     """A hand-framed ZIP, for archives :mod:`zipfile` refuses to write.
 
     ``prefix`` goes before the first local header, ``between`` after the last member's data,
     ``suffix`` after the end record; ``count`` overrides the declared number of entries.
+    ``zip64`` adds a ZIP64 end record and locator before the end record, whose ``count``,
+    ``size`` and ``offset`` (of the central directory) ``end`` overrides, e.g. with markers.
     """
     body = bytearray(prefix)
     central = bytearray()
@@ -293,18 +331,47 @@ def craft_zip(
             "csize": len(payload),
             "usize": len(raw),
             "offset": len(body),
+            "extra": b"",
         }
-        loc = {**base, **member.local}
-        cen = {**base, **member.central}
+        loc = {**base, **_zip64_fields(member, base, local=True), **member.local}
+        cen = {**base, **_zip64_fields(member, base, local=False), **member.central}
         body += _local_header(loc) + payload
         central += _central_header(cen)
     body += between
     cd_offset = len(body)
     total = len(listed) if count is None else count
-    end = struct.pack(
-        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, total, total, len(central), cd_offset, len(comment)
+    records = b"" if zip64 is None else _zip64_records(zip64, total, len(central), cd_offset)
+    classic = {"count": total, "size": len(central), "offset": cd_offset, **(end or {})}
+    end_record = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, classic["count"], classic["count"],
+        classic["size"], classic["offset"], len(comment),
     )
-    return bytes(body + central + end + comment + suffix)
+    return bytes(body + central + records + end_record + comment + suffix)
+
+
+def _zip64_fields(
+    member: RawMember, base: Mapping[str, int | bytes], *, local: bool
+) -> dict[str, int | bytes]:
+    """The header fields that make ``member`` ZIP64 (markers, and their values in a ZIP64 extra
+    field), or none when it is not."""
+    if not member.zip64:
+        return {}
+    values = [int(base["usize"]), int(base["csize"])] + ([] if local else [int(base["offset"])])
+    marked: dict[str, int | bytes] = {"usize": ZIP64_MARK, "csize": ZIP64_MARK}
+    if not local:
+        marked["offset"] = ZIP64_MARK
+    return {**marked, "extra": zip64_extra(*values)}
+
+
+def _zip64_records(zip64: Zip64End, count: int, cd_size: int, cd_offset: int) -> bytes:
+    """A ZIP64 end record for a central directory right before it, then its locator."""
+    total = count if zip64.count is None else zip64.count
+    record = struct.pack(
+        "<4sQHHIIQQQQ", b"PK\x06\x06", 44 + len(zip64.extensible), 45, 45, 0, 0, total,
+        total, cd_size, cd_offset,
+    )
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, cd_offset + cd_size, zip64.disks)
+    return record + zip64.extensible + locator + zip64.gap
 
 
 def _local_header(f: Mapping[str, int | bytes]) -> bytes:
@@ -322,9 +389,10 @@ def _local_header(f: Mapping[str, int | bytes]) -> bytes:
             f["csize"],
             f["usize"],
             len(name),
-            0,
+            len(bytes(f["extra"])),
         )
         + name
+        + bytes(f["extra"])
     )
 
 
@@ -344,7 +412,7 @@ def _central_header(f: Mapping[str, int | bytes]) -> bytes:
             f["csize"],
             f["usize"],
             len(name),
-            0,
+            len(bytes(f["extra"])),
             0,
             0,
             0,
@@ -352,6 +420,7 @@ def _central_header(f: Mapping[str, int | bytes]) -> bytes:
             f["offset"],
         )
         + name
+        + bytes(f["extra"])
     )
 
 

@@ -15,6 +15,8 @@ from packaging.version import Version
 from strongroom.config import Limits
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.readme import render_description
+from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
+from strongroom.domain.wheels import wheel_metadata
 from strongroom.errors import Problem, UploadRejected
 from tests.builders import gzip_bytes, make_sdist, make_wheel, sdist_members, tar_bytes
 
@@ -71,6 +73,21 @@ def test_built_wheel_fields(tmp_path: Path) -> None:
     assert dist.metadata_file == dist.metadata_bytes
     assert dist.metadata_bytes.startswith(b"Metadata-Version: 2.1\nName: Demo.Lib\n")
     assert "<h1" in str(dist.description_html)
+
+
+@pytest.mark.parametrize("policy", [UPLOAD_POLICY, IMPORT_POLICY], ids=lambda p: p.name)
+def test_zip64_wheel_passes_under_either_policy(tmp_path: Path, policy: Policy) -> None:
+    wheel = make_wheel(tmp_path, force_zip64=True)
+    assert b"\1\0\x10\0" in wheel.read_bytes()  # ZIP64 extra fields in its local headers
+    with wheel.open("rb") as content:
+        dist = inspect_distribution(
+            content, filename=wheel.name, filetype="bdist_wheel", limits=Limits(),
+            render=render_description, policy=policy,
+        )
+        assert wheel_metadata(content) == dist.metadata_file
+    assert dist.warnings == ()
+    with zipfile.ZipFile(wheel) as archive:
+        assert dist.metadata_file == archive.read("demo-1.0.dist-info/METADATA")
 
 
 def test_built_sdist_fields(tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ def _historical(tmp_path: Path) -> list[tuple[str, str, bytes, set[str]]]:
     mismatched = wheel_members(extra_files={"demo/data.txt": b"one"})
     mismatched["demo/data.txt"] = b"two"  # RECORD still has the first bytes' hash
     sdist = sdist_members()
-    sdist_zip = zip_bytes((m.name + ("/" if m.kind == b"5" else ""), m.data) for m in sdist)
+    sdist_paths = [(m.name + ("/" if m.kind == b"5" else ""), m.data) for m in sdist]
+    sdist_zip = zip_bytes(sdist_paths)
     return [
         ("capitalised wheel name", "Demo-1.0-py3-none-any.whl",
          wheel(name="Demo"), {rules.FILENAME_NOT_NORMALIZED}),
@@ -62,6 +63,8 @@ def _historical(tmp_path: Path) -> list[tuple[str, str, bytes, set[str]]]:
         ("capitalised sdist name", "Demo-1.0.tar.gz",
          make_sdist(tmp_path / "s", "Demo").read_bytes(), {rules.FILENAME_NOT_NORMALIZED}),
         ("zip sdist", "demo-1.0.zip", sdist_zip, {rules.SDIST_FORMAT}),
+        ("ZIP64 zip sdist", "demo-1.0.zip", zip_bytes(sdist_paths, force_zip64=True),
+         {rules.SDIST_FORMAT}),
         ("bzip2 sdist", "demo-1.0.tar.bz2", bz2.compress(tar_bytes(sdist)), {rules.SDIST_FORMAT}),
         ("xz sdist", "demo-1.0.tar.xz", lzma.compress(tar_bytes(sdist)), {rules.SDIST_FORMAT}),
         ("Metadata-Version 2.0", "demo-1.0-py3-none-any.whl",
