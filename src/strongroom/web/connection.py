@@ -36,7 +36,8 @@ This module relies on these parts of uvicorn's ``HttpToolsProtocol`` (0.55): the
 callbacks (its ``on_message_begin`` gives each request a new ``headers`` list, and its
 ``on_message_complete`` does nothing for a cycle whose response is complete), ``parser``,
 ``url``, ``headers``, ``cycle`` (its ``response_started``, ``response_complete``,
-``keep_alive``, ``disconnected``, ``message_event``, ``waiting_for_100_continue``), ``flow``
+``keep_alive``, ``disconnected``, ``message_event``, ``waiting_for_100_continue``),
+``expect_100_continue`` (set by its ``on_header`` for the request being read), ``flow``
 (``FlowControl``: ``read_paused``, ``write_paused``, ``pause_reading``, ``resume_reading``),
 ``connections``, ``server_state.default_headers``, ``logger``, and the methods
 ``_unset_keepalive_if_required``, ``_should_upgrade``, ``handle_websocket_upgrade``,
@@ -158,6 +159,7 @@ class LimitedProtocol(HttpToolsProtocol):
     _phase = _ENDING
     _timer: asyncio.TimerHandle | None = None
     _timer_at = math.inf  # loop time the timer is set for; infinite when none is
+    _continue_sent_to: object = None  # the cycle whose "100 Continue" the timer has seen sent
     _head_bytes = 0
     # Deadlines and moments on the reading clock (seconds), and the body's bytes so far.
     _head_started = 0.0
@@ -349,9 +351,8 @@ class LimitedProtocol(HttpToolsProtocol):
             self._wake_by(due)
         if self._reading.read_paused or self.transport.is_closing():
             return  # _rearm sets the timer again when reading resumes
-        if self._phase is _BODY and self.cycle.waiting_for_100_continue:
-            # The client waits for the "100 Continue" that the app's first read sends.
-            self._body_start = self._body_last = self._reading.now()
+        if self._phase is _BODY and self.expect_100_continue and not self._body_bytes:
+            self._wait_for_continue()
         deadline = self._deadline()
         if self._reading.now() < deadline:
             self._wake_by(self._reading.when(deadline))
@@ -359,6 +360,19 @@ class LimitedProtocol(HttpToolsProtocol):
             self._head_too_slow()
         else:
             self._body_too_slow()
+
+    def _wait_for_continue(self) -> None:
+        """The client of the body under way asked to wait for "100 Continue" and has sent none
+        of it: while the app has not read (its first read sends the 100), the body's clock
+        starts again; once the 100 is out, it starts again one more time, since when it went
+        out is not known (any time since the timer last looked), so the client gets a whole
+        ``body_timeout`` after it, and no more."""
+        cycle = self.cycle
+        if cycle.waiting_for_100_continue:
+            self._body_start = self._body_last = self._reading.now()
+        elif self._continue_sent_to is not cycle:
+            self._continue_sent_to = cycle
+            self._body_start = self._body_last = self._reading.now()
 
     def _head_too_slow(self) -> None:
         if self._head_bytes == 0 and self.cycle is None:

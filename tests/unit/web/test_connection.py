@@ -9,6 +9,7 @@ import asyncio
 import socket
 import time
 
+import pytest
 from starlette.types import Receive, Scope, Send
 from tests.functional.server import serving
 
@@ -30,6 +31,9 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == "/hold":
             await asyncio.sleep(HOLD)
+        elif scope["path"] == "/read-before-a-tick":
+            # Just before the body timer's third look (0.5 s apart from the head's end).
+            await asyncio.sleep(HOLD - 0.05)
         length, more = 0, True
         while more:
             message = await receive()
@@ -67,16 +71,35 @@ def test_a_body_the_app_is_not_reading_yet_is_not_held_against_the_client() -> N
     assert answer.endswith(b"\r\n\r\n300000")
 
 
-def test_a_client_waiting_for_100_continue_is_not_held_to_the_body_deadline() -> None:
+@pytest.mark.parametrize("path", ["/hold", "/read-before-a-tick"])
+def test_a_client_waiting_for_100_continue_is_not_held_to_the_body_deadline(path: str) -> None:
+    """The body's clock starts when the "100 Continue" goes out, however close to the timer's
+    next look the app's first read sends it: the client then has a whole ``body_timeout``."""
+    with serving(App(LIMITS), HttpProtocol) as port, \
+            socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(HOLD + 5)
+        sock.sendall(_post(path, 5, "Expect: 100-continue"))
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        time.sleep(LIMITS.body_timeout * 0.6)
+        sock.sendall(b"hello")
+        answer = _all_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
+    assert answer.endswith(b"\r\n\r\n5")
+
+
+def test_a_client_that_sends_nothing_after_100_continue_is_timed_out() -> None:
     with serving(App(LIMITS), HttpProtocol) as port, \
             socket.create_connection(("127.0.0.1", port)) as sock:
         sock.settimeout(HOLD + 5)
         sock.sendall(_post("/hold", 5, "Expect: 100-continue"))
         assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
-        sock.sendall(b"hello")
+        sent = time.monotonic()
         answer = _all_until_closed(sock)
-    assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
-    assert answer.endswith(b"\r\n\r\n5")
+    waited = time.monotonic() - sent
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:300]
+    # At most one more body_timeout than the limit itself (when the 100 went out is only
+    # known to the timer's next look), and never less than the limit.
+    assert LIMITS.body_timeout - 0.1 <= waited <= 2 * LIMITS.body_timeout + 0.3
 
 
 def test_a_head_late_behind_a_response_under_way_ends_the_connection_after_it() -> None:
