@@ -246,9 +246,10 @@ def _parse_central_directory(directory: bytes, count: int) -> list[ZipEntry]:
         if comment_len:
             raise ZipFramingError(f"member comments are not allowed ({name!r})")
         _check_entry_flags(name, flags, method, disk)
-        usize, csize, offset = _with_zip64_values(
-            extra, (usize, csize, offset), f"the central directory entry of {name!r}"
-        )
+        if extra or _ZIP64_MARK in (usize, csize, offset):
+            usize, csize, offset = _with_zip64_values(
+                extra, (usize, csize, offset), "the central directory entry of", name
+            )
         if name in seen:
             raise ZipFramingError(f"duplicate member name {name!r}")
         seen.add(name)
@@ -296,7 +297,8 @@ def _check_local_header(stream: BinaryIO, entry: ZipEntry) -> int:
     )
     if sig != _LOCAL_SIG:
         raise ZipFramingError(f"bad local header signature for {entry.name!r}")
-    raw_name = stream.read(name_len)
+    name_and_extra = stream.read(name_len + extra_len)  # one read: most members have no extra
+    raw_name = name_and_extra[:name_len]
     try:
         name = _decode_name(raw_name, flags)
     except ZipFramingError:
@@ -308,7 +310,7 @@ def _check_local_header(stream: BinaryIO, entry: ZipEntry) -> int:
         )
     if flags & _FLAG_DATA_DESCRIPTOR:
         raise ZipFramingError(f"data descriptors are not allowed ({entry.name!r})")
-    extra = stream.read(extra_len)
+    extra = name_and_extra[name_len:]
     if len(extra) != extra_len:
         raise ZipFramingError(f"the local header of {entry.name!r} is truncated")
     if (usize == _ZIP64_MARK) != (csize == _ZIP64_MARK):
@@ -316,7 +318,9 @@ def _check_local_header(stream: BinaryIO, entry: ZipEntry) -> int:
         raise ZipFramingError(
             f"the local header of {entry.name!r} marks only one of its sizes as ZIP64"
         )
-    usize, csize = _with_zip64_values(extra, (usize, csize), f"the local header of {entry.name!r}")
+    if extra or _ZIP64_MARK in (usize, csize):
+        usize, csize = _with_zip64_values(extra, (usize, csize), "the local header of",
+                                          entry.name)
     if (method, crc, csize, usize) != (
         entry.method,
         entry.crc,
@@ -330,14 +334,16 @@ def _check_local_header(stream: BinaryIO, entry: ZipEntry) -> int:
     return entry.offset + _LOCAL.size + int(name_len) + int(extra_len) + entry.compressed_size
 
 
-def _with_zip64_values(extra: bytes, values: tuple[int, ...], where: str) -> tuple[int, ...]:
+def _with_zip64_values(extra: bytes, values: tuple[int, ...], header: str, name: str
+                       ) -> tuple[int, ...]:
     """``values`` (a header's uncompressed size, compressed size and, in the central directory,
     local header offset: the ZIP64 extra field's order) with each 0xFFFFFFFF marker replaced by
     the value the ZIP64 extra field in the header's ``extra`` bytes holds for it.
 
-    ``where`` names the header in messages. Raises ZipFramingError when the extra field does
-    not hold exactly one 8-byte value per marker.
+    ``header`` and the member's ``name`` say in messages which header it is. Raises
+    ZipFramingError when the extra field does not hold exactly one 8-byte value per marker.
     """
+    where = f"{header} {name!r}"
     zip64 = _zip64_extra_field(extra, where)
     marked = sum(value == _ZIP64_MARK for value in values)
     if zip64 is None:
