@@ -12,8 +12,10 @@ verify`` then checks the chain.
 
 Synthetic shortcut: a million files are not written. A small pool of real wheels, sdists and
 wheel metadata files is stored, and every file row points at one of them (so its sha256, size and
-metadata hash are real, but the bytes do not match the file's name). The pages and the metadata
-and file downloads are what a client sees for them; only installing would notice.
+metadata hash are real, but the bytes do not match the file's name). Its BLAKE2b-256 is made from
+its name instead, since that column is unique. The pages and the metadata and file downloads are
+what a client sees for them; only installing, or checking the JSON API's blake2b_256, would
+notice.
 
 Then ``strongroom serve`` is started on the index and measured:
 
@@ -138,6 +140,13 @@ def _store(blobs: LocalBlobStore, data: bytes) -> Blob:
                 hashlib.md5(data).hexdigest(), len(data))  # noqa: S324 - PyPI's md5 field
 
 
+def _row_blake2(filename: str) -> str:
+    """A file row's BLAKE2b-256: unique per row, as the files table requires (migration 0004:
+    the same bytes are never published under two names), so derived from the file's name, not
+    its pooled bytes. Only the JSON API's ``digests`` show it."""
+    return hashlib.blake2b(filename.encode(), digest_size=32).hexdigest()
+
+
 def blob_pool(blobs: LocalBlobStore) -> tuple[list[tuple[Blob, Blob]], list[Blob]]:
     """POOL (wheel, metadata) pairs and POOL sdists, stored for real."""
     wheels, sdists = [], []
@@ -214,7 +223,7 @@ def generate(db: Database, blobs: LocalBlobStore, projects: int, files_per_proje
                         file_rows.append({
                             "id": file_id, "release_id": release_id, "filename": filename,
                             "packagetype": ptype, "python_version": pyver, "size": blob.size,
-                            "sha256": blob.sha256, "blake2_256": blob.blake2_256,
+                            "sha256": blob.sha256, "blake2_256": _row_blake2(filename),
                             "md5": blob.md5, "upload_time": BASE_TIME,
                             "requires_python": ">=3.9",
                             "metadata_sha256": meta.sha256 if meta else None,

@@ -97,3 +97,24 @@ def test_ab_against_no_commit_stops_before_measuring(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "--compare no-such-revision: not a commit" in done.stderr
     assert not (tmp_path / "ab.md").exists()
+
+
+def test_scale_runs_two_small_sizes() -> None:
+    """``python -m benchmarks.scale`` (README) generates, verifies, serves and measures each
+    size: a generator that the schema refuses (migration 0004 made blake2_256 unique) stops
+    it, as it once did silently until someone ran it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale", "--sizes", "20,40", "--files-per-project",
+         "2", "--sample", "5", "--wrk-seconds", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    written = re.search(r"written to (\S+\.md)", done.stdout + done.stderr)
+    assert written, (done.stdout + done.stderr)[-3000:]
+    table = Path(written[1]).read_text()
+    Path(written[1]).unlink()
+    assert "| figure | 20 projects | 40 projects |" in table
+    requests = next(line for line in table.splitlines()
+                    if line.startswith("| wrk, any project, requests/s |"))
+    assert all(cell.replace(",", "").isdigit() for cell in requests.strip("| ").split(" | ")[1:])
+    assert "| wrk non-2xx | 0 | 0 |" in table
