@@ -13,7 +13,8 @@ more than the database's own work.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.utils import canonicalize_version
 from sqlalchemy import Connection, and_, bindparam, exists, null, or_, select, union_all
@@ -170,8 +171,9 @@ def record(
     connection: Connection, new: NewFile, identity: Identity, *, now: dt.datetime,
     defaults: Limits,
 ) -> journal.Written:
-    """Write the file; returns what was written. ``defaults`` are the index's limits; the
-    project's own, read here under the write lock, replace them.
+    """Write the file in three steps (ensure the project, ensure the release, add the file);
+    returns what was written. ``defaults`` are the index's limits; the project's own, read here
+    under the write lock, replace them.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
     second sdist (unless the file's policy tolerates it: then it is a warning), UploadRejected
@@ -179,41 +181,98 @@ def record(
     this file meanwhile), and IntegrityError when the file's name or bytes were taken since the
     caller checked (``existing_identical``).
     """
-    dist, received = new.dist, new.received
-    canonical = canonicalize_version(dist.version)
-    target = first(connection, _TARGET, {"name": dist.name, "user_id": identity.user_id,
+    canonical = canonicalize_version(new.dist.version)
+    target = first(connection, _TARGET, {"name": new.dist.name, "user_id": identity.user_id,
                                          "canonical": canonical})
+    recording = _Recording(connection, new, identity, now)
+    project = _ensure_project(recording, target, defaults)
+    release = _ensure_release(recording, target, project, canonical)
+    serial = _add_file(recording, project, release)
+    return journal.Written(serial, {new.dist.name: frozenset({release.version})})
+
+
+@dataclass
+class _Recording:
+    """One file's write transaction, and the journal changes its steps have made so far."""
+
+    connection: Connection
+    new: NewFile
+    identity: Identity
+    now: dt.datetime
+    changes: list[journal.Change] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _TargetProject:
+    """The project a file is recorded in, as the write transaction found or made it."""
+
+    id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class _TargetRelease:
+    """The release a file is recorded in, and the warnings that recording it adds."""
+
+    id: int
+    version: str
+    is_new: bool
+    warnings: tuple[Problem, ...]
+
+
+def _ensure_project(recording: _Recording, target: Any | None, defaults: Limits
+                    ) -> _TargetProject:
+    """The file's project, checked for the uploader's right and its limits; made, with the
+    uploader as its Owner, when it does not exist yet. ``target`` is the row ``_TARGET`` found
+    (project, role and release), None for a new project."""
+    connection, dist, identity = recording.connection, recording.new.dist, recording.identity
+    size = recording.new.received.size
     access = ProjectAccess(*target[:7]) if target else None
     check_access(dist.name, access, identity)
-    changes: list[journal.Change] = []
-    if access is None:
-        project_id = scalar(connection, _NEW_PROJECT, {
-            "name": dist.display_name, "normalized_name": dist.name, "created": now,
-            "status": "active", "total_size": 0, "last_serial": 0,
-        })
-        execute(connection, _NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
-                                        "role": "Owner"})
-        changes += [journal.Change("create"), journal.Change(f"add Owner {identity.username}")]
-        total_size, display_name = 0, dist.display_name
-    else:
-        project_id, total_size, display_name = access.id, access.total_size, access.name
-    limits = access.limits(defaults) if access else defaults
-    _check_size(display_name, total_size, received.size, limits)
-    warnings = list(dist.warnings)
+    if access is not None:
+        _check_size(access.name, access.total_size, size, access.limits(defaults))
+        return _TargetProject(access.id, access.name)
+    project_id = scalar(connection, _NEW_PROJECT, {
+        "name": dist.display_name, "normalized_name": dist.name, "created": recording.now,
+        "status": "active", "total_size": 0, "last_serial": 0,
+    })
+    execute(connection, _NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
+                                    "role": "Owner"})
+    recording.changes += [journal.Change("create"),
+                          journal.Change(f"add Owner {identity.username}")]
+    _check_size(dist.display_name, 0, size, defaults)
+    return _TargetProject(project_id, dist.display_name)
+
+
+def _ensure_release(recording: _Recording, target: Any | None, project: _TargetProject,
+                    canonical: str) -> _TargetRelease:
+    """The file's release: the existing one (where a second sdist is refused, or only a
+    warning when the file's policy tolerates it), or a new one."""
+    new = recording.new
     if target is not None and target.release_id is not None:
-        if dist.packagetype == "sdist" and target.has_sdist:
+        warnings: tuple[Problem, ...] = ()
+        if new.dist.packagetype == "sdist" and target.has_sdist:
             second = Problem("filename", "Only one sdist may be uploaded per release.",
                              rules.SECOND_SDIST)
             if second.rule not in new.policy.tolerated:
                 raise Conflict(second.reason)
-            warnings.append(second)
-        release_id, version, is_new_release = target.release_id, target.version, False
-    else:
-        version, is_new_release = str(dist.version), True
-        release_id = _new_release(connection, project_id, new, identity, canonical, now=now)
-        changes.append(journal.Change("new release", version=version))
+            warnings = (second,)
+        return _TargetRelease(target.release_id, target.version, False, warnings)
+    version = str(new.dist.version)
+    release_id = _new_release(recording.connection, project.id, new, recording.identity,
+                              canonical, now=recording.now)
+    recording.changes.append(journal.Change("new release", version=version))
+    return _TargetRelease(release_id, version, True, ())
+
+
+def _add_file(recording: _Recording, project: _TargetProject, release: _TargetRelease) -> int:
+    """Insert the file's row and take its name for good, append the journal entries of the
+    whole recording, and grow the project; the serial of the last entry."""
+    connection, new, now = recording.connection, recording.new, recording.now
+    dist, received = new.dist, new.received
+    warnings = (*dist.warnings, *release.warnings)
     execute(connection, _NEW_FILE, {
-        "release_id": release_id,
+        "release_id": release.id,
         "filename": dist.filename,
         "packagetype": dist.packagetype,
         "python_version": dist.python_version,
@@ -231,16 +290,16 @@ def record(
                      for w in warnings] or None,
     })
     execute(connection, _NEW_NAME, {"filename": dist.filename})
-    changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
-                                  version=version, filename=dist.filename))
-    serial = journal.add_entries(connection, project=dist.name, changes=changes, now=now,
-                                 submitted_by=identity.username)
+    recording.changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
+                                            version=release.version, filename=dist.filename))
+    serial = journal.add_entries(connection, project=dist.name, changes=recording.changes,
+                                 now=now, submitted_by=recording.identity.username)
     # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
     execute(connection, _GROW_PROJECT, {
-        "project_id": project_id, "size": received.size, "serial": serial,
-        "display_name": dist.display_name if is_new_release else display_name,
+        "project_id": project.id, "size": received.size, "serial": serial,
+        "display_name": dist.display_name if release.is_new else project.display_name,
     })
-    return journal.Written(serial, {dist.name: frozenset({version})})
+    return serial
 
 
 def _check_size(display_name: str, total_size: int, size: int, limits: Limits) -> None:
