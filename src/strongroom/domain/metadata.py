@@ -182,7 +182,8 @@ def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
             # setuptools wrote License-File long before Metadata-Version 2.4 defined it, and
             # PyPI accepts those files; the field is simply not validated for older versions.
             checked.pop("license_files", None)
-        for field in sorted(checked.keys() & _INTRODUCED.keys()):
+        present = checked.keys() & _INTRODUCED.keys()
+        for field in sorted(present):
             introduced = _INTRODUCED[field]
             if _VERSION_ORDER[introduced] > _VERSION_ORDER[validated_as]:
                 # Written by build tools before the version that defines it (hatchling's
@@ -192,7 +193,7 @@ def _packaging_problems(raw: RawMetadata, source: str) -> list[Problem]:
                         else rules.FIELD_TOO_EARLY)
                 problems.append(Problem(header_name(field), f"introduced in metadata version "
                                         f"{introduced}, not {written}.", rule))
-        newest = max((_INTRODUCED[field] for field in checked.keys() & _INTRODUCED.keys()),
+        newest = max((_INTRODUCED[field] for field in present),
                      key=_VERSION_ORDER.__getitem__, default=validated_as)
         checked["metadata_version"] = max(validated_as, newest, key=_VERSION_ORDER.__getitem__)
     return problems + _validate(cast(RawMetadata, checked), source)

@@ -83,10 +83,9 @@ def read_sdist(stream: BinaryIO, limits: Limits, extension: str = ".tar.gz") -> 
     """
     contents = ArchiveContents("PKG-INFO")
     size = stream.seek(0, os.SEEK_END)
-    is_zip = zipfile.is_zipfile(stream)
     if extension == ".zip":
         return _read_zip(stream, size, limits, contents)
-    if is_zip:
+    if zipfile.is_zipfile(stream):
         contents.reject("The file is both a tar and a ZIP archive.")
         return contents
     stream.seek(0)

@@ -164,7 +164,8 @@ class UploadService:
                 if existing_identical(connection, source.filename, received):
                     return UploadOutcome(filename=source.filename, serial=None)
             dist = self._validate(None, source.filename, received, limits, policy=policy)
-            self._authorise(dist.name, identity)
+            # Validation holds the file name to the metadata's name: ``access`` is dist.name's.
+            check_access(dist.name, access, identity)
             return self._publish(source, received, dist, identity, self._clock(), policy=policy)
 
     def _publish(self, source: _Source, received: ReceivedFile, dist: Distribution,
@@ -197,12 +198,6 @@ class UploadService:
         if form is None or request.content is None or problems:
             raise UploadRejected(problems)
         return form, request.content
-
-    def _authorise(self, name: str, identity: Identity) -> None:
-        """Fail fast, before storing anything; the record step checks again under the lock."""
-        with self._db.read_connection() as connection:
-            access = project_access(connection, name, identity)
-        check_access(name, access, identity)
 
     def _validate(self, form: UploadForm | None, filename: str, received: ReceivedFile,
                   limits: Limits, *, policy: Policy = UPLOAD_POLICY) -> Distribution:
