@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
-from starlette.routing import BaseRoute
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, Project, Release, utcnow
+from strongroom.domain.access import PUBLIC, ReadAccess
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.storage import LocalBlobStore
-from strongroom.web.reads import read_routes
+from strongroom.web.reads import Reads
 
 BASE_URL = "http://idx.test"  # the configured base URL of the test index's JSON API
 
@@ -47,9 +48,11 @@ class Index:
         self.feed = FileChangeFeed(tmp_path / "serial")
         self.reader = IndexReader(db, self.blobs, self.feed)
 
-    def routes(self) -> list[BaseRoute]:
-        """The read routes over this index, with ``BASE_URL`` as the configured base URL."""
-        return read_routes(self.reader, base_url=BASE_URL)
+    def app(self, inner: ASGIApp | None = None, *, access: ReadAccess = PUBLIC,
+            base_url: str = BASE_URL) -> Reads:
+        """The read API over this index, with ``BASE_URL`` as the configured base URL, in
+        front of ``inner`` (by default an app that answers everything else with 404)."""
+        return Reads(inner or Starlette(), self.reader, base_url=base_url, access=access)
 
     def release(self, name: str, version: str, *, status: str = "active",
                 publish: bool = True, padding: int = 0) -> tuple[str, str]:

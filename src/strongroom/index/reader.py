@@ -11,6 +11,7 @@ project.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -48,13 +49,17 @@ _P = TypeVar("_P", Page, Page | None)
 
 @dataclass(frozen=True)
 class BlobTarget:
-    """A file to send: the blob's key, its store, and its name; a local path when the store has
-    one, worked out on first use (a page locates all its files, and most are never sent)."""
+    """A file to send: the blob's key, its store, its name, the project it belongs to (which
+    read access is decided on) and when it was uploaded (a metadata file: its distribution);
+    a local path when the store has one, worked out on first use (a page locates all its
+    files, and most are never sent)."""
 
     sha256: str
     size: int | None
     filename: str
     store: BlobStore
+    project: str
+    uploaded: dt.datetime
 
     @cached_property
     def local_path(self) -> Path | None:
@@ -247,7 +252,8 @@ class IndexReader:
         before it caches them."""
         for release in view.visible_releases:
             for file in release.files:
-                target = BlobTarget(file.sha256, file.size, file.filename, self.blobs)
+                target = BlobTarget(file.sha256, file.size, file.filename, self.blobs,
+                                    view.normalized_name, file.upload_time)
                 self._files.put((file.sha256, file.filename), view.normalized_name, target,
                                 _FILE_ENTRY_SIZE + len(file.filename), epoch)
 
@@ -267,7 +273,8 @@ class IndexReader:
             return None
         if stored.source is not None and not metadata_file_sound(self.blobs, stored):
             return None
-        target = BlobTarget(stored.sha256, stored.size, filename, self.blobs)
+        target = BlobTarget(stored.sha256, stored.size, filename, self.blobs, stored.project,
+                            stored.uploaded)
         self._files.put(key, stored.project, target, _FILE_ENTRY_SIZE + len(filename), epoch)
         return target
 

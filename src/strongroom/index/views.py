@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -148,11 +149,13 @@ class StoredFile:
     sha256: str
     size: int | None
     filename: str
+    uploaded: dt.datetime
     source: str | None = None
 
 
 _FILE_BY_NAME = (
-    select(File.sha256, File.size, File.metadata_sha256, Project.normalized_name, Project.status)
+    select(File.sha256, File.size, File.metadata_sha256, File.upload_time,
+           Project.normalized_name, Project.status)
     .join(Release, File.release_id == Release.id)
     .join(Project, Release.project_id == Project.id)
     .where(File.filename == bindparam("filename"))
@@ -172,7 +175,8 @@ def load_file(session: Session, sha256_path: str, filename: str) -> StoredFile |
     if row is None or row.sha256 != sha256_path or row.status == QUARANTINED:
         return None
     if not wants_metadata:
-        return StoredFile(row.normalized_name, row.sha256, row.size, filename)
+        return StoredFile(row.normalized_name, row.sha256, row.size, filename, row.upload_time)
     if row.metadata_sha256 is None:
         return None
-    return StoredFile(row.normalized_name, row.metadata_sha256, None, filename, row.sha256)
+    return StoredFile(row.normalized_name, row.metadata_sha256, None, filename, row.upload_time,
+                      row.sha256)

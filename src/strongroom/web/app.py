@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from strongroom.config import Settings
 from strongroom.db.engine import Database
+from strongroom.domain.access import PUBLIC, ReadAccess
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.rendering import ReadmeSandbox
@@ -17,20 +18,21 @@ from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
 from strongroom.web import reason
-from strongroom.web.fastpath import FastReads
 from strongroom.web.guard import CatchAll
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
-from strongroom.web.reads import read_routes
+from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
+def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAccess = PUBLIC
+               ) -> ASGIApp:
     """The whole index as one ASGI app.
 
     With ``migrate`` (the default) the database is first brought to the newest schema; workers
     started by a parent that migrated already pass False, so they never race each other.
     The blob store, change feed, purger and rate-limit counters follow the settings (local,
-    file and memory by default; S3, Redis and HTTP PURGE when configured).
+    file and memory by default; S3, Redis and HTTP PURGE when configured). ``read_access``
+    decides who may read what (web/reads.py); the default serves everyone.
     """
     reason.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,8 +62,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
         readmes.close()
         db.dispose()
 
-    # Warm reads and uploads are answered outside the framework: they pass through nothing else.
-    routes = [*read_routes(reader, base_url=settings.public_base_url), *upload_routes(upload)]
-    framework = Starlette(routes=routes, lifespan=lifespan)
-    return CatchAll(FastReads(UploadsFirst(framework, upload), reader=reader,
-                              connection_limits=settings.connection_limits))
+    # Reads and uploads are answered outside the framework: they pass through nothing else.
+    framework = Starlette(routes=upload_routes(upload), lifespan=lifespan)
+    return CatchAll(Reads(UploadsFirst(framework, upload), reader,
+                          base_url=settings.public_base_url, access=read_access,
+                          connection_limits=settings.connection_limits))

@@ -2,7 +2,7 @@
 and body in one write.
 
 Warm reads: a GET or HEAD of a rendered simple page or a small file already in memory is
-answered as soon as its headers are parsed, from ``FastReads.warm_answer``, without the ASGI
+answered as soon as its headers are parsed, from ``Reads.warm`` (web/reads.py), without the ASGI
 request uvicorn would build for it (its scope, task and response cycle, most of what such a
 request costs). Only when nothing else is under way on the connection (no response being sent,
 no pipelined request waiting, the client reading what it is sent), for HTTP/1.1 keep-alive
@@ -32,7 +32,7 @@ from typing import Any, cast
 from uvicorn.protocols.http import httptools_impl
 
 from strongroom.web.connection import LimitedProtocol
-from strongroom.web.fastpath import FastReads
+from strongroom.web.reads import Reads
 
 _HOLD = 4096  # bytes: a response head is held back; a larger write goes out at once
 
@@ -115,9 +115,9 @@ class _Answered:
 _ANSWERED: Any = _Answered()
 
 
-def _warm_reads(app: object) -> FastReads | None:
-    """The ``FastReads`` layer among the ASGI apps uvicorn wraps around the index, if any."""
-    while app is not None and not isinstance(app, FastReads):
+def _warm_reads(app: object) -> Reads | None:
+    """The ``Reads`` layer among the ASGI apps uvicorn wraps around the index, if any."""
+    while app is not None and not isinstance(app, Reads):
         app = getattr(app, "app", None)
     return app
 
@@ -149,16 +149,15 @@ class HttpProtocol(LimitedProtocol):
         if (method not in (b"GET", b"HEAD") or parser.get_http_version() != "1.1"
                 or not parser.should_keep_alive() or parser.should_upgrade()):
             return False
-        answer = warm.warm_answer(url.decode("ascii"), self.headers)
+        answer = warm.warm(method.decode("ascii"), url.decode("ascii"), self.headers)
         if answer is None:
             return False
-        status, headers, body = answer
-        content = [httptools_impl.STATUS_LINE[status]]
-        for name, value in (*self.server_state.default_headers, *headers):
+        content = [httptools_impl.STATUS_LINE[answer.status]]
+        for name, value in (*self.server_state.default_headers, *answer.headers):
             content += [name, b": ", value, b"\r\n"]
         content.append(b"\r\n")
         if method == b"GET":
-            content.append(body)
+            content.append(answer.body)
         self.transport.write(b"".join(content))
         # What uvicorn does when a response cycle completes, for a keep-alive connection.
         self.cycle = _ANSWERED

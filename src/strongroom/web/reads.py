@@ -1,243 +1,501 @@
-"""The read routes: the simple API, PyPI's JSON API and the files themselves.
+"""The read API: simple pages, PyPI's JSON API, project links and the files themselves.
 
-Handlers stay on the event loop: a warm page is a dictionary lookup in ``IndexReader``, which
-only goes to the database (in a worker thread) on a miss. Pages carry a strong ETag and answer
-``If-None-Match`` with 304; every simple page varies on ``Accept``.
+``Reads`` is an ASGI layer that answers every read and hands anything else (uploads, unknown
+paths) to the app it wraps. It works out what a read asks for, asks the index's read-access
+policy whether the caller may have it, finds it (in memory when warm; in a worker thread on a
+miss) and has ``answers.py`` build the answer. ``warm`` is the same work for what is ready
+without waiting; the HTTP protocol's shortcut (web/protocol.py) sends what it returns, so
+the shortcut, the warm ASGI path and a cold read send the same bytes.
+
+Access is decided before any cached page or file is used: a page kept warm for one caller is
+never sent to a caller the policy refuses, nor is a 304 about it. The default policy is public,
+which costs a warm read one test of a flag.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
-from starlette.concurrency import iterate_in_threadpool
-from starlette.requests import Request
-from starlette.responses import (
-    FileResponse,
-    JSONResponse,
-    PlainTextResponse,
-    RedirectResponse,
-    Response,
-    StreamingResponse,
-)
-from starlette.routing import BaseRoute, Route
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from strongroom.config import ConnectionLimits
+from strongroom.domain.access import PUBLIC, ReadAccess, Refusal
 from strongroom.domain.names import is_valid_project_name, normalize
-from strongroom.domain.negotiation import OFFERS, TEXT_HTML, V1_HTML, is_json, negotiate
-from strongroom.index import BlobTarget, IndexReader, Page
+from strongroom.domain.negotiation import is_json, negotiate
+from strongroom.domain.principals import Credentials, Principal
+from strongroom.errors import NotAuthenticated
+from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
+from strongroom.web import answers
+from strongroom.web.answers import Answer, BlobBody, Headers
+from strongroom.web.upload import token_from
 
-SIMPLE_CACHE_CONTROL = "max-age=600, public"
-JSON_API_CACHE_CONTROL = "max-age=900, public"
-FILE_CACHE_CONTROL = "max-age=31536000, public, immutable"
-# Short: the web UI will answer these addresses itself, and caches should notice soon.
-PROJECT_LINK_CACHE_CONTROL = "max-age=300, public"
+Authenticate = Callable[[Credentials], Principal]
+
+_MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
+# Longer values are worked out anew each time rather than remembered, so that what a client
+# sends can never make a memo large: 4096 entries of at most 256 bytes each.
+_MEMO_KEY_BYTES = 256
+_SMALL_FILE = 1024 * 1024  # files up to this size are kept in memory once sent
+_FILE_CACHE_BYTES = 64 * 1024 * 1024
+_ANSWER_OVERHEAD = 1024  # what a kept file answer costs beyond its bytes, roughly
 _CHUNK = 1024 * 1024
-_NOT_ACCEPTABLE = (
-    "Not Acceptable: this index serves " + ", ".join(OFFERS) + " (ask with Accept or ?format=)."
-)
+_READ_METHODS = ("GET", "HEAD")
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an ``If-None-Match`` header value names ``etag`` (or ``*``)."""
-    if if_none_match is None:
-        return False
-    candidates = {tag.strip() for tag in if_none_match.split(",")}
-    return "*" in candidates or etag in candidates
+class _Caller:
+    """The reader of one request; its credentials are verified only if a policy asks."""
+
+    def __init__(self, headers: Headers, authenticate: Authenticate | None) -> None:
+        self._headers = headers
+        self._authenticate = authenticate
+
+    def principal(self) -> Principal | None:
+        authorization = next((v for k, v in self._headers if k == b"authorization"), None)
+        if authorization is None:
+            return None
+        if self._authenticate is None:
+            raise NotAuthenticated("this index accepts no credentials on reads")
+        return self._authenticate(Credentials(token_from(authorization.decode("latin-1"))))
 
 
-def _etag_matches(request: Request, etag: str) -> bool:
-    return etag_matches(request.headers.get("if-none-match"), etag)
+class _Request:
+    """The headers of a read that change its answer, found in one pass."""
+
+    def __init__(self, headers: Headers) -> None:
+        self.accept: bytes | None = None
+        self.if_none_match: bytes | None = None
+        self.if_range: bytes | None = None
+        self.byte_range: bytes | None = None
+        for key, value in headers:
+            if key == b"accept":
+                self.accept = value
+            elif key == b"if-none-match":
+                self.if_none_match = value
+            elif key == b"range":
+                self.byte_range = value
+            elif key == b"if-range":
+                self.if_range = value
+
+    def holds(self, etag: str) -> bool:
+        """Whether the client's If-None-Match names ``etag``."""
+        value = self.if_none_match
+        return value is not None and answers.etag_matches(value.decode("latin-1"), etag)
+
+    def range_for(self, etag: str) -> str | None:
+        """The Range to honour: none when If-Range names another version of the file."""
+        if self.byte_range is None or (self.if_range is not None
+                                       and self.if_range.decode("latin-1").strip() != etag):
+            return None
+        return self.byte_range.decode("latin-1")
 
 
-def page_headers(page: Page, etag: str, headers: dict[str, str]) -> dict[str, str]:
-    """Headers every cached page carries besides its own."""
-    return {**headers, "ETag": etag, "X-PyPI-Last-Serial": str(page.serial),
-            "Access-Control-Allow-Origin": "*"}
+class Reads:
+    """Answers the read API over ``reader``; hands every other request to ``app``.
 
+    ``base_url`` starts every absolute URL in JSON API documents and project links: the
+    configured one, never the request's Host, so that a client cannot put its own host into a
+    document a cache keeps for everyone. ``access`` decides who may read what (default: all);
+    ``authenticate`` turns a read's credentials into a principal when a policy asks.
+    As the index's outer layer it also carries ``connection_limits``, which the HTTP protocol
+    reads from the app it serves.
+    """
 
-def _respond(request: Request, page: Page, media_type: str, etag: str,
-             headers: dict[str, str]) -> Response:
-    """200 with the page, 304 when the client holds ``etag``; HEAD gets headers only."""
-    headers = page_headers(page, etag, headers)
-    if _etag_matches(request, etag):
-        return Response(status_code=304, headers=headers)
-    if request.method == "HEAD":
-        headers["Content-Length"] = str(len(page.body))
-        return Response(b"", headers=headers, media_type=media_type)
-    return Response(page.body, headers=headers, media_type=media_type)
-
-
-def simple_representation(page: Page, media_type: str, keys: str
-                          ) -> tuple[str, str, dict[str, str]]:
-    """The ETag, Content-Type and headers of a simple page sent as ``media_type``."""
-    # text/html and v1+html share bytes but are distinct representations, so distinct ETags.
-    etag = page.etag[:-1] + '-h"' if media_type == V1_HTML else page.etag
-    content_type = f"{TEXT_HTML}; charset=utf-8" if media_type == TEXT_HTML else media_type
-    headers = {"Vary": "Accept", "Cache-Control": SIMPLE_CACHE_CONTROL, "Surrogate-Key": keys}
-    return etag, content_type, headers
-
-
-def project_keys(project: str) -> str:
-    """Surrogate keys of a project's simple page."""
-    return f"project/{project} all-projects"
-
-
-def _simple_response(request: Request, page: Page, media_type: str, keys: str) -> Response:
-    etag, content_type, headers = simple_representation(page, media_type, keys)
-    return _respond(request, page, content_type, etag, headers)
-
-
-def _negotiated(request: Request) -> str | None:
-    return negotiate(request.headers.get("accept"), request.query_params.get("format"))
-
-
-def _not_acceptable() -> Response:
-    return PlainTextResponse(_NOT_ACCEPTABLE, status_code=406, headers={"Vary": "Accept"})
-
-
-def _not_found() -> Response:
-    return PlainTextResponse("404 Not Found", status_code=404, headers={"Vary": "Accept"})
-
-
-def _redirect(request: Request, path: str) -> Response:
-    query = request.url.query
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
-
-
-def _blob_chunks(source: BinaryIO) -> Iterator[bytes]:
-    with source:
-        while chunk := source.read(_CHUNK):
-            yield chunk
-
-
-def file_headers(target: BlobTarget) -> dict[str, str]:
-    """Headers every file response carries; the ETag is the content's SHA-256."""
-    return {"ETag": f'"{target.sha256}"', "Cache-Control": FILE_CACHE_CONTROL,
-            "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"}
-
-
-def file_media_type(filename: str) -> str:
-    if filename.endswith((".whl", ".zip")):
-        return "application/zip"
-    if filename.endswith(".tar.gz"):
-        return "application/gzip"
-    return "application/octet-stream"
-
-
-class _ReadViews:
-    """The handlers, bound to one reader and the index's public base URL."""
-
-    def __init__(self, reader: IndexReader, base_url: str) -> None:
+    def __init__(self, app: ASGIApp, reader: IndexReader, *, base_url: str,
+                 access: ReadAccess = PUBLIC, authenticate: Authenticate | None = None,
+                 connection_limits: ConnectionLimits | None = None) -> None:
+        self.app = app
         self.reader = reader
         self.base_url = base_url.rstrip("/")
+        self.connection_limits = connection_limits or ConnectionLimits()
+        self._access = access
+        self._restricted = access is not PUBLIC
+        self._authenticate = authenticate
+        self._negotiated: dict[tuple[bytes | None, str | None], str | None] = {}
+        self._normal_names: dict[str, bool] = {}
+        self._pages: dict[tuple[str, int, str, str], tuple[Answer, Answer]] = {}
+        self._files: OrderedDict[tuple[str, str], tuple[Answer, bytes]] = OrderedDict()
+        self._file_bytes = 0
 
-    async def index(self, request: Request) -> Response:
-        media_type = _negotiated(request)
-        if media_type is None:
-            return _not_acceptable()
-        page = await self.reader.index_page("json" if is_json(media_type) else "html")
-        return _simple_response(request, page, media_type, "all-projects")
+    # -- ASGI ---------------------------------------------------------------------------------
 
-    async def project(self, request: Request) -> Response:
-        name = request.path_params["project"]
-        if not is_valid_project_name(name):
-            return _not_found()
-        normalized = normalize(name)
-        if name != normalized:
-            return _redirect(request, f"/simple/{normalized}/")
-        media_type = _negotiated(request)
-        if media_type is None:
-            return _not_acceptable()
-        page = await self.reader.project_page(normalized, "json" if is_json(media_type) else "html")
-        if page is None:
-            return _not_found()
-        return _simple_response(request, page, media_type, project_keys(normalized))
-
-    async def index_slash(self, request: Request) -> Response:
-        return _redirect(request, "/simple/")
-
-    async def project_slash(self, request: Request) -> Response:
-        name = request.path_params["project"]
-        if not is_valid_project_name(name):
-            return _not_found()
-        return _redirect(request, f"/simple/{normalize(name)}/")
-
-    async def project_json(self, request: Request) -> Response:
-        if not is_valid_project_name(request.path_params["project"]):
-            return JSONResponse({"message": "Not Found"}, status_code=404)
-        normalized = normalize(request.path_params["project"])
-        version = request.path_params.get("version")
-        base = self.base_url
-        if version is None:
-            page = await self.reader.project_document(normalized, base)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = None
+        if scope["type"] == "http":
+            method: str = scope["method"]
+            path: str = scope["path"]
+            headers: Headers = scope["headers"]
+            query = scope.get("query_string") or b""
+            if not query:
+                answer = self.warm(method, path, headers)
+            if answer is None:
+                answer = await self.answer(method, path, query.decode("latin-1"), headers)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": answer.headers})
+        if scope["method"] == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+        elif answer.stream is not None:
+            await _stream(answer.stream, receive, send)
         else:
-            page = await self.reader.release_document(normalized, version, base)
-        if page is None:
-            return JSONResponse({"message": "Not Found"}, status_code=404)
-        headers = {"Cache-Control": JSON_API_CACHE_CONTROL,
-                   "Surrogate-Key": f"project/{normalized} all-legacy-json"}
-        return _respond(request, page, "application/json", page.etag, headers)
+            await send({"type": "http.response.body", "body": answer.body})
 
-    async def project_link(self, request: Request) -> Response:
+    # -- the two ways in --------------------------------------------------------------------
+
+    def warm(self, method: str, path: str, headers: Headers) -> Answer | None:
+        """The answer to a read of ``path`` without a query string, when it is ready without
+        waiting: a rendered simple page or a small file already in memory (or a refusal of
+        either). None for anything else, which the caller takes to ``answer``."""
+        if method not in _READ_METHODS:
+            return None
+        if path.startswith("/simple/") and path.endswith("/"):
+            return self._warm_page(path[8:-1], headers)
+        if path.startswith("/packages/"):
+            return self._warm_file(path, headers)
+        return None
+
+    def _warm_page(self, name: str, headers: Headers) -> Answer | None:
+        if "/" in name or (name and not self._is_normal(name)):
+            return None  # a redirect, or a 404: ``answer`` says which
+        project = name or ALL_PROJECTS
+        refused = self._refused(project, headers)
+        if refused is not None:
+            return refused
+        request = _Request(headers)
+        media_type = self._media_type(request.accept, None)
+        if media_type is None:
+            return None
+        page = self.reader.warm_page(project, "json" if is_json(media_type) else "html")
+        return None if page is None else self._page(page, media_type, project, request)
+
+    def _warm_file(self, path: str, headers: Headers) -> Answer | None:
+        found = _file_path(path)
+        target = None if found is None else self.reader.warm_file(*found)
+        kept = None if target is None else self._files.get((target.sha256, target.filename))
+        if target is None or kept is None:
+            return None
+        self._files.move_to_end((target.sha256, target.filename))
+        return self._kept_file(target, kept, _Request(headers), headers)
+
+    async def answer(self, method: str, path: str, query: str, headers: Headers
+                     ) -> Answer | None:
+        """The answer to any request for ``path`` the read API serves; None for a path it
+        does not, which the caller hands on."""
+        parts = path.split("/")
+        if len(parts) < 2 or parts[0]:
+            return None
+        route = _ROUTES.get((parts[1], len(parts)))
+        if route is None:
+            return None
+        if method not in _READ_METHODS:
+            return answers.METHOD_NOT_ALLOWED
+        return await route(self, parts, query, headers)
+
+    # -- simple pages -------------------------------------------------------------------------
+
+    async def _simple(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+        # /simple, /simple/, /simple/<name> and /simple/<name>/
+        if parts == ["", "simple", ""]:
+            return await self._simple_page(ALL_PROJECTS, query, headers)
+        if len(parts) == 4 and parts[3] != "":
+            return None
+        moved = _simple_moved(parts, query)
+        if moved is not None:
+            return moved
+        return await self._simple_page(parts[2], query, headers)
+
+    async def _simple_page(self, project: str, query: str, headers: Headers) -> Answer:
+        refused = self._refused(project, headers)
+        if refused is not None:
+            return refused
+        request = _Request(headers)
+        media_type = self._media_type(request.accept, _format(query))
+        if media_type is None:
+            return answers.NOT_ACCEPTABLE
+        fmt = "json" if is_json(media_type) else "html"
+        if project == ALL_PROJECTS:
+            page: Page | None = await self.reader.index_page(fmt)
+        else:
+            page = await self.reader.project_page(project, fmt)
+        if page is None:
+            return answers.SIMPLE_NOT_FOUND
+        return self._page(page, media_type, project, request)
+
+    def _page(self, page: Page, media_type: str, project: str, request: _Request) -> Answer:
+        memo_key = (page.etag, page.serial, media_type, project)
+        memo = self._pages.get(memo_key)
+        if memo is None:
+            keys = "all-projects" if project == ALL_PROJECTS else answers.project_keys(project)
+            full = answers.simple_page(page, media_type, keys)
+            memo = full, answers.not_modified(full)
+            if len(self._pages) >= _MEMO_LIMIT:
+                self._pages.clear()
+            self._pages[memo_key] = memo
+        full, unchanged = memo
+        return unchanged if request.holds(_etag(full)) else full
+
+    # -- the JSON API and project links -----------------------------------------------------
+
+    async def _json(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+        # /pypi/<project>/json[/] and /pypi/<project>/<version>/json[/]
+        tail = parts[3:]
+        if tail in (["json"], ["json", ""]):
+            version = None
+        elif len(tail) >= 2 and tail[1] == "json" and tail[2:] in ([], [""]):
+            version = tail[0]
+        else:
+            return None
+        if version == "" or not parts[2]:
+            return None
+        if not is_valid_project_name(parts[2]):
+            return answers.JSON_NOT_FOUND
+        project = normalize(parts[2])
+        refused = self._refused(project, headers, json=True)
+        if refused is not None:
+            return refused
+        if version is None:
+            page = await self.reader.project_document(project, self.base_url)
+        else:
+            page = await self.reader.release_document(project, version, self.base_url)
+        if page is None:
+            return answers.JSON_NOT_FOUND
+        full = answers.json_document(page, project)
+        return answers.not_modified(full) if _Request(headers).holds(page.etag) else full
+
+    async def _link(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
         """``/project/<name>/`` and ``/project/<name>/<version>/``, which JSON API documents
         give as ``project_url`` and ``release_url`` (PyPI's addresses of the project's and the
         release's pages). Until there is a web UI, a 302 to the project's simple page and the
-        release's JSON document, under the configured base URL; whether they exist is for the
-        target to say."""
-        name = request.path_params["project"]
-        if not is_valid_project_name(name):
-            return _not_found()
-        version = request.path_params.get("version")
-        target = (f"/simple/{normalize(name)}/" if version is None
-                  else f"/pypi/{normalize(name)}/{quote(version, safe='')}/json")
-        return RedirectResponse(self.base_url + target, status_code=302,
-                                headers={"Cache-Control": PROJECT_LINK_CACHE_CONTROL})
+        release's JSON document, under the configured base URL; whether they exist (and
+        whether the caller may see them) is for the target to say."""
+        tail = parts[3:]
+        if tail in ([], [""]):
+            version = None
+        elif len(tail) in (1, 2) and tail[0] and tail[1:] in ([], [""]):
+            version = tail[0]
+        else:
+            return None
+        if not parts[2]:
+            return None
+        if not is_valid_project_name(parts[2]):
+            return answers.SIMPLE_NOT_FOUND
+        name = normalize(parts[2])
+        target = (f"/simple/{name}/" if version is None
+                  else f"/pypi/{name}/{quote(version, safe='')}/json")
+        return answers.redirect(self.base_url + target, 302,
+                                cache_control=answers.PROJECT_LINK_CACHE_CONTROL)
 
-    async def package(self, request: Request) -> Response:
-        params = request.path_params
-        a, b, rest, filename = params["a"], params["b"], params["rest"], params["filename"]
-        target = None
-        if len(a) == 2 and len(b) == 2 and len(rest) == 60:
-            target = await self.reader.file(a + b + rest, filename)
+    # -- files ----------------------------------------------------------------------------------
+
+    async def _file(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+        found = _file_path("/".join(parts))
+        if found is None:
+            return answers.NOT_FOUND if all(parts[2:]) else None
+        target = await self.reader.file(*found)
         if target is None:
-            return PlainTextResponse("404 Not Found", status_code=404)
-        return self._send_file(request, target)
+            return answers.NOT_FOUND
+        refused = self._refused(target.project, headers)
+        if refused is not None:
+            return refused
+        request = _Request(headers)
+        kept = self._files.get((target.sha256, target.filename))
+        if kept is not None:
+            return self._kept_file(target, kept, request, None)
+        if request.holds(f'"{target.sha256}"'):
+            return answers.not_modified(answers.file_answer(target, None, b"", None))
+        return await run_in_threadpool(self._load_file, target, request)
 
-    def _send_file(self, request: Request, target: BlobTarget) -> Response:
-        headers = file_headers(target)
-        if _etag_matches(request, headers["ETag"]):
-            return Response(status_code=304, headers=headers)
-        media_type = file_media_type(target.filename)
-        if target.local_path is not None:
-            return FileResponse(target.local_path, headers=headers, media_type=media_type,
-                                filename=target.filename)
-        if target.size is not None:
-            headers["Content-Length"] = str(target.size)
-        if request.method == "HEAD":
-            return Response(b"", headers=headers, media_type=media_type)
-        chunks = iterate_in_threadpool(_blob_chunks(self.reader.open_blob(target.sha256)))
-        return StreamingResponse(chunks, headers=headers, media_type=media_type)
+    def _load_file(self, target: BlobTarget, request: _Request) -> Answer:
+        """A file's answer, reading a small local file into memory (and keeping it) on the way;
+        called off the event loop."""
+        local = target.local_path
+        size = target.size
+        if local is not None:
+            size = local.stat().st_size
+            if size <= _SMALL_FILE:
+                data = local.read_bytes()
+                kept = self._keep(target, data)
+                return self._kept_file(target, kept, request, None)
+        byte_range = answers.parse_range(request.range_for(f'"{target.sha256}"'), size)
+        body = BlobBody(_opener(local) if local is not None else self._remote(target.sha256),
+                        0, size)
+        return answers.file_answer(target, size, body, byte_range)
+
+    def _remote(self, sha256: str) -> Callable[[], BinaryIO]:
+        return lambda: self.reader.open_blob(sha256)
+
+    def _kept_file(self, target: BlobTarget, kept: tuple[Answer, bytes], request: _Request,
+                   headers: Headers | None) -> Answer:
+        """The answer about a file whose bytes are in memory: its 200 (made once), a 304, or a
+        part of it. ``headers`` are the request's, when access is still to be decided."""
+        if headers is not None:
+            refused = self._refused(target.project, headers)
+            if refused is not None:
+                return refused
+        full, data = kept
+        if request.holds(_etag(full)):
+            return answers.not_modified(full)
+        if request.byte_range is None:
+            return full
+        byte_range = answers.parse_range(request.range_for(_etag(full)), len(data))
+        return answers.file_answer(target, len(data), data, byte_range)
+
+    def _keep(self, target: BlobTarget, data: bytes) -> tuple[Answer, bytes]:
+        """Keep a small file's 200 with its bytes; content-addressed, so they never go stale.
+        The memory it may use is bounded in bytes, least recently sent out first."""
+        key = (target.sha256, target.filename)
+        kept = self._files.get(key)
+        if kept is not None:
+            return kept
+        kept = answers.file_answer(target, len(data), data, None), data
+        self._files[key] = kept
+        self._file_bytes += len(data) + _ANSWER_OVERHEAD
+        while self._file_bytes > _FILE_CACHE_BYTES:
+            _, (_, evicted) = self._files.popitem(last=False)
+            self._file_bytes -= len(evicted) + _ANSWER_OVERHEAD
+        return kept
+
+    # -- access and negotiation -------------------------------------------------------------
+
+    def _refused(self, project: str, headers: Headers, *, json: bool = False
+                 ) -> Answer | None:
+        """The answer refusing a read of ``project`` (``ALL_PROJECTS``: the list), if the
+        policy refuses it."""
+        if not self._restricted:  # a public index asks no one
+            return None
+        try:
+            refusal = self._access.refusal(None if project == ALL_PROJECTS else project,
+                                           _Caller(headers, self._authenticate))
+        except NotAuthenticated:
+            refusal = Refusal.UNAUTHENTICATED
+        return None if refusal is None else answers.refused(refusal, json=json)
+
+    def _media_type(self, accept: bytes | None, fmt: str | None) -> str | None:
+        key = (accept, fmt)
+        try:
+            return self._negotiated[key]
+        except KeyError:
+            chosen = negotiate(None if accept is None else accept.decode("latin-1"), fmt)
+            if (accept is not None and len(accept) > _MEMO_KEY_BYTES) or (
+                    fmt is not None and len(fmt) > _MEMO_KEY_BYTES):
+                return chosen
+            if len(self._negotiated) >= _MEMO_LIMIT:
+                self._negotiated.clear()
+            self._negotiated[key] = chosen
+            return chosen
+
+    def _is_normal(self, name: str) -> bool:
+        known = self._normal_names.get(name)
+        if known is None:
+            known = is_valid_project_name(name) and normalize(name) == name
+            if len(name) > _MEMO_KEY_BYTES:
+                return known
+            if len(self._normal_names) >= _MEMO_LIMIT:
+                self._normal_names.clear()
+            self._normal_names[name] = known
+        return known
 
 
-def read_routes(reader: IndexReader, *, base_url: str) -> list[BaseRoute]:
-    """The read API's routes. ``base_url`` (scheme, host and any path prefix) starts every
-    absolute URL in JSON API documents; it is the configured one, never the request's Host,
-    so that a client cannot put its own host into a document a cache keeps for everyone."""
-    views = _ReadViews(reader, base_url)
-    get = ["GET", "HEAD"]
-    return [
-        Route("/simple", views.index_slash, methods=get),
-        Route("/simple/", views.index, methods=get),
-        Route("/simple/{project}", views.project_slash, methods=get),
-        Route("/simple/{project}/", views.project, methods=get),
-        Route("/packages/{a}/{b}/{rest}/{filename}", views.package, methods=get),
-        Route("/pypi/{project}/json", views.project_json, methods=get),
-        Route("/pypi/{project}/json/", views.project_json, methods=get),
-        Route("/pypi/{project}/{version}/json", views.project_json, methods=get),
-        Route("/pypi/{project}/{version}/json/", views.project_json, methods=get),
-        Route("/project/{project}", views.project_link, methods=get),
-        Route("/project/{project}/", views.project_link, methods=get),
-        Route("/project/{project}/{version}", views.project_link, methods=get),
-        Route("/project/{project}/{version}/", views.project_link, methods=get),
-    ]
+_Handler = Callable[[Reads, list[str], str, Headers], Awaitable[Answer | None]]
+# (first path segment, number of "/"-separated parts) -> handler
+_ROUTES: dict[tuple[str, int], _Handler] = {
+    **{("simple", n): Reads._simple for n in (2, 3, 4)},
+    **{("pypi", n): Reads._json for n in (4, 5, 6)},
+    **{("project", n): Reads._link for n in (3, 4, 5)},
+    ("packages", 6): Reads._file,
+}
+
+
+def _etag(answer: Answer) -> str:
+    return next(v for k, v in answer.headers if k == b"etag").decode("latin-1")
+
+
+def _format(query: str) -> str | None:
+    """The ``format`` query parameter (the last one given), if any."""
+    found = None
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == "format":
+            found = value
+    return found
+
+
+def _simple_moved(parts: list[str], query: str) -> Answer | None:
+    """The 301 (or 404) of a simple-page address that is not the page's own: without its
+    slash, or with a name not in normal form; None for a page's own address."""
+    if len(parts) == 2:
+        return _redirect("/simple/", query)
+    name = parts[2]
+    if not is_valid_project_name(name):
+        return answers.SIMPLE_NOT_FOUND
+    if len(parts) == 3 or name != normalize(name):
+        return _redirect(f"/simple/{normalize(name)}/", query)
+    return None
+
+
+def _redirect(path: str, query: str) -> Answer:
+    return answers.redirect(f"{path}?{query}" if query else path, 301)
+
+
+def _file_path(path: str) -> tuple[str, str] | None:
+    """The (SHA-256 path, file name) a ``/packages/<a>/<b>/<rest>/<name>`` path names; None
+    when it is not that shape."""
+    parts = path.split("/")
+    if len(parts) != 6:
+        return None
+    _, _, a, b, rest, filename = parts
+    if len(a) != 2 or len(b) != 2 or len(rest) != 60 or not filename:
+        return None
+    return a + b + rest, filename
+
+
+def _opener(path: Path) -> Callable[[], BinaryIO]:
+    return lambda: path.open("rb")
+
+
+async def _stream(body: BlobBody, receive: Receive, send: Send) -> None:
+    """Send a blob's bytes as they are read, off the event loop; stop if the client leaves."""
+    gone = asyncio.ensure_future(_disconnect(receive))
+    source = await run_in_threadpool(body.open)
+    try:
+        if body.start:
+            await run_in_threadpool(_skip, source, body.start)
+        remaining = body.length
+        while (remaining is None or remaining > 0) and not gone.done():
+            wanted = _CHUNK if remaining is None else min(_CHUNK, remaining)
+            chunk = await run_in_threadpool(source.read, wanted)
+            if not chunk:
+                break
+            if remaining is not None:
+                remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        gone.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await gone
+        await run_in_threadpool(source.close)
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _skip(source: BinaryIO, count: int) -> None:
+    """Move ``source`` past its first ``count`` bytes (reading them, when it cannot seek)."""
+    if source.seekable():
+        source.seek(count)
+        return
+    while count > 0:
+        chunk = source.read(min(_CHUNK, count))
+        if not chunk:
+            return
+        count -= len(chunk)

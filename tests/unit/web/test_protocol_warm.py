@@ -9,13 +9,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
 from tests.functional.server import serving
 from tests.readside import Counting, Index
 
 from strongroom.db.engine import Database
-from strongroom.domain.negotiation import V1_JSON
-from strongroom.web.fastpath import FastReads
+from strongroom.domain.access import Caller, Refusal
+from strongroom.domain.negotiation import V1_HTML, V1_JSON
 from strongroom.web.protocol import HttpProtocol
 
 
@@ -71,10 +70,10 @@ def test_warm_answers_are_the_apps_bytes_and_skip_the_app(index: Index) -> None:
     requests = [_get("/simple/alpha/"), _get("/simple/alpha/", f"Accept: {V1_JSON}"),
                 _get("/simple/"), _get("/simple/alpha/", method="HEAD"), _get(file_path),
                 _get(file_path + ".metadata")]
-    plain = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    plain = Counting(index.app())
     with serving(plain, "httptools") as port:
         expected = [_exchange(port, request, 1)[0] for request in requests]
-    outer = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    outer = Counting(index.app())
     with serving(outer, HttpProtocol) as port:
         for request in requests:  # the first round warms the caches through the app
             assert _exchange(port, request, 1) == [expected[requests.index(request)]]
@@ -85,7 +84,7 @@ def test_warm_answers_are_the_apps_bytes_and_skip_the_app(index: Index) -> None:
 
 
 def test_a_revalidation_gets_the_apps_304(index: Index) -> None:
-    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    app = Counting(index.app())
     with serving(app, HttpProtocol) as port:
         first = _exchange(port, _get("/simple/alpha/"), 1)[0]
         etag = next(line.split(b": ", 1)[1] for line in first.split(b"\r\n")
@@ -99,7 +98,7 @@ def test_a_revalidation_gets_the_apps_304(index: Index) -> None:
 
 
 def test_what_only_the_app_can_answer_still_reaches_it_in_order(index: Index) -> None:
-    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    app = Counting(index.app())
     with serving(app, HttpProtocol) as port:
         _exchange(port, _get("/simple/alpha/"), 1)  # warm
         calls = app.calls
@@ -119,7 +118,7 @@ def test_what_only_the_app_can_answer_still_reaches_it_in_order(index: Index) ->
 ])
 def test_a_request_that_closes_the_connection_goes_to_the_app(index: Index,
                                                               request_bytes: bytes) -> None:
-    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    app = Counting(index.app())
     with serving(app, HttpProtocol) as port:
         _exchange(port, _get("/simple/alpha/"), 1)  # warm
         calls = app.calls
@@ -131,10 +130,106 @@ def test_a_request_that_closes_the_connection_goes_to_the_app(index: Index,
 
 def test_files_answered_warm_hash_to_their_name(index: Index) -> None:
     file_path = _file_path(index)
-    app = Counting(FastReads(Starlette(routes=index.routes()), index.reader))
+    app = Counting(index.app())
     with serving(app, HttpProtocol) as port:
         cold, warm = _exchange(port, _get(file_path) * 2, 2)
     assert cold == warm
     body = warm.split(b"\r\n\r\n", 1)[1]
     assert hashlib.sha256(body).hexdigest() == file_path.split("/")[2] + file_path.split("/")[3] \
         + file_path.split("/")[4]
+
+
+def _every_read(index: Index) -> list[tuple[bytes, bool]]:
+    """One request of every kind of read, and whether its second asking is answered from
+    memory (by the protocol's shortcut, under HttpProtocol)."""
+    file_path = _file_path(index)
+    json_accept = f"Accept: {V1_JSON}"
+    return [
+        (_get("/simple/"), True),
+        (_get("/simple/", json_accept), True),
+        (_get("/simple/alpha/"), True),
+        (_get("/simple/alpha/", json_accept), True),
+        (_get("/simple/alpha/", f"Accept: {V1_HTML}"), True),
+        (_get("/simple/alpha/", method="HEAD"), True),
+        (_get("/simple/alpha/", "If-None-Match: *"), True),
+        (_get(file_path), True),
+        (_get(file_path, method="HEAD"), True),
+        (_get(file_path, "If-None-Match: *"), True),
+        (_get(file_path + ".metadata"), True),
+        (_get(file_path, "Range: bytes=2-5"), True),
+        (_get(file_path, "Range: bytes=9999-"), True),
+        (_get("/pypi/alpha/json"), False),
+        (_get("/pypi/Alpha/1.0/json/"), False),
+        (_get("/pypi/alpha/json", "If-None-Match: *"), False),
+        (_get("/pypi/nope/json"), False),
+        (_get("/simple/nope/"), False),
+        (_get("/simple/alpha/", "Accept: image/png"), False),
+        (_get("/simple/alpha/?format=" + V1_JSON.replace("+", "%2B")), False),
+        (_get("/simple/ALPHA/?x=1"), False),
+        (_get("/simple"), False),
+        (_get("/project/Alpha/1.0/"), False),
+        (_get(file_path[:-3] + "zip"), False),
+        (_get("/simple/alpha/", "Content-Length: 0", method="POST"), False),
+    ]
+
+
+def test_every_read_is_the_same_bytes_on_every_path(index: Index) -> None:
+    """Cold and warm, through plain ASGI under stock uvicorn and through the protocol's
+    shortcut: the same status line, headers and body for every kind of read."""
+    reads = _every_read(index)
+    requests = [request for request, _ in reads]
+    plain = Counting(index.app())
+    with serving(plain, "httptools") as port:
+        cold = [_exchange(port, request, 1)[0] for request in requests]
+        warm = [_exchange(port, request, 1)[0] for request in requests]
+    assert warm == cold
+    fast = Counting(index.app())
+    with serving(fast, HttpProtocol) as port:
+        assert [_exchange(port, request, 1)[0] for request in requests] == cold
+        calls = fast.calls
+        assert [_exchange(port, request, 1)[0] for request in requests] == cold
+    assert fast.calls - calls == sum(1 for _, from_memory in reads if not from_memory)
+    statuses = {answer.split(b" ", 2)[1] for answer in cold}
+    assert statuses == {b"200", b"206", b"301", b"302", b"304", b"404", b"405", b"406", b"416"}
+
+
+class _Switch:
+    """A read-access policy that refuses what it is told to, when it is told to."""
+
+    def __init__(self) -> None:
+        self.refuse: dict[str | None, Refusal] = {}
+
+    def refusal(self, project: str | None, caller: Caller) -> Refusal | None:
+        return self.refuse.get(project)
+
+
+@pytest.mark.parametrize(("refusal", "status"), [
+    (Refusal.UNAUTHENTICATED, b"401"), (Refusal.FORBIDDEN, b"403"), (Refusal.HIDDEN, b"404")])
+def test_a_refusing_policy_refuses_what_is_warm(index: Index, refusal: Refusal,
+                                               status: bytes) -> None:
+    file_path = _file_path(index)  # a file of "beta"
+    policy = _Switch()
+    app = index.app(access=policy)
+    guarded = [_get("/simple/beta/"), _get("/simple/beta/", f"Accept: {V1_JSON}"),
+               _get("/simple/beta/", method="HEAD"), _get(file_path),
+               _get(file_path + ".metadata"), _get(file_path, "Range: bytes=0-3"),
+               _get("/pypi/beta/json"), _get("/pypi/beta/1.0/json")]
+    with serving(app, HttpProtocol) as port:
+        allowed = [_exchange(port, request, 1)[0] for request in guarded]  # warms every cache
+        etags = [next(line.split(b": ", 1)[1].decode() for line in answer.split(b"\r\n")
+                      if line.startswith(b"etag: ")) for answer in allowed[:5]]
+        revalidations = [request.replace(b"\r\n\r\n", f"\r\nIf-None-Match: {etag}\r\n\r\n"
+                                         .encode()) for request, etag in zip(
+                                             guarded[:5], etags, strict=True)]
+        assert all(_exchange(port, r, 1)[0].startswith(b"HTTP/1.1 304") for r in revalidations)
+        policy.refuse["beta"] = refusal
+        refused = [_exchange(port, request, 1)[0] for request in guarded + revalidations]
+        others = _exchange(port, _get("/simple/alpha/"), 1)[0]
+        policy.refuse[None] = refusal
+        listing = _exchange(port, _get("/simple/"), 1)[0]
+    assert all(answer.split(b" ")[1] == status for answer in refused), refused
+    assert not any(b"beta" in answer.split(b"\r\n\r\n", 1)[1] for answer in refused)
+    if refusal is Refusal.UNAUTHENTICATED:
+        assert all(b'www-authenticate: Basic realm="strongroom"' in a for a in refused)
+    assert others.startswith(b"HTTP/1.1 200")
+    assert listing.split(b" ")[1] == status

@@ -1,4 +1,4 @@
-"""The read routes over HTTP: negotiation, headers, redirects, 404/406, ranges, 304."""
+"""The read API over HTTP: negotiation, headers, redirects, 404/406, ranges, 304."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from strongroom.db.engine import Database
 from strongroom.domain.negotiation import V1_HTML, V1_JSON
 from strongroom.index import IndexReader
 from strongroom.storage import LocalBlobStore
-from strongroom.web.reads import read_routes
+from strongroom.web.reads import Reads
 
 WHEEL = "alpha-1.0-py3-none-any.whl"
 WHEEL_BYTES = b"wheel " + WHEEL.encode()
@@ -55,7 +55,7 @@ def index(database: Database, tmp_path: Path) -> Index:
 
 @pytest.fixture
 def client(index: Index) -> AppClient:
-    return AppClient(Starlette(routes=index.routes()))
+    return AppClient(index.app())
 
 
 def _wheel_url() -> str:
@@ -203,7 +203,7 @@ class _RemoteLikeStore(LocalBlobStore):
 
 def test_stores_without_local_paths_stream(index: Index, tmp_path: Path) -> None:
     reader = IndexReader(index.db, _RemoteLikeStore(tmp_path / "blobs"), index.feed)
-    remote = AppClient(Starlette(routes=read_routes(reader, base_url="http://idx.test")))
+    remote = AppClient(Reads(Starlette(), reader, base_url="http://idx.test"))
     response = remote.get(_wheel_url())
     assert response.status_code == 200
     assert response.content == WHEEL_BYTES
@@ -239,13 +239,13 @@ def test_json_api_not_found(client: AppClient) -> None:
 
 
 def test_fixed_base_url(index: Index) -> None:
-    app = Starlette(routes=read_routes(index.reader, base_url="https://pkgs.example.test/"))
+    app = index.app(base_url="https://pkgs.example.test/")
     data = AppClient(app).get("/pypi/alpha/json").json()
     assert data["urls"][0]["url"].startswith("https://pkgs.example.test/packages/")
 
 
 def test_project_and_release_urls_lead_to_their_documents(index: Index) -> None:
-    app = Starlette(routes=read_routes(index.reader, base_url="https://pkgs.example.test/pre"))
+    app = index.app(base_url="https://pkgs.example.test/pre")
     client = AppClient(app)
     info = client.get("/pypi/alpha/json").json()["info"]
     base = "https://pkgs.example.test/pre"
@@ -268,7 +268,7 @@ def test_project_and_release_urls_lead_to_their_documents(index: Index) -> None:
 
 
 def test_the_host_header_never_reaches_a_document(index: Index) -> None:
-    app = Starlette(routes=index.routes())
+    app = index.app()
     honest = AppClient(app).get("/pypi/alpha/json")
     entries_before = index.reader.cache.size[0]
     for i in range(20):
