@@ -14,8 +14,9 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.db import journal
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, utcnow
+from strongroom.db.models import File, Project, Release
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.storage import LocalBlobStore
 from strongroom.web.reads import read_routes

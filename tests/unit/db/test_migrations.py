@@ -11,8 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from strongroom.db.base import Base
 from strongroom.db.engine import _MIGRATIONS, Database
-from strongroom.db.models import Base, File, Project, Release
+from strongroom.db.models import File, Project, Release
 from strongroom.errors import Conflict
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import delete, select
 from tests.readside import Index
 
 from strongroom.db import journal
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, utcnow
+from strongroom.db.models import File, Project, Release
 from strongroom.index.export import Refresh, follow, write_index, write_project
 
 

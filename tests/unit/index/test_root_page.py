@@ -14,8 +14,9 @@ from sqlalchemy import event, insert, select
 from tests.readside import Index
 
 from strongroom.db import journal
+from strongroom.db.base import Base, utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import Base, Project, utcnow
+from strongroom.db.models import Project
 from strongroom.domain.simple import IndexEntry, render_index_html, render_index_json
 from strongroom.index import views
 
