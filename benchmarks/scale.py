@@ -169,7 +169,7 @@ class Chain:
 
     def add(self, project: str, action: str, version: str | None = None,
             filename: str | None = None) -> int:
-        """Append one entry exactly as ``journal.append`` would hash it; returns its serial."""
+        """Append one entry exactly as ``journal.add_entries`` would hash it; returns its serial."""
         self.serial += 1
         created = BASE_TIME + dt.timedelta(seconds=self.serial)
         digest = journal._entry_hash(  # the journal's own hash, so verify_chain agrees

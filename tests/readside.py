@@ -18,6 +18,7 @@ from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.db.models import File, Project, Release
 from strongroom.index import FileChangeFeed, IndexReader
+from strongroom.projects import journal_changes
 from strongroom.storage import LocalBlobStore
 from strongroom.web.reads import read_routes
 
@@ -82,9 +83,9 @@ class Index:
                              md5=hashlib.md5(content).hexdigest(),  # noqa: S324
                              requires_python=">=3.9", metadata_sha256=meta_sha))
             session.flush()
-            serial = journal.append(session.connection(), project=normalized,
-                                    changes=[journal.Change("new release", version=version)],
-                                    now=utcnow())
+            serial = journal_changes(session.connection(), project=normalized,
+                                     changes=[journal.Change("new release", version=version)],
+                                     now=utcnow())
         if publish:
             self.feed.publish(serial)
         return sha, meta_sha

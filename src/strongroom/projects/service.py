@@ -19,6 +19,7 @@ from strongroom.db.models import File, Project, Release, Role, User
 from strongroom.domain.metadata import MAX_NAME_LENGTH
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Conflict, InvalidInput, NotFound
+from strongroom.projects.changes import journal_changes
 
 
 class Keep(enum.Enum):
@@ -91,7 +92,7 @@ class ProjectService:
             session.flush()
             session.add(Role(project_id=project.id, user_id=user.id, role="Owner"))
             session.flush()
-            serial = journal.append(
+            serial = journal_changes(
                 session.connection(), project=normalized,
                 changes=[journal.Change("create"), journal.Change(f"add Owner {user.username}")],
                 now=now, submitted_by=actor)
@@ -122,8 +123,8 @@ class ProjectService:
                 return None
             session.flush()
             normalized = project.normalized_name
-            serial = journal.append(session.connection(), project=normalized, changes=changes,
-                                    now=self._clock(), submitted_by=actor)
+            serial = journal_changes(session.connection(), project=normalized, changes=changes,
+                                     now=self._clock(), submitted_by=actor)
         self._on_commit(journal.Written(serial, {normalized: frozenset()}))
         return serial
 

@@ -19,6 +19,7 @@ from strongroom.db.engine import Database
 from strongroom.db.models import Project
 from strongroom.domain.simple import IndexEntry, render_index_html, render_index_json
 from strongroom.index import views
+from strongroom.projects import journal_changes
 
 COUNT = 2 * views.INDEX_BATCH + 345  # several fetch batches
 
@@ -34,8 +35,8 @@ def index(database: Database, tmp_path: Path) -> Index:
             for i in range(COUNT)
         ])
         first = session.scalars(select(Project).limit(1)).one()
-        journal.append(session.connection(), project=first.normalized_name,
-                       changes=[journal.Change("create")], now=now)
+        journal_changes(session.connection(), project=first.normalized_name,
+                        changes=[journal.Change("create")], now=now)
     return built
 
 
