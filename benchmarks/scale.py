@@ -66,8 +66,10 @@ from sqlalchemy import insert
 from benchmarks.procs import ensure_tools
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
+from strongroom.db.models import JournalEntry
+from strongroom.projects import Project
 from strongroom.storage import LocalBlobStore
+from strongroom.upload import File, FilenameRegistry, Release
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONGROOM = Path(sys.executable).with_name("strongroom")

@@ -16,10 +16,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strongroom.db import journal
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release
 from strongroom.index import FileChangeFeed, IndexReader
-from strongroom.projects import journal_changes
+from strongroom.projects import Project, journal_changes
 from strongroom.storage import LocalBlobStore
+from strongroom.upload import File, Release
 from strongroom.web.reads import read_routes
 
 BASE_URL = "http://idx.test"  # the configured base URL of the test index's JSON API

@@ -1,5 +1,6 @@
 """What every table shares: the declarative ``Base`` whose metadata holds them all, and the column
-type for timestamps."""
+type for timestamps. Each capability keeps its own tables in its package's ``models.py``
+(``accounts``, ``projects``, ``tokens``, ``upload``); db/models.py holds the journal's."""
 
 from __future__ import annotations
 

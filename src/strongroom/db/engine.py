@@ -87,7 +87,8 @@ class Database:
                                         connect_args={"options": options})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The ORM configures its mappers on first use, which costs tens of milliseconds: here,
-        # at start, rather than in a server's first request.
+        # at start, rather than in a server's first request. (Those of the capabilities
+        # imported so far: cli/ and web/ import theirs before they open the database.)
         Base.registry.configure()
 
     @property

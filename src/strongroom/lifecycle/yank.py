@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Release
 from strongroom.domain.names import normalize
 from strongroom.errors import InvalidInput, NotFound
-from strongroom.projects import journal_changes
+from strongroom.projects import Project, journal_changes
+from strongroom.upload import Release
 
 
 class YankService:

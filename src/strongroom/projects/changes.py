@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, update
 
 from strongroom.db import journal
-from strongroom.db.models import Project
 from strongroom.db.statements import Prepared, execute
+from strongroom.projects.models import Project
 
 
 def journal_changes(

@@ -12,14 +12,15 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from strongroom.accounts import User
 from strongroom.config import Limits, format_size
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, Role, User
 from strongroom.domain.metadata import MAX_NAME_LENGTH
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Conflict, InvalidInput, NotFound
 from strongroom.projects.changes import journal_changes
+from strongroom.projects.models import Project, Role
 
 
 class Keep(enum.Enum):
@@ -130,6 +131,10 @@ class ProjectService:
 
     def summary(self, name: str) -> ProjectSummary:
         """The project's summary; NotFound for an unknown project."""
+        # Releases and files are the upload's tables, and upload imports this package (a first
+        # upload makes its project): imported at use, so that importing either package first
+        # works (at the top, tokens -> projects -> upload -> tokens would not).
+        from strongroom.upload import File, Release  # noqa: PLC0415
         with self._db.read() as session:
             project = _project(session, name)
             roles = session.execute(

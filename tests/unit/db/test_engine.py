@@ -19,7 +19,7 @@ from tests.databases import writers_lock_held
 def test_opening_the_database_configures_the_mappers(tmp_path: Path) -> None:
     # A fresh interpreter: in this one, earlier tests have configured the mappers already.
     probe = (
-        "from strongroom.db import models\n"
+        "import strongroom.tokens, strongroom.upload\n"
         "from strongroom.db.base import Base\n"
         "from strongroom.db.engine import Database\n"
         "mappers = list(Base.registry.mappers)\n"

@@ -11,9 +11,9 @@ from tests.readside import Index
 from strongroom.db import journal
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release
 from strongroom.index.export import Refresh, follow, write_index, write_project
-from strongroom.projects import journal_changes
+from strongroom.projects import Project, journal_changes
+from strongroom.upload import File, Release
 
 
 def test_follow_rewrites_changed_projects_and_drops_vanished_ones(database: Database,

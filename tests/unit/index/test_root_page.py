@@ -16,10 +16,9 @@ from tests.readside import Index
 from strongroom.db import journal
 from strongroom.db.base import Base, utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import Project
 from strongroom.domain.simple import IndexEntry, render_index_html, render_index_json
 from strongroom.index import views
-from strongroom.projects import journal_changes
+from strongroom.projects import Project, journal_changes
 
 COUNT = 2 * views.INDEX_BATCH + 345  # several fetch batches
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import JournalEntry, Project
-from strongroom.projects import journal_changes
+from strongroom.db.models import JournalEntry
+from strongroom.projects import Project, journal_changes
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
