@@ -66,8 +66,10 @@ from sqlalchemy import insert
 from benchmarks.procs import ensure_tools
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
+from strongroom.db.models import JournalEntry
+from strongroom.projects import Project
 from strongroom.storage import LocalBlobStore
+from strongroom.upload import File, FilenameRegistry, Release
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONGROOM = Path(sys.executable).with_name("strongroom")
@@ -169,7 +171,7 @@ class Chain:
 
     def add(self, project: str, action: str, version: str | None = None,
             filename: str | None = None) -> int:
-        """Append one entry exactly as ``journal.append`` would hash it; returns its serial."""
+        """Append one entry exactly as ``journal.add_entries`` would hash it; returns its serial."""
         self.serial += 1
         created = BASE_TIME + dt.timedelta(seconds=self.serial)
         digest = journal._entry_hash(  # the journal's own hash, so verify_chain agrees

@@ -4,6 +4,7 @@ Each PostgreSQL user gets a database of its own, created empty and dropped after
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import uuid
@@ -12,11 +13,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import MetaData
 
+import strongroom
+from strongroom.db.base import Base
 from strongroom.db.engine import WRITE_LOCK_KEY
 
 POSTGRES_URL = os.environ.get("STRONGROOM_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def every_table() -> MetaData:
+    """``Base.metadata`` with every table of Strongroom on it. Each package keeps its tables in
+    its own ``models.py`` (db/models.py the journal's), and a table is on the metadata once its
+    module is imported: they are found by walking the package, so a new capability's are not
+    missed."""
+    for path in sorted(Path(strongroom.__file__).parent.glob("*/models.py")):
+        importlib.import_module(f"strongroom.{path.parent.name}.models")
+    return Base.metadata
 
 
 @contextmanager

@@ -14,11 +14,13 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strongroom.db import journal
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, utcnow
 from strongroom.domain.access import PUBLIC, ReadAccess
 from strongroom.index import FileChangeFeed, IndexReader
+from strongroom.projects import Project, journal_changes
 from strongroom.storage import LocalBlobStore
+from strongroom.upload import File, Release
 from strongroom.web.reads import Reads
 
 BASE_URL = "http://idx.test"  # the configured base URL of the test index's JSON API
@@ -84,9 +86,9 @@ class Index:
                              md5=hashlib.md5(content).hexdigest(),  # noqa: S324
                              requires_python=">=3.9", metadata_sha256=meta_sha))
             session.flush()
-            serial = journal.append(session.connection(), project=normalized,
-                                    changes=[journal.Change("new release", version=version)],
-                                    now=utcnow())
+            serial = journal_changes(session.connection(), project=normalized,
+                                     changes=[journal.Change("new release", version=version)],
+                                     now=utcnow())
         if publish:
             self.feed.publish(serial)
         return sha, meta_sha

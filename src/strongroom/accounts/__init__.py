@@ -1,5 +1,6 @@
-"""People: user accounts and their passwords."""
+"""People: user accounts (the ``User`` table) and their passwords."""
 
+from strongroom.accounts.models import User
 from strongroom.accounts.service import AccountService
 
-__all__ = ["AccountService"]
+__all__ = ["AccountService", "User"]

@@ -8,8 +8,8 @@ from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from strongroom.accounts.models import User
 from strongroom.db.engine import Database
-from strongroom.db.models import User
 from strongroom.errors import Conflict, InvalidInput, NotFound
 
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")

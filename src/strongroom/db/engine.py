@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from strongroom.db import models
+from strongroom.db.base import Base
 from strongroom.errors import NotFound, StrongroomError, Unavailable
 
 WRITE_LOCK_KEY = 0x5352_4A4E  # "SRJN": the journal's lock in pg_advisory_xact_lock
@@ -87,8 +87,9 @@ class Database:
                                         connect_args={"options": options})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The ORM configures its mappers on first use, which costs tens of milliseconds: here,
-        # at start, rather than in a server's first request.
-        models.Base.registry.configure()
+        # at start, rather than in a server's first request. (Those of the capabilities
+        # imported so far: cli/ and web/ import theirs before they open the database.)
+        Base.registry.configure()
 
     @property
     def display_url(self) -> str:

@@ -1,8 +1,8 @@
 """The append-only, hash-chained journal of state changes.
 
 Each entry's serial is one more than the last; its hash covers the previous hash and its own
-fields, so editing or removing an entry breaks every hash after it. Call ``append`` only inside
-``Database.write()`` or ``Database.write_connection()``, which serialise writers.
+fields, so editing or removing an entry breaks every hash after it. Call ``add_entries`` only
+inside ``Database.write()`` or ``Database.write_connection()``, which serialise writers.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from strongroom.db.models import JournalEntry, Project
-from strongroom.db.statements import Prepared, execute, execute_many, first, insert_values
+from strongroom.db.models import JournalEntry
+from strongroom.db.statements import Prepared, execute_many, first, insert_values
 
 GENESIS_HASH = "0" * 64
 
@@ -59,7 +59,7 @@ class Change:
     filename: str | None = None
 
 
-def append(
+def add_entries(
     connection: Connection,
     *,
     project: str,
@@ -69,26 +69,9 @@ def append(
 ) -> int:
     """Append one entry per change for the normalised ``project``; returns the last serial.
 
-    The project's ``last_serial`` moves to that serial. An ORM caller flushes its session first
-    and passes ``session.connection()``.
+    The project's ``last_serial`` is its owner's to move: ``projects.journal_changes`` does
+    both, and an upload sets it in the update of the project it makes anyway.
     """
-    serial = add_entries(connection, project=project, changes=changes, now=now,
-                         submitted_by=submitted_by)
-    execute(connection, _MOVE_PROJECT, {"project": project, "new_serial": serial})
-    return serial
-
-
-def add_entries(
-    connection: Connection,
-    *,
-    project: str,
-    changes: Sequence[Change],
-    now: dt.datetime,
-    submitted_by: str | None = None,
-) -> int:
-    """``append`` without moving the project: the caller sets its ``last_serial`` to the
-    returned serial in an update of its own (saving a statement where it updates the project
-    anyway)."""
     # Writers are serialised, so the last entry is the chain's tail until this commits.
     last = first(connection, _TAIL_QUERY)
     serial, prev_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
@@ -114,11 +97,6 @@ _TAIL_QUERY = Prepared(
 _INSERT = Prepared(insert_values(
     JournalEntry, "id", "project", "version", "filename", "action", "submitted_by", "created",
     "prev_hash", "hash"))
-_MOVE_PROJECT = Prepared(
-    update(Project)
-    .where(Project.normalized_name == bindparam("project"))
-    .values(last_serial=bindparam("new_serial"))
-)
 
 
 def last_serial(session: Session) -> int:

@@ -28,7 +28,6 @@ from sqlalchemy import select
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import Project
 from strongroom.domain.simple import (
     render_index_html,
     render_index_json,
@@ -38,6 +37,7 @@ from strongroom.domain.simple import (
 from strongroom.errors import NotFound
 from strongroom.index.changes import ChangeFeed
 from strongroom.index.views import load_index, load_project
+from strongroom.projects import Project
 
 HTML_NAME = "index.html"
 JSON_NAME = "index.v1_json"

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from strongroom.db import journal
-from strongroom.db.models import File, Project, Release
 from strongroom.domain.simple import (
     QUARANTINED,
     FileView,
@@ -20,6 +19,8 @@ from strongroom.domain.simple import (
     ReleaseView,
     sorted_releases,
 )
+from strongroom.projects import Project
+from strongroom.upload import File, Release
 
 INDEX_BATCH = 2000  # root-page rows fetched from the database per round trip
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from strongroom.db.engine import Database
-from strongroom.db.models import File
 from strongroom.storage import BlobStore
+from strongroom.upload import File
 
 
 @dataclass

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Release
 from strongroom.domain.names import normalize
 from strongroom.errors import InvalidInput, NotFound
+from strongroom.projects import Project, journal_changes
+from strongroom.upload import Release
 
 
 class YankService:
@@ -62,7 +63,7 @@ class YankService:
             action = "yank release" if yanked else "unyank release"
             version_written = release.version
             session.flush()
-            serial = journal.append(
+            serial = journal_changes(
                 session.connection(), project=name,
                 changes=[journal.Change(action, version=version_written)],
                 now=self._clock(), submitted_by=actor,

@@ -1,5 +1,8 @@
-"""Projects as an index's admins manage them: made empty for an owner, their limits, a summary."""
+"""Projects and their roles (the ``Project`` and ``Role`` tables, which uploads write too), the
+journaling of a change to a project, and admin work: made empty for an owner, limits, a summary."""
 
+from strongroom.projects.changes import journal_changes
+from strongroom.projects.models import Project, Role
 from strongroom.projects.service import KEEP, Keep, ProjectService, ProjectSummary
 
-__all__ = ["KEEP", "Keep", "ProjectService", "ProjectSummary"]
+__all__ = ["KEEP", "Keep", "Project", "ProjectService", "ProjectSummary", "Role", "journal_changes"]

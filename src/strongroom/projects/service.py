@@ -12,13 +12,15 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from strongroom.accounts import User
 from strongroom.config import Limits, format_size
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, Role, User
 from strongroom.domain.metadata import MAX_NAME_LENGTH
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Conflict, InvalidInput, NotFound
+from strongroom.projects.changes import journal_changes
+from strongroom.projects.models import Project, Role
 
 
 class Keep(enum.Enum):
@@ -91,7 +93,7 @@ class ProjectService:
             session.flush()
             session.add(Role(project_id=project.id, user_id=user.id, role="Owner"))
             session.flush()
-            serial = journal.append(
+            serial = journal_changes(
                 session.connection(), project=normalized,
                 changes=[journal.Change("create"), journal.Change(f"add Owner {user.username}")],
                 now=now, submitted_by=actor)
@@ -122,13 +124,17 @@ class ProjectService:
                 return None
             session.flush()
             normalized = project.normalized_name
-            serial = journal.append(session.connection(), project=normalized, changes=changes,
-                                    now=self._clock(), submitted_by=actor)
+            serial = journal_changes(session.connection(), project=normalized, changes=changes,
+                                     now=self._clock(), submitted_by=actor)
         self._on_commit(journal.Written(serial, {normalized: frozenset()}))
         return serial
 
     def summary(self, name: str) -> ProjectSummary:
         """The project's summary; NotFound for an unknown project."""
+        # Releases and files are the upload's tables, and upload imports this package (a first
+        # upload makes its project): imported at use, so that importing either package first
+        # works (at the top, tokens -> projects -> upload -> tokens would not).
+        from strongroom.upload import File, Release  # noqa: PLC0415
         with self._db.read() as session:
             project = _project(session, name)
             roles = session.execute(

@@ -17,13 +17,15 @@ from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from strongroom.accounts import User
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Role, Token, User
 from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.policy import UPLOAD_ROLES
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from strongroom.projects import Project, Role
 from strongroom.tokens import caveats
+from strongroom.tokens.models import Token
 
 TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
 # No token this index issues is longer (a token for a 200-character project name with an expiry

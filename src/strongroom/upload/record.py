@@ -22,14 +22,15 @@ from sqlalchemy import update as sql_update
 
 from strongroom.config import Limits, format_size
 from strongroom.db import journal
-from strongroom.db.models import File, FilenameRegistry, Project, Release, Role
 from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
 from strongroom.domain import rules
 from strongroom.domain.distributions import Distribution
 from strongroom.domain.policy import upload_denial
 from strongroom.domain.rules import UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
+from strongroom.projects import Project, Role
 from strongroom.tokens import Identity
+from strongroom.upload.models import File, FilenameRegistry, Release
 from strongroom.upload.receive import ReceivedFile
 
 

@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import Project
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.filenames import parse_filename
 from strongroom.domain.names import normalize
 from strongroom.domain.readme import DescriptionRenderer
 from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Problem, UploadRejected
+from strongroom.projects import Project
 from strongroom.storage import BlobStore
 from strongroom.tokens import Identity, TokenService
 from strongroom.upload.compare import form_problems

@@ -19,9 +19,10 @@ from tests.databases import writers_lock_held
 def test_opening_the_database_configures_the_mappers(tmp_path: Path) -> None:
     # A fresh interpreter: in this one, earlier tests have configured the mappers already.
     probe = (
-        "from strongroom.db import models\n"
+        "import strongroom.tokens, strongroom.upload\n"
+        "from strongroom.db.base import Base\n"
         "from strongroom.db.engine import Database\n"
-        "mappers = list(models.Base.registry.mappers)\n"
+        "mappers = list(Base.registry.mappers)\n"
         "assert mappers and not any(m.configured for m in mappers)\n"
         f"Database('sqlite:///{tmp_path / 'index.sqlite3'}')\n"
         "print(all(m.configured for m in mappers))\n"

@@ -9,7 +9,6 @@ from sqlalchemy import bindparam, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release
 from strongroom.db.statements import (
     Prepared,
     PreparedError,
@@ -19,6 +18,8 @@ from strongroom.db.statements import (
     insert_values,
     scalar,
 )
+from strongroom.projects import Project
+from strongroom.upload import File, Release
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
 _NEW_PROJECT = Prepared(insert_values(

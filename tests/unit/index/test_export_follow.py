@@ -9,9 +9,11 @@ from sqlalchemy import delete, select
 from tests.readside import Index
 
 from strongroom.db import journal
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release, utcnow
 from strongroom.index.export import Refresh, follow, write_index, write_project
+from strongroom.projects import Project, journal_changes
+from strongroom.upload import File, Release
 
 
 def test_follow_rewrites_changed_projects_and_drops_vanished_ones(database: Database,
@@ -39,8 +41,8 @@ def test_follow_rewrites_changed_projects_and_drops_vanished_ones(database: Data
         session.execute(delete(File).where(File.release_id.in_(releases)))
         session.execute(delete(Release).where(Release.project_id == beta))
         session.execute(delete(Project).where(Project.id == beta))
-        serial = journal.append(session.connection(), project="beta",
-                                changes=[journal.Change("remove")], now=utcnow())
+        serial = journal_changes(session.connection(), project="beta",
+                                 changes=[journal.Change("remove")], now=utcnow())
     index.feed.publish(serial)
     assert next(passes) == Refresh(serial, (), ("beta",))
     assert not (root / "simple/beta").exists()

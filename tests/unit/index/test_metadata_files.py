@@ -16,13 +16,12 @@ from tests.builders import make_wheel
 from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db.engine import Database
-from strongroom.db.models import File
 from strongroom.domain.wheels import wheel_metadata
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadRequest, UploadService
+from strongroom.upload import File, UploadRequest, UploadService
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 

@@ -11,9 +11,9 @@ from sqlalchemy import delete, select
 from tests.readside import Index, sql_statements
 
 from strongroom.db.engine import Database
-from strongroom.db.models import File
 from strongroom.index import IndexReader, Page
 from strongroom.index.views import load_core_metadata, load_project
+from strongroom.upload import File
 
 BASE = "http://idx.test"
 

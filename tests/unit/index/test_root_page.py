@@ -14,10 +14,11 @@ from sqlalchemy import event, insert, select
 from tests.readside import Index
 
 from strongroom.db import journal
+from strongroom.db.base import Base, utcnow
 from strongroom.db.engine import Database
-from strongroom.db.models import Base, Project, utcnow
 from strongroom.domain.simple import IndexEntry, render_index_html, render_index_json
 from strongroom.index import views
+from strongroom.projects import Project, journal_changes
 
 COUNT = 2 * views.INDEX_BATCH + 345  # several fetch batches
 
@@ -33,8 +34,8 @@ def index(database: Database, tmp_path: Path) -> Index:
             for i in range(COUNT)
         ])
         first = session.scalars(select(Project).limit(1)).one()
-        journal.append(session.connection(), project=first.normalized_name,
-                       changes=[journal.Change("create")], now=now)
+        journal_changes(session.connection(), project=first.normalized_name,
+                        changes=[journal.Change("create")], now=now)
     return built
 
 

@@ -9,9 +9,10 @@ import os
 from pathlib import Path
 
 from strongroom.db.engine import Database
-from strongroom.db.models import File, Project, Release
 from strongroom.lifecycle import collect_garbage
+from strongroom.projects import Project
 from strongroom.storage import LocalBlobStore
+from strongroom.upload import File, Release
 
 
 def _blob(store: LocalBlobStore, data: bytes, age: dt.timedelta) -> str:

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Release
 from strongroom.errors import InvalidInput, NotFound
 from strongroom.lifecycle import YankService
+from strongroom.projects import Project
+from strongroom.upload import Release
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import JournalEntry, Project
+from strongroom.db.models import JournalEntry
 from strongroom.errors import Conflict, InvalidInput, NotFound
-from strongroom.projects import KEEP, ProjectService
+from strongroom.projects import KEEP, Project, ProjectService
 
 NOW = dt.datetime(2026, 12, 8, 9, 30, tzinfo=dt.UTC)
 

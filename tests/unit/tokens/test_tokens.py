@@ -8,12 +8,12 @@ import pytest
 from pymacaroons import Macaroon
 from sqlalchemy import delete, select, update
 
-from strongroom.accounts import AccountService
+from strongroom.accounts import AccountService, User
 from strongroom.db.engine import Database
-from strongroom.db.models import Project, Role, Token, User
 from strongroom.domain.names import normalize
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from strongroom.tokens import TOKEN_PREFIX, TokenService, caveats
+from strongroom.projects import Project, Role
+from strongroom.tokens import TOKEN_PREFIX, Token, TokenService, caveats
 from strongroom.tokens.service import MAX_TOKEN_LENGTH, MAX_TOKEN_PROJECT_LENGTH, _deserialize
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

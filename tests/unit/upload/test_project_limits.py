@@ -18,8 +18,8 @@ from sqlalchemy import update
 from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db.engine import Database
-from strongroom.db.models import Project
 from strongroom.errors import UploadRejected
+from strongroom.projects import Project
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService

@@ -19,12 +19,13 @@ from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
-from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
+from strongroom.db.models import JournalEntry
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
+from strongroom.projects import Project
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import Identity, TokenService
-from strongroom.upload import UploadRequest, UploadService
+from strongroom.upload import File, FilenameRegistry, Release, UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

@@ -21,11 +21,10 @@ from tests.builders import make_wheel, multipart_form
 from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db.engine import Database
-from strongroom.db.models import File
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
 from strongroom.tokens import TokenService
-from strongroom.upload import UploadOutcome, UploadRequest, UploadService
+from strongroom.upload import File, UploadOutcome, UploadRequest, UploadService
 from strongroom.web import reason
 from strongroom.web.upload import LegacyUpload, UploadsFirst
 

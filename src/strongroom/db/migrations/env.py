@@ -1,10 +1,13 @@
-"""Alembic environment: runs on the connection Database.migrate() hands over."""
+"""Alembic environment: runs on the connection Database.migrate() hands over.
+
+The migrations are written by hand, so no target metadata is given here: db/ cannot see the
+capabilities' tables (each package keeps its own in its models.py), and the test that the newest
+revision builds exactly their schema gathers them all (tests/databases.py, every_table).
+"""
 
 from alembic import context
 
-from strongroom.db.models import Base
-
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

@@ -7,7 +7,7 @@ Revises: ${down_revision | comma,n}
 import sqlalchemy as sa
 from alembic import op
 
-import strongroom.db.models
+import strongroom.db.base
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

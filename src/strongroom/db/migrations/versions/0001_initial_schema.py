@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-import strongroom.db.models
+import strongroom.db.base
 
 
 revision = '0001'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('filename', sa.String(length=255), nullable=True),
     sa.Column('action', sa.Text(), nullable=False),
     sa.Column('submitted_by', sa.String(length=50), nullable=True),
-    sa.Column('created', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('normalized_name', sa.String(length=200), nullable=False),
-    sa.Column('created', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('last_serial', sa.BigInteger(), nullable=False),
@@ -54,7 +54,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=100), nullable=False),
     sa.Column('canonical_version', sa.String(length=100), nullable=False),
-    sa.Column('created', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('yanked', sa.Boolean(), nullable=False),
     sa.Column('yanked_reason', sa.Text(), nullable=False),
     sa.Column('requires_python', sa.Text(), nullable=True),
@@ -90,9 +90,9 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('project', sa.String(length=200), nullable=True),
-    sa.Column('created', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires', strongroom.db.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used', strongroom.db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires', strongroom.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used', strongroom.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('blake2_256', sa.String(length=64), nullable=False),
     sa.Column('md5', sa.String(length=32), nullable=False),
-    sa.Column('upload_time', strongroom.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('upload_time', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('requires_python', sa.Text(), nullable=True),
     sa.Column('metadata_sha256', sa.String(length=64), nullable=True),
     sa.Column('metadata_blake2_256', sa.String(length=64), nullable=True),

@@ -1,0 +1,48 @@
+"""The projects' tables: projects and the roles users hold in them.
+
+Uploads make projects too (a project's first file makes it), through ``strongroom.projects``;
+their releases and files are the upload's tables, which point here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from strongroom.accounts import User
+from strongroom.db.base import Base, UTCDateTime, utcnow
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    normalized_name: Mapped[str] = mapped_column(String(200), unique=True)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # PEP 792: active, archived, quarantined or deprecated.
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    last_serial: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The project's own limits in bytes, set by an admin; NULL: the index's default.
+    upload_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    total_size_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    roles: Mapped[list[Role]] = relationship(back_populates="project")
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # "Owner" or "Maintainer", as on PyPI.
+    role: Mapped[str] = mapped_column(String(20))
+
+    project: Mapped[Project] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship()
