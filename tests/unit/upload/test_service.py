@@ -20,10 +20,11 @@ from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import File, FilenameRegistry, JournalEntry, Project, Release
+from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
-from strongroom.tokens import Identity, TokenService
+from strongroom.tokens import TokenService
 from strongroom.upload import UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
 
@@ -64,7 +65,8 @@ def _request(path: Path, token: str, **overrides: str) -> UploadRequest:
               "pyversion": "py3" if path.suffix == ".whl" else "source",
               "sha256_digest": hashlib.sha256(data).hexdigest(), **overrides}
     return UploadRequest(fields={k: [v] for k, v in fields.items()}, content=io.BytesIO(data),
-                         content_filename=path.name, token=token, user_agent="test")
+                         content_filename=path.name, credentials=Credentials(token),
+                         user_agent="test")
 
 
 def test_upload_records_project_release_file_and_journal(world: World, tmp_path: Path) -> None:
@@ -180,13 +182,13 @@ def test_a_stranger_learns_nothing_of_a_used_file_name(world: World, tmp_path: P
 
 
 def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path) -> None:
-    alice = Identity(user_id=1, username="alice", token_id=None)
-    outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), identity=alice)
+    alice = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
+    outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), principal=alice)
     assert outcome.serial is not None
     bad = tmp_path / "imported-2.0.tar.gz"
     bad.write_bytes(b"not gzip")
     with pytest.raises(UploadRejected, match="Invalid distribution file"):
-        world.service.import_file(bad, identity=alice)
+        world.service.import_file(bad, principal=alice)
 
 
 def _refused_for_storage_and_nothing_committed(world: World, wheel: Path) -> None:
