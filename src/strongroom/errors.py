@@ -12,19 +12,55 @@
         └── StorageUnavailable      the blob store could not keep the bytes
 
 HTTP statuses and exit codes are chosen only in ``web/`` and ``cli/``.
+
+Errors carry the objects they are about, not only words: besides its ``message`` an error may
+name the ``project``, the file (``filename``) and the caller (``principal``, a Principal of
+strongroom.domain.principals) it concerns. The rule:
+
+- The raise site sets each object the refusal is about, spelt as the message spells it, and
+  writes the message in the words a user of a PyPI client knows (PyPI's own text, verbatim,
+  where PyPI has one: twine users and their scripts read it). A token that does not verify
+  names no principal: nobody was verified.
+- ``web/`` and ``cli/`` turn an error into words: the message, then the objects it does not
+  already name (``unnamed()``) that the reader did not give in the request itself (a web
+  upload names its project and file in its own form; an import's table has a file column),
+  and never a principal to a caller who is not authenticated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Named(Protocol):
+    """What an error needs of the principal it concerns: its name, and words from ``str()``.
+    (Principal itself lives in the domain layer, above this module.)"""
+
+    @property
+    def name(self) -> str: ...
 
 
 class StrongroomError(Exception):
-    """Root of every error Strongroom raises on purpose."""
+    """Root of every error Strongroom raises on purpose: ``message`` for a user, and the
+    objects it is about (None where it is about none)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, project: str | None = None,
+                 filename: str | None = None, principal: Named | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.project = project
+        self.filename = filename
+        self.principal = principal
+
+    def unnamed(self) -> list[str]:
+        """Which of ``project``, ``filename`` and ``principal`` (in that order) are set but not
+        named in the message (compared without case): what a boundary may add to its words."""
+        text = self.message.casefold()
+        named = {"project": self.project, "filename": self.filename,
+                 "principal": self.principal.name if self.principal else None}
+        return [key for key, value in named.items()
+                if value is not None and value.casefold() not in text]
 
 
 class InvalidInput(StrongroomError):
@@ -47,8 +83,10 @@ class Problem:
 class UploadRejected(InvalidInput):
     """An upload failed validation; ``problems`` lists every failure found, in order."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem], *, project: str | None = None,
+                 filename: str | None = None, principal: Named | None = None) -> None:
+        super().__init__("; ".join(str(p) for p in problems), project=project,
+                         filename=filename, principal=principal)
         self.problems = problems
 
 

@@ -10,15 +10,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strongroom.accounts import AccountService
+from strongroom.cli.errors import about
 from strongroom.cli.options import open_state, state_options
 from strongroom.domain.filenames import SDIST_EXTENSIONS
+from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.domain.rules import POLICIES
 from strongroom.errors import StrongroomError, UploadRejected
 from strongroom.index import commit_hook
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
-from strongroom.tokens import Identity, TokenService
+from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
+
+# What a refusal's row need not repeat: its file is the row's, and the principal the --user.
+_SHOWN = frozenset({"filename", "principal"})
 
 
 class ImportFailed(StrongroomError):
@@ -67,7 +72,8 @@ def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
     policy = POLICIES[policy_name]
     settings, db = open_state(data_dir, config_file, create=True)
     user = AccountService(db).get_user(username)
-    identity = Identity(user_id=user.id, username=user.username, token_id=None)
+    # An administrator on this machine, publishing for (and as the uploader) the account given.
+    principal = Principal(PrincipalKind.ADMIN, name=user.username, user_id=user.id)
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
                             render=readmes, on_commit=commit_hook(settings))
@@ -82,12 +88,13 @@ def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
         try:
             for path in files:
                 try:
-                    outcome = service.import_file(path, identity=identity, policy=policy)
+                    outcome = service.import_file(path, principal=principal, policy=policy)
                 except UploadRejected as rejected:
-                    refused += [(path.name, problem.rule, str(problem))
+                    context = about(rejected, given=_SHOWN)
+                    refused += [(path.name, problem.rule, f"{problem}{context}")
                                 for problem in rejected.problems]
                 except StrongroomError as error:
-                    refused.append((path.name, "", error.message))
+                    refused.append((path.name, "", error.message + about(error, given=_SHOWN)))
                 else:
                     imported += outcome.serial is not None
                     present += outcome.serial is None

@@ -7,8 +7,10 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from strongroom.cli.admin import admin
+from strongroom.cli.errors import describe
 from strongroom.cli.serve import serve
 from strongroom.errors import (
     Conflict,
@@ -55,6 +57,6 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except StrongroomError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error.message}", highlight=False,
-                                   soft_wrap=True)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(describe(error))}",
+                                   highlight=False, soft_wrap=True)
         sys.exit(exit_code(error))

@@ -10,6 +10,11 @@ _CLOSED_STATUSES = {
 UPLOAD_ROLES = frozenset({"Owner", "Maintainer"})
 
 
+def accepts_uploads(status: str) -> bool:
+    """Whether a project of this status takes uploads from those with the right to upload."""
+    return status not in _CLOSED_STATUSES
+
+
 def upload_denial(
     *, project: str, exists: bool, status: str, role: str | None, username: str
 ) -> str | None:

@@ -4,12 +4,18 @@ Authenticators (an API token today; a web session and an OIDC trusted publisher 
 request's credentials into a ``Principal``. The upload steps, the read-access hook and the
 journal receive it and nothing else, so a new kind of caller needs a new authenticator, not
 new parameters everywhere.
+
+An ``Authenticator`` is one way of verifying credentials (``TokenService`` in strongroom.tokens
+is today's only one). More are combined by an authenticator of the same protocol that picks
+one by the credentials' form, or tries them in order, so the upload steps never change.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol, TypeVar
 
 
 class PrincipalKind(Enum):
@@ -42,3 +48,25 @@ class Credentials:
     @property
     def present(self) -> bool:
         return bool(self.secret)
+
+
+_Reading_contra = TypeVar("_Reading_contra", contravariant=True)
+
+
+class Authenticator(Protocol[_Reading_contra]):
+    """Verifies a request's credentials. ``_Reading_contra`` is the read transaction of the caller
+    that an authenticator with rows of its own may read them in (a SQLAlchemy Connection for
+    the token one), so that a request's checks see one snapshot."""
+
+    def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
+                     reading: _Reading_contra | None = None) -> Principal:
+        """The Principal the credentials speak for, when acting on the normalised ``project``
+        at ``now``; they are read in ``reading`` when given, else in a transaction of the
+        authenticator's own.
+
+        Raises NotAuthenticated (carrying ``project``, and the principal only when the
+        credentials are genuine, e.g. an expired token's) when they are absent, not of this
+        authenticator's form, malformed, unknown, forged or expired, and Forbidden (carrying
+        ``project`` and the principal) when they are genuine but do not reach ``project``.
+        """
+        ...

@@ -1,7 +1,7 @@
 """API tokens: macaroons with caveats (expiry, projects, user), verified against a stored key
-(the ``Token`` table)."""
+(the ``Token`` table); the API token authenticator."""
 
 from strongroom.tokens.models import Token
-from strongroom.tokens.service import TOKEN_PREFIX, Identity, TokenService
+from strongroom.tokens.service import TOKEN_PREFIX, TokenService
 
-__all__ = ["TOKEN_PREFIX", "Identity", "Token", "TokenService"]
+__all__ = ["TOKEN_PREFIX", "Token", "TokenService"]

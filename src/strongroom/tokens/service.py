@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -22,6 +21,7 @@ from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.policy import UPLOAD_ROLES
+from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.projects import Project, Role
 from strongroom.tokens import caveats
@@ -36,15 +36,6 @@ MAX_TOKEN_PROJECT_LENGTH = 200  # what the tokens table holds
 MAX_DESCRIPTION_LENGTH = 200
 _LOCATION = "strongroom"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who a verified token speaks for."""
-
-    user_id: int
-    username: str
-    token_id: str | None  # None when acting without a token (an admin's local import)
 
 
 _TOKEN = Prepared(
@@ -66,15 +57,17 @@ def _check_scope(session: Session, project: str, user: User) -> None:
     ).first()
     if found is None:
         raise NotFound(f"no project named {project!r}: a token can be limited only to a project "
-                       "that exists (publish a new one with an account-wide token)")
+                       "that exists (publish a new one with an account-wide token)",
+                       project=project)
     if found.role not in UPLOAD_ROLES:
         raise Forbidden(f"the user {user.username!r} may not upload to project {found.name!r} "
                         "(no Owner or Maintainer role), so a token limited to it would be "
-                        "useless")
+                        "useless", project=found.name)
 
 
 class TokenService:
-    """Creates tokens for users and checks tokens presented with requests."""
+    """Creates tokens for users and checks tokens presented with requests: the API token
+    ``Authenticator`` (strongroom.domain.principals), whose principals are users."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -132,55 +125,57 @@ class TokenService:
                 macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
         return TOKEN_PREFIX + str(macaroon.serialize())
 
-    def verify(self, raw: str, *, project: str, now: dt.datetime,
-               connection: Connection | None = None) -> Identity:
-        """Check a presented token for acting on the normalised ``project`` at ``now``.
+    def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
+                     reading: Connection | None = None) -> Principal:
+        """The user a presented token speaks for, acting on the normalised ``project`` at
+        ``now``: a Principal of kind USER with the account's id and name and the token's id.
 
-        The token's row is read on ``connection`` when given (the caller's read transaction),
-        else in a read session of its own. Raises NotAuthenticated when the token is malformed,
-        unknown, forged or expired, and Forbidden when it is valid but not for this project.
+        The token's row is read on ``reading`` when given (the caller's read transaction),
+        else in a read session of its own. Raises NotAuthenticated when the token is absent,
+        malformed, unknown, forged or expired or its account disabled, and Forbidden when it
+        is valid but not for this project. Both carry ``project``; the principal is carried
+        only once the token's signature verifies (an expired token, a token for another
+        project), never for one that could be forged.
         """
-        if not raw.startswith(TOKEN_PREFIX):
-            raise NotAuthenticated("Invalid API token: not a Strongroom token")
-        if len(raw) > MAX_TOKEN_LENGTH:
-            raise NotAuthenticated(f"Invalid API token: longer than {MAX_TOKEN_LENGTH} "
-                                   "characters, which no token of this index is")
-        try:
-            macaroon = _deserialize(raw.removeprefix(TOKEN_PREFIX))
-            token_id = str(macaroon.identifier)
-        except Exception as exc:  # pymacaroons raises many unrelated types
-            raise NotAuthenticated("Invalid API token: could not be decoded") from exc
-        if connection is None:
+        macaroon = _parse(credentials.secret or "", project)
+        token_id = str(macaroon.identifier)
+        if reading is None:
             with self._db.read_connection() as own:
                 row = first(own, _TOKEN, {"token_id": token_id})
         else:
-            row = first(connection, _TOKEN, {"token_id": token_id})
+            row = first(reading, _TOKEN, {"token_id": token_id})
         if row is None:
-            raise NotAuthenticated("Invalid API token: unknown or revoked")
+            raise NotAuthenticated("Invalid API token: unknown or revoked", project=project)
         if not row.is_active:
-            raise NotAuthenticated("Invalid API token: the account is disabled")
+            raise NotAuthenticated("Invalid API token: the account is disabled",
+                                   project=project)
+        principal = Principal(PrincipalKind.USER, name=row.username, user_id=row.user_id,
+                              token_id=token_id)
+        expired = row.expires is not None and now >= row.expires
         context = caveats.RequestContext(now=now, project=project, user_id=row.user_id)
         verifier = Verifier()
         verifier.satisfy_general(lambda caveat: caveats.satisfied(caveat, context))
-        if row.expires is not None and now >= row.expires:
-            raise NotAuthenticated("Invalid API token: expired")
         try:
-            verifier.verify(macaroon, row.key)
-        except Exception as exc:  # the library signals failure many ways
+            verified = not expired and bool(verifier.verify(macaroon, row.key))
+        except Exception:  # the library signals failure many ways
+            verified = False
+        if not verified:
+            # Only a genuine token is told it expired or names its account.
             if not self._signature_ok(macaroon, row.key):
-                raise NotAuthenticated("Invalid API token: signature does not verify") from exc
-            raise Forbidden(
-                f"The given token isn't allowed to upload to project {project!r}"
-            ) from exc
+                raise NotAuthenticated("Invalid API token: signature does not verify",
+                                       project=project)
+            if expired:
+                raise NotAuthenticated("Invalid API token: expired", project=project,
+                                       principal=principal)
+            raise _not_for(project, principal)
         if row.project is not None and row.project != project:
-            raise Forbidden(f"The given token isn't allowed to upload to project {project!r}")
-        identity = Identity(user_id=row.user_id, username=row.username, token_id=token_id)
+            raise _not_for(project, principal)
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
             with self._db.write_connection() as writer:
                 execute(writer, _TOUCH, {"token_id": token_id, "now": now})
-        return identity
+        return principal
 
     @staticmethod
     def _signature_ok(macaroon: Macaroon, key: str) -> bool:
@@ -191,6 +186,28 @@ class TokenService:
             return bool(verifier.verify(macaroon, key))
         except Exception:  # any failure here means a bad signature
             return False
+
+
+def _parse(raw: str, project: str) -> Macaroon:
+    """The macaroon a presented token carries; NotAuthenticated when there is none."""
+    if not raw.startswith(TOKEN_PREFIX):
+        raise NotAuthenticated("Invalid API token: not a Strongroom token", project=project)
+    if len(raw) > MAX_TOKEN_LENGTH:
+        raise NotAuthenticated(f"Invalid API token: longer than {MAX_TOKEN_LENGTH} "
+                               "characters, which no token of this index is", project=project)
+    try:
+        macaroon = _deserialize(raw.removeprefix(TOKEN_PREFIX))
+        str(macaroon.identifier)
+    except Exception as exc:  # pymacaroons raises many unrelated types
+        raise NotAuthenticated("Invalid API token: could not be decoded",
+                               project=project) from exc
+    return macaroon
+
+
+def _not_for(project: str, principal: Principal) -> Forbidden:
+    """A genuine token that does not reach ``project``."""
+    return Forbidden(f"The given token isn't allowed to upload to project {project!r}",
+                     project=project, principal=principal)
 
 
 @functools.lru_cache(maxsize=256)

@@ -41,7 +41,8 @@ def receive(content: BinaryIO, *, max_size: int, project: str | None) -> Receive
         if size > max_size:
             whose = f" for project '{project}'" if project else ""
             raise UploadRejected([Problem(
-                "content", f"File too large. Limit{whose} is {format_size(max_size)}.")])
+                "content", f"File too large. Limit{whose} is {format_size(max_size)}.")],
+                project=project)
         for digest in (sha256, blake2, md5):
             digest.update(chunk)
     content.seek(0)

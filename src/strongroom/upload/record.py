@@ -25,11 +25,11 @@ from strongroom.db import journal
 from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
 from strongroom.domain import rules
 from strongroom.domain.distributions import Distribution
-from strongroom.domain.policy import upload_denial
+from strongroom.domain.policy import accepts_uploads, upload_denial
+from strongroom.domain.principals import Principal
 from strongroom.domain.rules import UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
 from strongroom.projects import Project, Role
-from strongroom.tokens import Identity
 from strongroom.upload.models import File, FilenameRegistry, Release
 from strongroom.upload.receive import ReceivedFile
 
@@ -123,7 +123,8 @@ _GROW_PROJECT = Prepared(
 
 
 def existing_identical(connection: Connection, filename: str, received: ReceivedFile) -> bool:
-    """True when this exact file is already stored; Conflict when the name is used otherwise."""
+    """True when this exact file is already stored; Conflict, carrying the stored file's name,
+    when the name or the bytes are used otherwise."""
     files: dict[str, tuple[str, str]] = {}
     name_was_used = False
     for name, sha256, blake2_256 in execute(
@@ -137,43 +138,54 @@ def existing_identical(connection: Connection, filename: str, received: Received
         sha256, blake2_256 = files[filename]
         if sha256 == received.sha256:
             return True
-        raise Conflict(file_exists_message(filename, blake2_256))
+        raise Conflict(file_exists_message(filename, blake2_256), filename=filename)
     if name_was_used:
         raise Conflict(
             "This filename was previously used by a file that has since been deleted. "
-            "Use a different version."
+            "Use a different version.", filename=filename,
         )
     if files:  # the same bytes under another name
         name, (_sha256, blake2_256) = next(iter(files.items()))
-        raise Conflict(file_exists_message(name, blake2_256))
+        raise Conflict(file_exists_message(name, blake2_256), filename=name)
     return False
 
 
-def project_access(connection: Connection, name: str, identity: Identity) -> ProjectAccess | None:
-    """The normalised project ``name`` with the uploader's role, or None when it is new."""
-    row = first(connection, _ACCESS_ONLY, {"name": name, "user_id": identity.user_id})
+def project_access(connection: Connection, name: str, principal: Principal
+                   ) -> ProjectAccess | None:
+    """The normalised project ``name`` with ``principal``'s role, or None when it is new."""
+    row = first(connection, _ACCESS_ONLY, {"name": name, "user_id": principal.user_id})
     return ProjectAccess(*row) if row else None
 
 
-def check_access(name: str, access: ProjectAccess | None, identity: Identity) -> None:
-    """Raise Forbidden unless ``identity`` may upload to project ``name`` as it stands."""
+def check_access(name: str, access: ProjectAccess | None, principal: Principal) -> None:
+    """Raise Forbidden unless ``principal`` may upload to project ``name`` as it stands.
+
+    The error carries ``name`` as ``project``, and the principal too unless the project is
+    closed to everyone (archived, quarantined). A new project needs a principal with an
+    account, which becomes its Owner.
+    """
+    if access is None and principal.user_id is None:
+        raise Forbidden(f"{principal} has no account to own the new project '{name}'.",
+                        project=name, principal=principal)
     denial = upload_denial(
         project=name,
         exists=access is not None,
         status=access.status if access else "active",
         role=access.role if access else None,
-        username=identity.username,
+        username=principal.name,
     )
     if denial:
-        raise Forbidden(denial)
+        closed = access is not None and not accepts_uploads(access.status)
+        raise Forbidden(denial, project=name, principal=None if closed else principal)
 
 
 def record(
-    connection: Connection, new: NewFile, identity: Identity, *, now: dt.datetime,
+    connection: Connection, new: NewFile, principal: Principal, *, now: dt.datetime,
     defaults: Limits,
 ) -> journal.Written:
-    """Write the file in three steps (ensure the project, ensure the release, add the file);
-    returns what was written. ``defaults`` are the index's limits; the project's own, read here
+    """Write the file in three steps (ensure the project, ensure the release, add the file),
+    by ``principal`` (the journal's submitter and the new release's uploader); returns what
+    was written. ``defaults`` are the index's limits; the project's own, read here
     under the write lock, replace them.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
@@ -183,9 +195,9 @@ def record(
     caller checked (``existing_identical``).
     """
     canonical = canonicalize_version(new.dist.version)
-    target = first(connection, _TARGET, {"name": new.dist.name, "user_id": identity.user_id,
+    target = first(connection, _TARGET, {"name": new.dist.name, "user_id": principal.user_id,
                                          "canonical": canonical})
-    recording = _Recording(connection, new, identity, now)
+    recording = _Recording(connection, new, principal, now)
     project = _ensure_project(recording, target, defaults)
     release = _ensure_release(recording, target, project, canonical)
     serial = _add_file(recording, project, release)
@@ -198,7 +210,7 @@ class _Recording:
 
     connection: Connection
     new: NewFile
-    identity: Identity
+    principal: Principal
     now: dt.datetime
     changes: list[journal.Change] = field(default_factory=list)
 
@@ -226,10 +238,10 @@ def _ensure_project(recording: _Recording, target: Any | None, defaults: Limits
     """The file's project, checked for the uploader's right and its limits; made, with the
     uploader as its Owner, when it does not exist yet. ``target`` is the row ``_TARGET`` found
     (project, role and release), None for a new project."""
-    connection, dist, identity = recording.connection, recording.new.dist, recording.identity
+    connection, dist, principal = recording.connection, recording.new.dist, recording.principal
     size = recording.new.received.size
     access = ProjectAccess(*target[:7]) if target else None
-    check_access(dist.name, access, identity)
+    check_access(dist.name, access, principal)
     if access is not None:
         _check_size(access.name, access.total_size, size, access.limits(defaults))
         return _TargetProject(access.id, access.name)
@@ -237,10 +249,10 @@ def _ensure_project(recording: _Recording, target: Any | None, defaults: Limits
         "name": dist.display_name, "normalized_name": dist.name, "created": recording.now,
         "status": "active", "total_size": 0, "last_serial": 0,
     })
-    execute(connection, _NEW_ROLE, {"project_id": project_id, "user_id": identity.user_id,
+    execute(connection, _NEW_ROLE, {"project_id": project_id, "user_id": principal.user_id,
                                     "role": "Owner"})
     recording.changes += [journal.Change("create"),
-                          journal.Change(f"add Owner {identity.username}")]
+                          journal.Change(f"add Owner {principal.name}")]
     _check_size(dist.display_name, 0, size, defaults)
     return _TargetProject(project_id, dist.display_name)
 
@@ -256,11 +268,12 @@ def _ensure_release(recording: _Recording, target: Any | None, project: _TargetP
             second = Problem("filename", "Only one sdist may be uploaded per release.",
                              rules.SECOND_SDIST)
             if second.rule not in new.policy.tolerated:
-                raise Conflict(second.reason)
+                raise Conflict(second.reason, project=new.dist.display_name,
+                               filename=new.dist.filename)
             warnings = (second,)
         return _TargetRelease(target.release_id, target.version, False, warnings)
     version = str(new.dist.version)
-    release_id = _new_release(recording.connection, project.id, new, recording.identity,
+    release_id = _new_release(recording.connection, project.id, new, recording.principal,
                               canonical, now=recording.now)
     recording.changes.append(journal.Change("new release", version=version))
     return _TargetRelease(release_id, version, True, ())
@@ -268,7 +281,9 @@ def _ensure_release(recording: _Recording, target: Any | None, project: _TargetP
 
 def _add_file(recording: _Recording, project: _TargetProject, release: _TargetRelease) -> int:
     """Insert the file's row and take its name for good, append the journal entries of the
-    whole recording, and grow the project; the serial of the last entry."""
+    whole recording, and grow the project; the serial of the last entry. The journal records
+    the principal by its name, its one column for who acted (an admin import is journaled
+    under the account it publishes for)."""
     connection, new, now = recording.connection, recording.new, recording.now
     dist, received = new.dist, new.received
     warnings = (*dist.warnings, *release.warnings)
@@ -294,7 +309,7 @@ def _add_file(recording: _Recording, project: _TargetProject, release: _TargetRe
     recording.changes.append(journal.Change(f"add {dist.python_version} file {dist.filename}",
                                             version=release.version, filename=dist.filename))
     serial = journal.add_entries(connection, project=dist.name, changes=recording.changes,
-                                 now=now, submitted_by=recording.identity.username)
+                                 now=now, submitted_by=recording.principal.name)
     # Same normalised name, newer spelling: a new release renames the project, as on PyPI.
     execute(connection, _GROW_PROJECT, {
         "project_id": project.id, "size": received.size, "serial": serial,
@@ -308,14 +323,16 @@ def _check_size(display_name: str, total_size: int, size: int, limits: Limits) -
     file limit or would take its ``total_size`` past its total limit."""
     if size > limits.max_file_size:
         raise UploadRejected([Problem("content", f"File too large. Limit for project "
-                                      f"'{display_name}' is {format_size(limits.max_file_size)}.")])
+                                      f"'{display_name}' is {format_size(limits.max_file_size)}.")],
+                             project=display_name)
     if total_size + size > limits.max_project_size:
         raise UploadRejected([Problem("content", "Project size too large. Limit for project "
                                       f"'{display_name}' total size is "
-                                      f"{format_size(limits.max_project_size)}.")])
+                                      f"{format_size(limits.max_project_size)}.")],
+                             project=display_name)
 
 
-def _new_release(connection: Connection, project_id: int, new: NewFile, identity: Identity,
+def _new_release(connection: Connection, project_id: int, new: NewFile, principal: Principal,
                  canonical: str, *, now: dt.datetime) -> int:
     """Insert the release this upload starts; its id."""
     release_id: int = scalar(connection, _NEW_RELEASE, {
@@ -327,6 +344,6 @@ def _new_release(connection: Connection, project_id: int, new: NewFile, identity
         "yanked_reason": "",
         "requires_python": new.dist.requires_python,
         "core_metadata": dict(new.dist.metadata),
-        "uploader_id": identity.user_id,
+        "uploader_id": principal.user_id,
     })
     return release_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from strongroom.config import Limits
@@ -20,12 +20,12 @@ from strongroom.db.engine import Database
 from strongroom.domain.distributions import Distribution, inspect_distribution
 from strongroom.domain.filenames import parse_filename
 from strongroom.domain.names import normalize
+from strongroom.domain.principals import Authenticator, Credentials, Principal
 from strongroom.domain.readme import DescriptionRenderer
 from strongroom.domain.rules import IMPORT_POLICY, UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Problem, UploadRejected
 from strongroom.projects import Project
 from strongroom.storage import BlobStore
-from strongroom.tokens import Identity, TokenService
 from strongroom.upload.compare import form_problems
 from strongroom.upload.form import UploadForm, parse_form
 from strongroom.upload.receive import ReceivedFile, digest_problems, receive
@@ -47,7 +47,7 @@ class UploadRequest:
     fields: Mapping[str, Sequence[str]]
     content: BinaryIO | None
     content_filename: str | None
-    token: str
+    credentials: Credentials
     user_agent: str | None = None
 
 
@@ -62,13 +62,14 @@ class UploadOutcome:
 
 
 class UploadService:
-    """Validates and records distribution uploads."""
+    """Validates and records distribution uploads; ``authenticator`` turns each upload's
+    credentials into the Principal that uploads."""
 
     def __init__(
         self,
         db: Database,
         blobs: BlobStore,
-        tokens: TokenService,
+        authenticator: Authenticator[Connection],
         limits: Limits,
         *,
         render: DescriptionRenderer,
@@ -77,7 +78,7 @@ class UploadService:
     ) -> None:
         self._db = db
         self._blobs = blobs
-        self._tokens = tokens
+        self._authenticator = authenticator
         self._limits = limits
         self._render = render
         self._on_commit = on_commit
@@ -105,7 +106,8 @@ class UploadService:
         return self._limits.max_file_size if own is None else int(own)
 
     def upload(self, request: UploadRequest) -> UploadOutcome:
-        """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict.
+        """Run the pipeline. Raises UploadRejected, NotAuthenticated, Forbidden or Conflict,
+        each carrying the project, file and principal it is about where they are known.
 
         A file that is already stored is answered only after the uploader was authorised for
         the form's project and the form and file passed every check a new file passes (which
@@ -120,10 +122,10 @@ class UploadService:
         # Every check before validation reads in one transaction; record() repeats the ones
         # that could change meanwhile under the write lock.
         with self._db.read_connection() as connection:
-            identity = self._tokens.verify(request.token, project=name, now=now,
-                                           connection=connection)
-            access = project_access(connection, name, identity)
-            check_access(name, access, identity)
+            principal = self._authenticator.authenticate(request.credentials, project=name,
+                                                         now=now, reading=connection)
+            access = project_access(connection, name, principal)
+            check_access(name, access, principal)
             limits = access.limits(self._limits) if access else self._limits
             received = receive(source.content, max_size=limits.max_file_size,
                                project=access.name if access else form.name)
@@ -137,17 +139,18 @@ class UploadService:
             raise conflict
         if stored:
             return UploadOutcome(filename=source.filename, serial=None)
-        return self._publish(source, received, dist, identity, now)
+        return self._publish(source, received, dist, principal, now)
 
-    def import_file(self, path: Path, *, identity: Identity, policy: Policy = IMPORT_POLICY
-                    ) -> UploadOutcome:
+    def import_file(self, path: Path, *, principal: Principal,
+                    policy: Policy = IMPORT_POLICY) -> UploadOutcome:
         """Publish a distribution from local disk (``strongroom admin import``).
 
         The file passes every check an upload does, except that the rules ``policy`` tolerates
         (by default the import policy's: historical forms an index has already published) are
-        recorded on the file as warnings; only the form and the token are absent, so the file
-        type comes from the extension and the project, whose limits apply, from the file name
-        (which validation holds to the metadata's name). Raises like ``upload``.
+        recorded on the file as warnings; only the form and the credentials are absent (the
+        local ``principal`` is trusted as it is), so the file type comes from the extension
+        and the project, whose limits apply, from the file name (which validation holds to the
+        metadata's name). Raises like ``upload``.
         """
         filetype = _filetype_of(path.name)
         parsed, _problems = parse_filename(path.name, filetype)
@@ -156,7 +159,7 @@ class UploadService:
             with self._db.read_connection() as connection:
                 access: ProjectAccess | None = None
                 if parsed is not None:
-                    access = project_access(connection, normalize(parsed.name_part), identity)
+                    access = project_access(connection, normalize(parsed.name_part), principal)
                 limits = access.limits(self._limits) if access else self._limits
                 received = receive(source.content, max_size=limits.max_file_size,
                                    project=access.name if access else
@@ -165,11 +168,11 @@ class UploadService:
                     return UploadOutcome(filename=source.filename, serial=None)
             dist = self._validate(None, source.filename, received, limits, policy=policy)
             # Validation holds the file name to the metadata's name: ``access`` is dist.name's.
-            check_access(dist.name, access, identity)
-            return self._publish(source, received, dist, identity, self._clock(), policy=policy)
+            check_access(dist.name, access, principal)
+            return self._publish(source, received, dist, principal, self._clock(), policy=policy)
 
     def _publish(self, source: _Source, received: ReceivedFile, dist: Distribution,
-                 identity: Identity, now: dt.datetime, *, policy: Policy = UPLOAD_POLICY
+                 principal: Principal, now: dt.datetime, *, policy: Policy = UPLOAD_POLICY
                  ) -> UploadOutcome:
         """Store -> record -> notify a validated file, shared by both ways in."""
         filename = source.filename
@@ -185,7 +188,7 @@ class UploadService:
             policy=policy,
         )
         self._store(new)
-        written = self._record(new, identity, now)
+        written = self._record(new, principal, now)
         if written is None:
             return UploadOutcome(filename=filename, serial=None)
         self._on_commit(written)
@@ -209,11 +212,11 @@ class UploadService:
             dist = inspect_distribution(received.content, filename=filename, filetype=filetype,
                                         limits=limits, render=self._render, policy=policy)
         except UploadRejected as rejected:
-            raise UploadRejected(problems + rejected.problems) from None
+            raise UploadRejected(problems + rejected.problems, filename=filename) from None
         if form is not None:
             problems += form_problems(form, dist)
         if problems:
-            raise UploadRejected(problems)
+            raise UploadRejected(problems, project=dist.display_name, filename=filename)
         return dist
 
     def _store(self, new: NewFile) -> None:
@@ -225,20 +228,20 @@ class UploadService:
         if new.dist.metadata_file is not None and new.metadata_sha256 is not None:
             self._blobs.put(new.metadata_sha256, io.BytesIO(new.dist.metadata_file), flush=False)
 
-    def _record(self, new: NewFile, identity: Identity, now: dt.datetime
+    def _record(self, new: NewFile, principal: Principal, now: dt.datetime
                 ) -> journal.Written | None:
         """The write transaction, once the blobs are stored."""
         try:
             with self._db.write_connection() as connection:
-                return record(connection, new, identity, now=now, defaults=self._limits)
+                return record(connection, new, principal, now=now, defaults=self._limits)
         except IntegrityError as exc:
             # Another upload took this name or these bytes since the checks before validation:
             # None when it was this very file, else the Conflict that names the clash.
             with self._db.read_connection() as connection:
                 if existing_identical(connection, new.dist.filename, new.received):
                     return None
-            raise Conflict(file_exists_message(new.dist.filename, new.received.blake2_256)
-                           ) from exc
+            raise Conflict(file_exists_message(new.dist.filename, new.received.blake2_256),
+                           filename=new.dist.filename) from exc
 
 
 @dataclass(frozen=True)

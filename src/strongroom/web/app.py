@@ -9,8 +9,10 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from strongroom.config import Settings
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.domain.access import PUBLIC, ReadAccess
+from strongroom.domain.principals import Credentials, Principal
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.rendering import ReadmeSandbox
@@ -44,7 +46,8 @@ def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAcc
     on_commit = CommitHook(feed, open_purger(settings))
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
     readmes.start()
-    uploads = UploadService(db, blobs, TokenService(db), settings.limits, render=readmes,
+    tokens = TokenService(db)
+    uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
     endpoint = LegacyUpload(uploads)
@@ -64,6 +67,10 @@ def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAcc
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
     framework = Starlette(routes=upload_routes(upload), lifespan=lifespan)
+    def authenticate(credentials: Credentials, project: str | None) -> Principal:
+        return tokens.authenticate(credentials, project=project or "", now=utcnow())
+
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,
+                          authenticate=authenticate,
                           connection_limits=settings.connection_limits))

@@ -30,13 +30,14 @@ from strongroom.domain.access import PUBLIC, ReadAccess, Refusal
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import is_json, negotiate
 from strongroom.domain.principals import Credentials, Principal
-from strongroom.errors import NotAuthenticated
+from strongroom.errors import Forbidden, NotAuthenticated
 from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
 from strongroom.web import answers
 from strongroom.web.answers import Answer, BlobBody, Headers
-from strongroom.web.upload import token_from
+from strongroom.web.upload import credentials_from
 
-Authenticate = Callable[[Credentials], Principal]
+# Verifies a read's credentials for a project (None: the list of all projects).
+Authenticate = Callable[[Credentials, str | None], Principal]
 
 _MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
 # Longer values are worked out anew each time rather than remembered, so that what a client
@@ -52,8 +53,10 @@ _READ_METHODS = ("GET", "HEAD")
 class _Caller:
     """The reader of one request; its credentials are verified only if a policy asks."""
 
-    def __init__(self, headers: Headers, authenticate: Authenticate | None) -> None:
+    def __init__(self, headers: Headers, project: str | None,
+                 authenticate: Authenticate | None) -> None:
         self._headers = headers
+        self._project = project
         self._authenticate = authenticate
 
     def principal(self) -> Principal | None:
@@ -62,7 +65,8 @@ class _Caller:
             return None
         if self._authenticate is None:
             raise NotAuthenticated("this index accepts no credentials on reads")
-        return self._authenticate(Credentials(token_from(authorization.decode("latin-1"))))
+        credentials = credentials_from(authorization.decode("latin-1"))
+        return self._authenticate(credentials, self._project)
 
 
 class _Request:
@@ -371,11 +375,13 @@ class Reads:
         policy refuses it."""
         if not self._restricted:  # a public index asks no one
             return None
+        named = None if project == ALL_PROJECTS else project
         try:
-            refusal = self._access.refusal(None if project == ALL_PROJECTS else project,
-                                           _Caller(headers, self._authenticate))
+            refusal = self._access.refusal(named, _Caller(headers, named, self._authenticate))
         except NotAuthenticated:
             refusal = Refusal.UNAUTHENTICATED
+        except Forbidden:
+            refusal = Refusal.FORBIDDEN
         return None if refusal is None else answers.refused(refusal, json=json)
 
     def _media_type(self, accept: bytes | None, fmt: str | None) -> str | None:

@@ -27,10 +27,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from strongroom.domain.principals import Credentials
 from strongroom.errors import NotAuthenticated, StrongroomError
 from strongroom.upload import UploadRequest, UploadService
 from strongroom.web import reason
-from strongroom.web.errors import status_for
+from strongroom.web.errors import status_for, upload_words
 from strongroom.web.form import BodyLimit, read_form
 from strongroom.web.guard import log_incident
 
@@ -43,15 +44,17 @@ _WANTED = frozenset({b"authorization", b"content-type", b"content-length", b"use
 logger = logging.getLogger(__name__)
 
 
-def token_from(authorization: str) -> str:
-    """The API token from an ``Authorization`` value (Basic ``__token__``, Token or Bearer).
+def credentials_from(authorization: str) -> Credentials:
+    """The credentials of an ``Authorization`` value: an API token, sent as the password of
+    Basic authentication with the user name ``__token__`` (as twine does), or after ``Token``
+    or ``Bearer``. Whether the token is any good is the authenticator's to say.
 
     Raises NotAuthenticated with a message saying what to send instead.
     """
     scheme, _, value = authorization.partition(" ")
     scheme = scheme.lower()
     if scheme in ("token", "bearer") and value.strip():
-        return value.strip()
+        return Credentials(value.strip())
     if scheme != "basic":
         raise NotAuthenticated("Invalid or non-existent authentication information. "
                                "Upload with username __token__ and an API token as password.")
@@ -63,7 +66,7 @@ def token_from(authorization: str) -> str:
     if username != "__token__":
         raise NotAuthenticated("Username/Password authentication is not supported. "
                                "Upload with username __token__ and an API token as password.")
-    return password
+    return Credentials(password)
 
 
 class _Disconnected(Exception):
@@ -118,14 +121,15 @@ class LegacyUpload:
         """The status and text of the answer to one upload."""
         headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k in _WANTED}
         try:
-            token = token_from(headers.get(b"authorization", ""))
+            credentials = credentials_from(headers.get(b"authorization", ""))
             form = await read_form(headers.get(b"content-type", ""),
                                    headers.get(b"content-length", ""), _body(receive),
                                    max_body=self.max_body, max_fields=_MAX_FIELDS,
                                    max_field_size=_MAX_FIELD_SIZE)
             try:
                 upload = UploadRequest(fields=form.fields, content=form.content,
-                                       content_filename=form.filename, token=token,
+                                       content_filename=form.filename,
+                                       credentials=credentials,
                                        user_agent=headers.get(b"user-agent"))
                 loop = asyncio.get_running_loop()
                 await loop.run_in_executor(self._threads, self.service.upload, upload)
@@ -133,7 +137,7 @@ class LegacyUpload:
                 form.close()
         except StrongroomError as error:
             status = status_for(error, upload=True)
-            message = error.message
+            message = upload_words(error)
         except _Disconnected:
             raise
         except Exception:

@@ -16,6 +16,7 @@ from tests.builders import make_wheel
 from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db.engine import Database
+from strongroom.domain.principals import Credentials
 from strongroom.domain.wheels import wheel_metadata
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.rendering import ReadmeSandbox
@@ -45,7 +46,8 @@ class Published:
                   "sha256_digest": hashlib.sha256(data).hexdigest()}
         service.upload(UploadRequest(
             fields={k: [v] for k, v in fields.items()}, content=io.BytesIO(data),
-            content_filename=self.wheel.name, token=tokens.create("alice", now=NOW)))
+            content_filename=self.wheel.name,
+            credentials=Credentials(tokens.create("alice", now=NOW))))
         with db.read() as session:
             self.sha256, self.metadata_sha256 = session.execute(
                 select(File.sha256, File.metadata_sha256)).one()

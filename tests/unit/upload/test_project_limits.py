@@ -18,11 +18,12 @@ from sqlalchemy import update
 from strongroom.accounts import AccountService
 from strongroom.config import Limits
 from strongroom.db.engine import Database
+from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import UploadRejected
 from strongroom.projects import Project
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
-from strongroom.tokens import Identity, TokenService
+from strongroom.tokens import TokenService
 from strongroom.upload import UploadRequest, UploadService
 from tests.builders import make_wheel
 
@@ -38,7 +39,7 @@ class Index:
         tokens = TokenService(database)
         self.token = tokens.create("alice", now=NOW)
         self.db = database
-        self.identity = Identity(user_id=1, username="alice", token_id=None)
+        self.principal = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
         self.service = UploadService(database, LocalBlobStore(tmp_path / "files"), tokens,
                                      DEFAULTS, render=readmes, on_commit=lambda _w: None,
                                      clock=lambda: NOW)
@@ -51,7 +52,7 @@ class Index:
                   "sha256_digest": hashlib.sha256(data).hexdigest()}
         request = UploadRequest(fields={k: [v] for k, v in fields.items()},
                                 content=io.BytesIO(data), content_filename=path.name,
-                                token=self.token)
+                                credentials=Credentials(self.token))
         return self.service.upload(request).serial
 
     def set_limits(self, file_size: int | None, total: int | None) -> None:
@@ -103,15 +104,15 @@ def test_import_applies_the_projects_limits_by_its_file_name(index: Index,
     index.upload(make_wheel(tmp_path, "Big-Lib", "0.1"))
     big = _big(tmp_path, "1.0")
     with pytest.raises(UploadRejected, match="Limit for project 'Big-Lib'"):
-        index.service.import_file(big, identity=index.identity)
+        index.service.import_file(big, principal=index.principal)
     index.set_limits(30_000, None)
-    assert index.service.import_file(big, identity=index.identity).serial is not None
+    assert index.service.import_file(big, principal=index.principal).serial is not None
 
 
 def test_an_import_for_a_new_project_gets_the_defaults(index: Index, tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "fresh", "1.0", extra_files={"fresh/x.bin": os.urandom(9000)})
     with pytest.raises(UploadRejected, match=r"Limit for project 'fresh' is 8000 bytes\.$"):
-        index.service.import_file(wheel, identity=index.identity)
+        index.service.import_file(wheel, principal=index.principal)
 
 
 def test_the_expansion_cap_follows_the_file_limit(index: Index, tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import JournalEntry
+from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Conflict, Forbidden, StorageUnavailable, UploadRejected
 from strongroom.projects import Project
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import LocalBlobStore
-from strongroom.tokens import Identity, TokenService
+from strongroom.tokens import TokenService
 from strongroom.upload import File, FilenameRegistry, Release, UploadRequest, UploadService
 from tests.builders import make_sdist, make_wheel
 
@@ -65,7 +66,8 @@ def _request(path: Path, token: str, **overrides: str) -> UploadRequest:
               "pyversion": "py3" if path.suffix == ".whl" else "source",
               "sha256_digest": hashlib.sha256(data).hexdigest(), **overrides}
     return UploadRequest(fields={k: [v] for k, v in fields.items()}, content=io.BytesIO(data),
-                         content_filename=path.name, token=token, user_agent="test")
+                         content_filename=path.name, credentials=Credentials(token),
+                         user_agent="test")
 
 
 def test_upload_records_project_release_file_and_journal(world: World, tmp_path: Path) -> None:
@@ -181,13 +183,13 @@ def test_a_stranger_learns_nothing_of_a_used_file_name(world: World, tmp_path: P
 
 
 def test_import_needs_no_token_but_the_same_checks(world: World, tmp_path: Path) -> None:
-    alice = Identity(user_id=1, username="alice", token_id=None)
-    outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), identity=alice)
+    alice = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
+    outcome = world.service.import_file(make_sdist(tmp_path, "imported", "1.0"), principal=alice)
     assert outcome.serial is not None
     bad = tmp_path / "imported-2.0.tar.gz"
     bad.write_bytes(b"not gzip")
     with pytest.raises(UploadRejected, match="Invalid distribution file"):
-        world.service.import_file(bad, identity=alice)
+        world.service.import_file(bad, principal=alice)
 
 
 def _refused_for_storage_and_nothing_committed(world: World, wheel: Path) -> None:
@@ -294,3 +296,78 @@ def test_nothing_commits_when_a_blob_cannot_be_moved_into_place(world: World,
     _refused_for_storage_and_nothing_committed(world, wheel)
     (tmp_path / "files" / key[:2]).unlink()
     assert world.service.upload(_request(wheel, world.tokens["alice"])).serial == 4
+
+
+# --- the principal, and the objects errors carry ------------------------------------------
+
+def test_an_admin_import_publishes_for_its_account_as_before(world: World,
+                                                             tmp_path: Path) -> None:
+    admin = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
+    wheel = make_wheel(tmp_path, "imported", "1.0")
+    assert world.service.import_file(wheel, principal=admin).serial == 4
+    with world.db.read() as session:
+        assert set(session.scalars(select(JournalEntry.submitted_by))) == {"alice"}
+        assert session.scalars(select(Release.uploader_id)).one() == 1
+        actions = session.scalars(select(JournalEntry.action).order_by(JournalEntry.id)).all()
+        assert actions[:2] == ["create", "add Owner alice"]
+    with pytest.raises(Forbidden, match="The user 'bob' isn't allowed") as refused:
+        world.service.import_file(make_wheel(tmp_path, "imported", "2.0"),
+                                  principal=Principal(PrincipalKind.ADMIN, "bob", user_id=2))
+    assert refused.value.project == "imported"
+    assert refused.value.principal == Principal(PrincipalKind.ADMIN, "bob", user_id=2)
+
+
+def test_a_principal_without_an_account_cannot_own_a_new_project(world: World,
+                                                                 tmp_path: Path) -> None:
+    publisher = Principal(PrincipalKind.PUBLISHER, name="ci")
+    with pytest.raises(Forbidden, match="publisher 'ci' has no account to own") as refused:
+        world.service.import_file(make_wheel(tmp_path, "orphan", "1.0"), principal=publisher)
+    assert (refused.value.project, refused.value.principal) == ("orphan", publisher)
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(Project.id))) == 0
+
+
+def test_a_refused_uploader_is_carried_with_the_project(world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"), world.tokens["alice"]))
+    with pytest.raises(Forbidden) as refused:
+        world.service.upload(_request(make_wheel(tmp_path, "demo", "2.0"), world.tokens["bob"]))
+    assert refused.value.project == "demo"
+    assert refused.value.principal is not None
+    assert (refused.value.principal.name, refused.value.unnamed()) == ("bob", [])
+
+
+def test_a_closed_project_is_refused_to_everyone_naming_no_caller(world: World,
+                                                                  tmp_path: Path) -> None:
+    world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"), world.tokens["alice"]))
+    with world.db.write() as session:
+        session.execute(update(Project).values(status="archived"))
+    with pytest.raises(Forbidden) as refused:
+        world.service.upload(_request(make_wheel(tmp_path, "demo", "2.0"),
+                                      world.tokens["alice"]))
+    assert (refused.value.project, refused.value.principal) == ("demo", None)
+
+
+def test_a_project_token_cannot_upload_to_another_project(world: World, tmp_path: Path) -> None:
+    world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"), world.tokens["alice"]))
+    scoped = TokenService(world.db).create("alice", now=NOW, project="demo")
+    with pytest.raises(Forbidden, match="isn't allowed to upload to project 'other'") as refused:
+        world.service.upload(_request(make_wheel(tmp_path, "other", "1.0"), scoped))
+    assert refused.value.project == "other"
+    assert refused.value.principal is not None
+    assert refused.value.principal.name == "alice"
+    with world.db.read() as session:
+        assert session.scalar(select(func.count(Project.id))) == 1
+
+
+def test_clashes_and_rejections_carry_their_file(world: World, tmp_path: Path) -> None:
+    with world.db.write() as session:
+        session.add(FilenameRegistry(filename="demo-1.0-py3-none-any.whl"))
+    with pytest.raises(Conflict) as clash:
+        world.service.upload(_request(make_wheel(tmp_path, "demo", "1.0"),
+                                      world.tokens["alice"]))
+    assert clash.value.filename == "demo-1.0-py3-none-any.whl"
+    assert clash.value.unnamed() == ["filename"]
+    wheel = make_wheel(tmp_path, "demo", "2.0", requires_python=">=3.9")
+    with pytest.raises(UploadRejected) as rejected:
+        world.service.upload(_request(wheel, world.tokens["alice"], requires_python=">=3.6"))
+    assert (rejected.value.project, rejected.value.filename) == ("demo", wheel.name)

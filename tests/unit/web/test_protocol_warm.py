@@ -4,18 +4,27 @@ runs a real uvicorn server on loopback and talks to it over a socket."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import socket
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from tests.functional.server import serving
 from tests.readside import Counting, Index
 
+from strongroom.accounts import AccountService
+from strongroom.config import Limits
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.domain.access import Caller, Refusal
 from strongroom.domain.negotiation import V1_HTML, V1_JSON
+from strongroom.domain.principals import Credentials, Principal
+from strongroom.projects import ProjectService
+from strongroom.tokens import TokenService
 from strongroom.web.protocol import HttpProtocol
+from strongroom.web.reads import Reads
 
 
 @pytest.fixture
@@ -233,3 +242,42 @@ def test_a_refusing_policy_refuses_what_is_warm(index: Index, refusal: Refusal,
         assert all(b'www-authenticate: Basic realm="strongroom"' in a for a in refused)
     assert others.startswith(b"HTTP/1.1 200")
     assert listing.split(b" ")[1] == status
+
+
+class _SignedIn:
+    """A private index: only a caller whose credentials verify may read."""
+
+    def refusal(self, project: str | None, caller: Caller) -> Refusal | None:
+        return Refusal.UNAUTHENTICATED if caller.principal() is None else None
+
+
+def _basic(token: str) -> str:
+    return "Authorization: Basic " + base64.b64encode(f"__token__:{token}".encode()).decode()
+
+
+def test_a_policy_that_asks_who_reads_gets_a_verified_principal(index: Index) -> None:
+    AccountService(index.db).create_user("reader", email="reader@example.com", password="x" * 12)
+    tokens = TokenService(index.db)
+    now = utcnow()
+    token = tokens.create("reader", now=now)
+    AccountService(index.db).create_user("other", email="other@example.com", password="x" * 12)
+    # A token limited to a project needs a role on it: "other" owns a new project.
+    ProjectService(index.db, Limits(), on_commit=lambda _written: None).create(
+        "gamma", owner="other", actor="admin")
+    scoped = tokens.create("other", now=now, project="gamma")
+
+    def authenticate(credentials: Credentials, project: str | None) -> Principal:
+        return tokens.authenticate(credentials, project=project or "", now=utcnow())
+
+    app = Reads(Starlette(), index.reader, base_url="http://idx.test", access=_SignedIn(),
+                authenticate=authenticate)
+    with serving(app, HttpProtocol) as port:
+        answers = {label: [_exchange(port, _get("/simple/alpha/", *extra), 1)[0].split(b" ")[1]
+                           for _ in range(2)]  # cold, then warm
+                   for label, extra in [("none", ()), ("valid", (_basic(token),)),
+                                        ("forged", (_basic(token[:-4] + "AAAA"),)),
+                                        ("scoped elsewhere", (_basic(scoped),)),
+                                        ("not a token", ("Authorization: Basic eDp5",))]}
+    assert answers == {"none": [b"401", b"401"], "valid": [b"200", b"200"],
+                       "forged": [b"401", b"401"], "scoped elsewhere": [b"403", b"403"],
+                       "not a token": [b"401", b"401"]}
