@@ -10,15 +10,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from strongroom.accounts import AccountService
+from strongroom.accounts import AccountService, User
 from strongroom.cli.errors import about, describe
 from strongroom.cli.importer import import_command
 from strongroom.cli.main import main
 from strongroom.cli.state import open_index
 from strongroom.config import Settings
-from strongroom.db.models import JournalEntry, Release, User
+from strongroom.db.models import JournalEntry
 from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Conflict, Forbidden
+from strongroom.upload import Release
 from tests.builders import make_wheel
 
 ADMIN = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
