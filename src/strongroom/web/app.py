@@ -16,7 +16,6 @@ from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
-from strongroom.web import reason
 from strongroom.web.fastpath import FastReads
 from strongroom.web.guard import CatchAll
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
@@ -32,7 +31,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> ASGIApp:
     The blob store, change feed, purger and rate-limit counters follow the settings (local,
     file and memory by default; S3, Redis and HTTP PURGE when configured).
     """
-    reason.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     if migrate:

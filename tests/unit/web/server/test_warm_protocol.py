@@ -16,7 +16,7 @@ from tests.readside import Counting, Index
 from strongroom.db.engine import Database
 from strongroom.domain.negotiation import V1_JSON
 from strongroom.web.fastpath import FastReads
-from strongroom.web.protocol import HttpProtocol
+from strongroom.web.server.protocol import HttpProtocol
 
 
 @pytest.fixture
