@@ -22,12 +22,14 @@ may rely on. ``strongroom serve --server plain`` and gunicorn's stock
 ``uvicorn_worker.UvicornWorker`` never import this package's protocol modules.
 
 What twine's users see of a refused upload (twine 7): the endpoint answers
-``<status> <message>`` as a plain-text body on every server. twine prints the body only with
-``--verbose``; without it, it prints ``HTTPError: <status> <standard phrase> from <url>``
-followed by the response's reason phrase. With this adapter that phrase is the message, so
-the error reaches the user either way; under a server without it (``--server plain``, the stock
-gunicorn worker, any other ASGI server) the phrase is the standard one ("Bad Request") and
-the message shows only with ``--verbose``.
+``<status> <message>`` as a plain-text body on every server. Without ``--verbose`` twine prints
+``WARNING Error during upload. Retry with the --verbose option for more details.`` and
+``ERROR HTTPError: 400 Bad Request from <url>`` followed, on the next line, by the response's
+reason phrase; with ``--verbose`` it also prints ``INFO Response from <url>: 400 <phrase>`` and
+the body, ``INFO 400 <message>``. With this adapter the phrase is the message, so the message
+reaches the user either way; under a server without it (``--server plain``, the stock gunicorn
+worker, any other ASGI server) the phrase is the standard ``Bad Request`` and the message shows
+only with ``--verbose`` (tests/functional/test_servers.py checks both).
 """
 
 from __future__ import annotations
