@@ -4,7 +4,7 @@ Every worker builds the app from the environment (deploy/strongroom.env: databas
 Redis, purge targets). The master migrates the database once before forking, so workers never
 race each other's migrations. Values can be overridden with the variables read below.
 
-The workers are Strongroom's (``strongroom.web.server.gunicorn:StrongroomWorker``: uvicorn with
+The workers are Strongroom's (``strongroom.web.server.gunicorn.StrongroomWorker``: uvicorn with
 the server adapter, for a pinned range of uvicorn versions). Without the adapter, on any
 uvicorn, use the stock worker: ``gunicorn -c deploy/gunicorn.conf.py -k
 uvicorn_worker.UvicornWorker`` (README, "Serving": what that leaves out).
@@ -21,7 +21,7 @@ from strongroom.db.engine import Database
 bind = os.environ.get("STRONGROOM_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("STRONGROOM_WORKERS", "4"))
 # A name, not the class: gunicorn imports it only when no -k on its command line replaces it.
-worker_class = "strongroom.web.server.gunicorn:StrongroomWorker"
+worker_class = "strongroom.web.server.gunicorn.StrongroomWorker"
 wsgi_app = "strongroom.web.asgi:create_app_from_env()"
 # Uploads up to the file-size limit on slow links; reads are answered from memory.
 timeout = 300

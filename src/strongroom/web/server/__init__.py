@@ -56,10 +56,12 @@ class UnsupportedUvicorn(StrongroomError):
     """The installed uvicorn is outside ``SUPPORTED_UVICORN``: the adapter cannot be used."""
 
     def __init__(self, installed: str, supported: SpecifierSet) -> None:
+        lower_first = sorted(map(str, supported), key=lambda bound: not bound.startswith(">"))
         super().__init__(
             f"uvicorn {installed} is installed but Strongroom's server adapter supports uvicorn "
-            f"{supported}: install a uvicorn in that range, or serve with --server plain "
-            "(stock uvicorn, without the adapter; README, \"Serving\")")
+            f"{','.join(lower_first)}: install a uvicorn in that range, or serve without the "
+            "adapter: strongroom serve --server plain, or gunicorn -k "
+            "uvicorn_worker.UvicornWorker (README, \"Serving\")")
         self.installed = installed
         self.supported = supported
 

@@ -44,8 +44,9 @@ def test_a_uvicorn_outside_the_range_is_refused(installed: str) -> None:
     assert refused.value.supported == SUPPORTED_UVICORN
     assert refused.value.message == (
         f"uvicorn {installed} is installed but Strongroom's server adapter supports uvicorn "
-        f"{SUPPORTED_UVICORN}: install a uvicorn in that range, or serve with --server plain "
-        "(stock uvicorn, without the adapter; README, \"Serving\")")
+        ">=0.55,<0.56: install a uvicorn in that range, or serve without the adapter: "
+        "strongroom serve --server plain, or gunicorn -k uvicorn_worker.UvicornWorker "
+        "(README, \"Serving\")")
 
 
 @pytest.mark.parametrize("installed", ["0.55.0", "0.55.7"])
@@ -81,9 +82,10 @@ def test_serve_refuses_the_adapter_on_an_unsupported_uvicorn_in_one_line(tmp_pat
     result = _serve_with_uvicorn("0.56.0", tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
-        f"error: uvicorn 0.56.0 is installed but Strongroom's server adapter supports uvicorn "
-        f"{SUPPORTED_UVICORN}: install a uvicorn in that range, or serve with --server plain "
-        "(stock uvicorn, without the adapter; README, \"Serving\")\n")
+        "error: uvicorn 0.56.0 is installed but Strongroom's server adapter supports uvicorn "
+        ">=0.55,<0.56: install a uvicorn in that range, or serve without the adapter: "
+        "strongroom serve --server plain, or gunicorn -k uvicorn_worker.UvicornWorker "
+        "(README, \"Serving\")\n")
     assert not (tmp_path / "data").exists()  # refused before it made an index
 
 
