@@ -3,30 +3,25 @@
 Every worker builds the app from the environment (deploy/strongroom.env: database, bucket,
 Redis, purge targets). The master migrates the database once before forking, so workers never
 race each other's migrations. Values can be overridden with the variables read below.
+
+The workers are Strongroom's (``strongroom.web.server.gunicorn.StrongroomWorker``: uvicorn with
+the server adapter, for a pinned range of uvicorn versions). Without the adapter, on any
+uvicorn, use the stock worker: ``gunicorn -c deploy/gunicorn.conf.py -k
+uvicorn_worker.UvicornWorker`` (README, "Serving": what that leaves out).
 """
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
 
 from gunicorn.arbiter import Arbiter
-from uvicorn_worker import UvicornWorker
 
 from strongroom.config import load_settings
 from strongroom.db.engine import Database
-from strongroom.web.protocol import HttpProtocol
-
-
-class StrongroomWorker(UvicornWorker):
-    """uvicorn's worker, sending each response's head and body in one write and holding
-    clients to the connection limits (README, "Slow and oversized clients")."""
-
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, "http": HttpProtocol}
-
 
 bind = os.environ.get("STRONGROOM_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("STRONGROOM_WORKERS", "4"))
-worker_class = StrongroomWorker
+# A name, not the class: gunicorn imports it only when no -k on its command line replaces it.
+worker_class = "strongroom.web.server.gunicorn.StrongroomWorker"
 wsgi_app = "strongroom.web.asgi:create_app_from_env()"
 # Uploads up to the file-size limit on slow links; reads are answered from memory.
 timeout = 300

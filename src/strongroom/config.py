@@ -90,7 +90,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class ConnectionLimits:
-    """What the HTTP server allows each client connection (web/protocol.py enforces them).
+    """What the HTTP server allows each client connection (web/server/limits.py enforces them).
 
     Times are in seconds, sizes in bytes, the rate in bytes per second; ``load_settings`` takes
     only positive values.

@@ -18,7 +18,7 @@ from strongroom.cli.options import settings_from, state_options
 from strongroom.cli.state import open_index
 from strongroom.errors import Conflict, Forbidden, InvalidInput
 from strongroom.web import create_app
-from strongroom.web.protocol import HttpProtocol
+from strongroom.web.server import http_protocol
 
 # Descriptors a server process needs beside its clients' connections: the listening socket,
 # the database and its journal, files being sent, log, Redis and PostgreSQL connections, and
@@ -71,6 +71,16 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_options(kind: str, max_connections: int) -> dict[str, object]:
+    """uvicorn's options for the ``--server`` chosen. The adapter's protocol (web/server/) holds
+    each connection to the limits itself; stock uvicorn has only its own concurrency cap, which
+    answers 503 to requests beyond ``max_connections`` connections or requests under way.
+    Raises UnsupportedUvicorn for the adapter on a uvicorn outside its range."""
+    if kind == "plain":
+        return {"http": "auto", "limit_concurrency": max_connections}
+    return {"http": http_protocol()}
+
+
 @click.command()
 @state_options
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
@@ -78,8 +88,13 @@ def listen(host: str, port: int) -> socket.socket:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes sharing the port (each with its own page cache).")
 @click.option("--access-log", is_flag=True, help="Log every request to standard error.")
+@click.option("--server", "server_kind", type=click.Choice(["strongroom", "plain"]),
+              default="strongroom", show_default=True,
+              help="strongroom: uvicorn with Strongroom's adapter (connection limits, warm reads "
+                   "in the protocol, errors in the reason phrase), for the uvicorn versions it "
+                   "supports; plain: stock uvicorn, any version.")
 def serve(data_dir: Path | None, config_file: Path | None, host: str | None, port: int | None,
-          workers: int, access_log: bool) -> None:
+          workers: int, access_log: bool, server_kind: str) -> None:
     """Serve the simple, JSON and upload APIs.
 
     The port is bound first, so a port in use stops the command before the index is opened,
@@ -89,12 +104,15 @@ def serve(data_dir: Path | None, config_file: Path | None, host: str | None, por
     each building the app from the environment. That works on SQLite too (WAL, writers take
     turns, the serial file tells every worker of each write); on several machines use
     PostgreSQL, S3 and Redis (README, "Scale-out").
+
+    With --server strongroom (the default) an installed uvicorn outside the adapter's range
+    stops the command before anything starts, naming the range and --server plain.
     """
     settings = settings_from(data_dir, config_file, host=host, port=port)
     options = {"host": settings.host, "port": settings.port, "access_log": access_log,
                "log_level": "info" if access_log else "warning", "proxy_headers": True,
-               "server_header": False, "http": HttpProtocol,
-               "timeout_keep_alive": settings.keep_alive_timeout, "backlog": _BACKLOG}
+               "server_header": False, "timeout_keep_alive": settings.keep_alive_timeout,
+               "backlog": _BACKLOG, **_server_options(server_kind, settings.max_connections)}
     allow_open_files(settings.max_connections)
     with listen(settings.host, settings.port) as sock:
         if workers == 1:

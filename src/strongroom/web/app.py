@@ -19,7 +19,6 @@ from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
-from strongroom.web import reason
 from strongroom.web.guard import CatchAll
 from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
 from strongroom.web.reads import Reads
@@ -36,7 +35,6 @@ def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAcc
     file and memory by default; S3, Redis and HTTP PURGE when configured). ``read_access``
     decides who may read what (web/reads.py); the default serves everyone.
     """
-    reason.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
     if migrate:

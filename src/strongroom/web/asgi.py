@@ -1,9 +1,10 @@
 """An import-string entry point for process managers that start their own workers.
 
 ``uvicorn --factory strongroom.web.asgi:create_app_from_env`` (add ``--http
-strongroom.web.protocol:HttpProtocol`` for one write per response) and gunicorn with the worker
-class of deploy/gunicorn.conf.py (``strongroom.web.asgi:create_app_from_env()``) build one app
-per worker from the environment: ``STRONGROOM_CONFIG`` (a TOML file) and the ``STRONGROOM_*``
+strongroom.web.server.protocol:HttpProtocol`` for the server adapter, web/server/) and gunicorn
+with deploy/gunicorn.conf.py (``strongroom.web.asgi:create_app_from_env()``, with the adapter's
+worker or, given ``-k uvicorn_worker.UvicornWorker``, the stock one) build one app per worker
+from the environment: ``STRONGROOM_CONFIG`` (a TOML file) and the ``STRONGROOM_*``
 variables.
 """
 

@@ -4,7 +4,7 @@
 paths) to the app it wraps. It works out what a read asks for, asks the index's read-access
 policy whether the caller may have it, finds it (in memory when warm; in a worker thread on a
 miss) and has ``answers.py`` build the answer. ``warm`` is the same work for what is ready
-without waiting; the HTTP protocol's shortcut (web/protocol.py) sends what it returns, so
+without waiting; the HTTP protocol's shortcut (web/server/protocol.py) sends what it returns, so
 the shortcut, the warm ASGI path and a cold read send the same bytes.
 
 Access is decided before any cached page or file is used: a page kept warm for one caller is

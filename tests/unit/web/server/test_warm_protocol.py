@@ -23,8 +23,8 @@ from strongroom.domain.negotiation import V1_HTML, V1_JSON
 from strongroom.domain.principals import Credentials, Principal
 from strongroom.projects import ProjectService
 from strongroom.tokens import TokenService
-from strongroom.web.protocol import HttpProtocol
 from strongroom.web.reads import Reads
+from strongroom.web.server.protocol import HttpProtocol
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from tests.functional.server import serving
 
 from strongroom.config import ConnectionLimits
-from strongroom.web.protocol import HttpProtocol
+from strongroom.web.server.protocol import HttpProtocol
 
 LIMITS = ConnectionLimits(head_timeout=0.5, body_timeout=0.5, min_body_rate=1000,
                           send_timeout=0.5)

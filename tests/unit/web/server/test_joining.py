@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import uvloop
 
-from strongroom.web.protocol import JoiningTransport
+from strongroom.web.server.joining import JoiningTransport
 
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"
 

@@ -60,7 +60,7 @@ from strongroom.config import ConnectionLimits
 
 _DEFAULT_LIMITS = ConnectionLimits()
 _RETRY_AFTER = b"5"  # seconds a client turned away at the connection cap is asked to wait
-# Our own status lines: uvicorn's table may carry an upload error's reason phrase (reason.py).
+# Our own status lines: uvicorn's table may carry an upload error's reason phrase (phrases.py).
 _STATUS_LINES = {
     408: b"HTTP/1.1 408 Request Timeout\r\n",
     414: b"HTTP/1.1 414 URI Too Long\r\n",

@@ -7,21 +7,17 @@ request uvicorn would build for it (its scope, task and response cycle, most of 
 request costs). Only when nothing else is under way on the connection (no response being sent,
 no pipelined request waiting, the client reading what it is sent), for HTTP/1.1 keep-alive
 requests with a plain path, and without an access log; every other request, and every warm
-read that is not ready, goes to the ASGI app as before, with the same bytes and headers.
+read that is not ready, goes to the ASGI app as before, with the same bytes and headers (where
+the protocol is not used, ``Reads`` answers the same reads as ASGI middleware).
 
-One write: uvicorn writes a response's status line and headers when the app starts the
-response, and the body when the app sends it: two ``send()`` calls, and usually two TCP
-segments, for every small page, and the client wakes for each. Here each connection's transport
-holds back a small write (a response's head) until the next write, which goes out joined with
-it, or until the end of the event loop's turn, whichever comes first. Order is kept and nothing
-waits past the current turn, so responses without a body (HEAD, 304) and streamed bodies go out
-as before.
+One write: each connection's transport is a ``JoiningTransport`` (joining.py). Every connection
+is also held to the index's ``ConnectionLimits`` (limits.py, which this protocol builds on), and
+the first connection in a process installs the app's reason phrases in uvicorn's status lines
+(phrases.py).
 
-Every connection is also held to the index's ``ConnectionLimits`` (slow and oversized clients:
-web/connection.py, which this protocol builds on).
-
-Used by ``strongroom serve`` and the gunicorn worker of deploy/gunicorn.conf.py; uvicorn takes
-it as ``--http strongroom.web.protocol:HttpProtocol``.
+Used by ``strongroom serve`` and the gunicorn worker of gunicorn.py (deploy/gunicorn.conf.py);
+uvicorn's own command line takes it as ``--http strongroom.web.server.protocol:HttpProtocol``
+(without the version check ``strongroom serve`` and the worker make: see the package).
 """
 
 from __future__ import annotations
@@ -31,69 +27,10 @@ from typing import Any, cast
 
 from uvicorn.protocols.http import httptools_impl
 
-from strongroom.web.connection import LimitedProtocol
 from strongroom.web.reads import Reads
-
-_HOLD = 4096  # bytes: a response head is held back; a larger write goes out at once
-
-
-class JoiningTransport(asyncio.Transport):
-    """A transport that holds a small write until the next write or the end of the loop's turn."""
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
-        self._transport = transport
-        self._loop = loop
-        self._held: bytes | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            data = held + data
-        elif len(data) <= _HOLD:
-            self._held = bytes(data)
-            self._loop.call_soon(self.flush)
-            return
-        self._transport.write(data)
-
-    def flush(self) -> None:
-        """Send what is held, if anything (the end of the loop's turn calls this)."""
-        held, self._held = self._held, None
-        if held is not None and not self._transport.is_closing():
-            self._transport.write(held)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def abort(self) -> None:
-        self._held = None
-        self._transport.abort()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self._transport.get_extra_info(name, default)
-
-    def pause_reading(self) -> None:
-        self._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        self._transport.resume_reading()
-
-    def is_reading(self) -> bool:
-        return self._transport.is_reading()
-
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        self._transport.set_protocol(protocol)
-
-    def get_protocol(self) -> asyncio.BaseProtocol:
-        return self._transport.get_protocol()
-
-    def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + len(self._held or b"")
+from strongroom.web.server import phrases
+from strongroom.web.server.joining import JoiningTransport
+from strongroom.web.server.limits import LimitedProtocol
 
 
 class _NothingWaits:
@@ -126,7 +63,12 @@ class HttpProtocol(LimitedProtocol):
     """uvicorn's httptools protocol over a ``JoiningTransport``, answering warm reads itself,
     with every connection held to the index's ``ConnectionLimits``."""
 
+    _phrases_installed = False  # in this process (set on the class)
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._phrases_installed:
+            phrases.install()
+            HttpProtocol._phrases_installed = True
         # uvicorn serves streams (TCP, Unix sockets); their transports write.
         stream = cast(asyncio.Transport, transport)
         super().connection_made(JoiningTransport(stream, self.loop))
