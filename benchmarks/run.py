@@ -142,6 +142,11 @@ class Bench:
             name = self._strongroom_name("sqlite", workers)
             with site.serve(name, logs, self.args.projects, workers) as target:
                 self._measure(target)
+        # The same app under stock uvicorn, without the server adapter (its warm-read
+        # shortcut and joined writes): what the plain ASGI path costs.
+        name = self._strongroom_name("sqlite", self.workers[0]) + "-plain"
+        with site.serve(name, logs, self.args.projects, self.workers[0], "plain") as target:
+            self._measure(target)
         return site
 
     def nginx_rows(self, site: StrongroomSite) -> None:

@@ -160,13 +160,15 @@ class StrongroomSite:
         self.cli("admin", "import", str(staging), "--user", "bench")
         shutil.rmtree(staging)
 
-    def serve(self, name: str, log_dir: Path, projects: int, workers: int | None = None
-              ) -> Target:
-        """Start ``strongroom serve`` on a free port."""
+    def serve(self, name: str, log_dir: Path, projects: int, workers: int | None = None,
+              server: str | None = None) -> Target:
+        """Start ``strongroom serve`` on a free port (with ``--server server`` when given)."""
         port = free_port()
         argv = [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(port)]
         if workers is not None:
             argv += ["--workers", str(workers)]
+        if server is not None:
+            argv += ["--server", server]
         service = Service.start(name, argv, log_dir / f"{name}.log", env=self.env)
         base = f"http://127.0.0.1:{port}"
         service.wait_http(base + "/simple/")
