@@ -154,6 +154,9 @@ class Settings:
     max_connections: int = ConnectionLimits.max_connections
     max_request_line: int = ConnectionLimits.max_request_line
     max_header_bytes: int = ConnectionLimits.max_header_bytes
+    # A private index answers no read (simple pages, JSON API, files, metadata) without a
+    # verified API token (README "Private indexes").
+    private: bool = False
 
     @property
     def limits(self) -> Limits:
@@ -236,6 +239,7 @@ _ENV = {
     "STRONGROOM_MAX_HEADER_BYTES": "max_header_bytes",
     "STRONGROOM_MAX_FILE_SIZE": "max_file_size",
     "STRONGROOM_MAX_PROJECT_SIZE": "max_project_size",
+    "STRONGROOM_PRIVATE": "private",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -244,6 +248,20 @@ _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
+_BOOLEANS = ("private",)
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def _boolean(key: str, value: object) -> bool:
+    """``value`` (a TOML boolean, or text from the environment) as a boolean; InvalidInput names
+    the setting, its environment variable and the value."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    variable = f" ({_VARIABLES[key]})" if key in _VARIABLES else ""
+    raise InvalidInput(f"setting {key}{variable}: {value!r} is not true or false")
 
 
 def _positive(key: str, value: object, *, whole: bool) -> float | int:
@@ -318,6 +336,9 @@ def _convert(values: dict[str, object]) -> None:
     for key in _SIZES:
         if key in values:
             values[key] = _size(key, values[key])
+    for key in _BOOLEANS:
+        if key in values:
+            values[key] = _boolean(key, values[key])
 
 
 def _size(key: str, value: object) -> int:

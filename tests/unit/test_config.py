@@ -208,3 +208,28 @@ def test_a_raised_file_limit_raises_the_uncompressed_cap_but_not_the_ratio() -> 
     assert raised.max_compression_ratio == defaults.max_compression_ratio
     assert raised.ratio_threshold_size == defaults.ratio_threshold_size
     assert defaults.for_project(1024, None).max_uncompressed_size == 2 * 2**30
+
+
+@pytest.mark.parametrize(("source", "value", "private"), [
+    ("env", "true", True), ("env", "1", True), ("env", "Off", False), ("env", "no", False),
+    ("file", "true", True), ("file", "false", False),
+])
+def test_private_from_file_or_environment(tmp_path: Path, source: str, value: str,
+                                          private: bool) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\nprivate = {value}\n" if source == "file" else "")
+    environ = {"STRONGROOM_PRIVATE": value} if source == "env" else {}
+    assert load_settings(config, environ=environ).private is private
+    assert load_settings(None, environ={}).private is False
+
+
+@pytest.mark.parametrize(("environ", "line"), [
+    ({"STRONGROOM_PRIVATE": "maybe"}, ""), ({}, "private = 1"), ({}, 'private = "yes please"')])
+def test_a_private_setting_that_is_not_a_boolean_is_named(tmp_path: Path,
+                                                          environ: dict[str, str],
+                                                          line: str) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\n{line}\n")
+    with pytest.raises(InvalidInput, match=r"setting private \(STRONGROOM_PRIVATE\): .* is not "
+                                           "true or false"):
+        load_settings(config, environ=environ)

@@ -73,13 +73,17 @@ def token() -> None:
                                 "which the user must be Owner or Maintainer.")
 @click.option("--expires-in", type=Duration(), help="Lifetime, e.g. 30d, 12h (default: none).")
 @click.option("--description", default="", help="A note to recognise the token by.")
+@click.option("--read-only", is_flag=True,
+              help="Only for reading (installing from a private index), never uploading.")
 @state_options
 def token_create(username: str, project: str | None, expires_in: dt.timedelta | None,
-                 description: str, data_dir: Path | None, config_file: Path | None) -> None:
+                 description: str, read_only: bool, data_dir: Path | None,
+                 config_file: Path | None) -> None:
     """Create an API token and print it (only the token) on standard output."""
     _settings, db = open_state(data_dir, config_file)
     secret = TokenService(db).create(username, now=_now(), project=project,
-                                     expires_in=expires_in, description=description)
+                                     expires_in=expires_in, description=description,
+                                     read_only=read_only)
     click.echo(secret)
 
 

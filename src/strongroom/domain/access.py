@@ -46,3 +46,15 @@ class Public:
 
 
 PUBLIC = Public()
+
+
+class SignedIn:
+    """A private index: every read needs credentials that verify (an API token, of any
+    action, that reaches the project read; the list of all projects needs an account-wide
+    one)."""
+
+    def refusal(self, project: str | None, caller: Caller) -> Refusal | None:
+        return Refusal.UNAUTHENTICATED if caller.principal() is None else None
+
+
+SIGNED_IN = SignedIn()

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
 
+# What a request does with a project, for authenticators that grant one and not the other.
+UPLOAD = "upload"
+READ = "read"
+
 
 class PrincipalKind(Enum):
     USER = "user"  # a person's account, through one of their API tokens
@@ -59,10 +63,11 @@ class Authenticator(Protocol[_Reading_contra]):
     the token one), so that a request's checks see one snapshot."""
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
-                     reading: _Reading_contra | None = None) -> Principal:
-        """The Principal the credentials speak for, when acting on the normalised ``project``
-        at ``now``; they are read in ``reading`` when given, else in a transaction of the
-        authenticator's own.
+                     reading: _Reading_contra | None = None, action: str = UPLOAD
+                     ) -> Principal:
+        """The Principal the credentials speak for, when doing ``action`` (UPLOAD or READ) on
+        the normalised ``project`` ("" for the list of every project) at ``now``; they are read
+        in ``reading`` when given, else in a transaction of the authenticator's own.
 
         Raises NotAuthenticated (carrying ``project``, and the principal only when the
         credentials are genuine, e.g. an expired token's) when they are absent, not of this

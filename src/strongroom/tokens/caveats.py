@@ -7,14 +7,20 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from strongroom.domain.principals import READ, UPLOAD
+
+__all__ = ["READ", "UPLOAD", "RequestContext", "actions", "expiry", "projects",
+           "satisfied", "user"]
+
 
 @dataclass(frozen=True)
 class RequestContext:
     """What a token is being used for."""
 
     now: dt.datetime
-    project: str  # the normalised project name the request acts on
+    project: str  # the normalised project name the request acts on ("": all of them)
     user_id: int  # the user the token belongs to
+    action: str = UPLOAD  # what the request does: UPLOAD or READ
 
 
 def expiry(not_before: dt.datetime, expires: dt.datetime) -> str:
@@ -25,6 +31,11 @@ def expiry(not_before: dt.datetime, expires: dt.datetime) -> str:
 def projects(names: list[str]) -> str:
     """A caveat valid only for these normalised project names."""
     return json.dumps({"projects": sorted(names)})
+
+
+def actions(names: list[str]) -> str:
+    """A caveat valid only for these actions (``[READ]``: a read-only token)."""
+    return json.dumps({"actions": sorted(names)})
 
 
 def user(user_id: int) -> str:
@@ -38,13 +49,13 @@ def satisfied(caveat: str, context: RequestContext) -> bool:
         body = json.loads(caveat)
     except ValueError:
         return False
-    if not isinstance(body, dict) or len(body) == 0:
-        return False
-    match body:
+    match body:  # only these mappings hold; anything else, empty ones included, never does
         case {"nbf": int(nbf), "exp": int(exp)} if len(body) == 2:
             return nbf <= context.now.timestamp() < exp
         case {"projects": list(names)} if len(body) == 1:
             return context.project in names
         case {"user": int(user_id)} if len(body) == 1:
             return user_id == context.user_id
+        case {"actions": list(names)} if len(body) == 1:
+            return context.action in names
     return False

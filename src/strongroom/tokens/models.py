@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from strongroom.accounts import User
@@ -25,5 +25,7 @@ class Token(Base):
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A read-only token reads a private index and never uploads.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship()

@@ -40,6 +40,7 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 _TOKEN = Prepared(
     select(Token.key, Token.project, Token.expires, Token.last_used, Token.user_id,
+           Token.read_only,
            User.username, User.is_active)
     .join(User, User.id == Token.user_id)
     .where(Token.id == bindparam("token_id"))
@@ -80,8 +81,10 @@ class TokenService:
         project: str | None = None,
         expires_in: dt.timedelta | None = None,
         description: str = "",
+        read_only: bool = False,
     ) -> str:
         """Issue a token for ``username``; returns the secret token text (shown once).
+        A ``read_only`` token reads (a private index) and never uploads.
 
         A token limited to ``project`` needs that project to exist and the user to hold a role
         that may upload to it, as on PyPI (an account-wide token publishes a new project).
@@ -115,6 +118,7 @@ class TokenService:
                 project=normalize(project) if project else None,
                 created=now,
                 expires=now + expires_in if expires_in else None,
+                read_only=read_only,
             )
             session.add(row)
             macaroon = Macaroon(location=_LOCATION, identifier=token_id, key=key)
@@ -123,12 +127,17 @@ class TokenService:
                 macaroon.add_first_party_caveat(caveats.projects([row.project]))
             if row.expires:
                 macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
+            if read_only:
+                macaroon.add_first_party_caveat(caveats.actions([caveats.READ]))
         return TOKEN_PREFIX + str(macaroon.serialize())
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
-                     reading: Connection | None = None) -> Principal:
-        """The user a presented token speaks for, acting on the normalised ``project`` at
+                     reading: Connection | None = None, action: str = caveats.UPLOAD
+                     ) -> Principal:
+        """The user a presented token speaks for, doing ``action`` (uploading, or reading a
+        private index) on the normalised ``project`` ("": the list of every project) at
         ``now``: a Principal of kind USER with the account's id and name and the token's id.
+        A read-only token may only read; a token limited to projects reads only those.
 
         The token's row is read on ``reading`` when given (the caller's read transaction),
         else in a read session of its own. Raises NotAuthenticated when the token is absent,
@@ -152,7 +161,8 @@ class TokenService:
         principal = Principal(PrincipalKind.USER, name=row.username, user_id=row.user_id,
                               token_id=token_id)
         expired = row.expires is not None and now >= row.expires
-        context = caveats.RequestContext(now=now, project=project, user_id=row.user_id)
+        context = caveats.RequestContext(now=now, project=project, user_id=row.user_id,
+                                         action=action)
         verifier = Verifier()
         verifier.satisfy_general(lambda caveat: caveats.satisfied(caveat, context))
         try:
@@ -167,9 +177,10 @@ class TokenService:
             if expired:
                 raise NotAuthenticated("Invalid API token: expired", project=project,
                                        principal=principal)
-            raise _not_for(project, principal)
-        if row.project is not None and row.project != project:
-            raise _not_for(project, principal)
+            raise _not_for(project, principal, action, read_only=row.read_only)
+        if (row.project is not None and row.project != project) or (
+                row.read_only and action != caveats.READ):
+            raise _not_for(project, principal, action, read_only=row.read_only)
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
@@ -204,8 +215,17 @@ def _parse(raw: str, project: str) -> Macaroon:
     return macaroon
 
 
-def _not_for(project: str, principal: Principal) -> Forbidden:
-    """A genuine token that does not reach ``project``."""
+def _not_for(project: str, principal: Principal, action: str, *, read_only: bool
+             ) -> Forbidden:
+    """A genuine token that does not reach ``project`` for ``action``."""
+    if read_only and action == caveats.UPLOAD:
+        return Forbidden(f"The given token is read-only: it may install from this index but "
+                         f"not upload to project {project!r}; upload with a token made "
+                         "without --read-only", project=project, principal=principal)
+    if action == caveats.READ:
+        what = f"project {project!r}" if project else "the list of all projects"
+        return Forbidden(f"The given token isn't allowed to read {what}", project=project or None,
+                         principal=principal)
     return Forbidden(f"The given token isn't allowed to upload to project {project!r}",
                      project=project, principal=principal)
 

@@ -11,8 +11,8 @@ from starlette.types import ASGIApp
 from strongroom.config import Settings
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.domain.access import PUBLIC, ReadAccess
-from strongroom.domain.principals import Credentials, Principal
+from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
+from strongroom.domain.principals import READ, Credentials, Principal
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.rendering import ReadmeSandbox
@@ -25,15 +25,16 @@ from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAccess = PUBLIC
-               ) -> ASGIApp:
+def create_app(settings: Settings, *, migrate: bool = True,
+               read_access: ReadAccess | None = None) -> ASGIApp:
     """The whole index as one ASGI app.
 
     With ``migrate`` (the default) the database is first brought to the newest schema; workers
     started by a parent that migrated already pass False, so they never race each other.
     The blob store, change feed, purger and rate-limit counters follow the settings (local,
     file and memory by default; S3, Redis and HTTP PURGE when configured). ``read_access``
-    decides who may read what (web/reads.py); the default serves everyone.
+    decides who may read what (web/reads.py); by default everyone, or on a private index
+    (``settings.private``) whoever presents an API token that verifies.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
@@ -66,7 +67,11 @@ def create_app(settings: Settings, *, migrate: bool = True, read_access: ReadAcc
     # Reads and uploads are answered outside the framework: they pass through nothing else.
     framework = Starlette(routes=upload_routes(upload), lifespan=lifespan)
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
-        return tokens.authenticate(credentials, project=project or "", now=utcnow())
+        return tokens.authenticate(credentials, project=project or "", now=utcnow(),
+                                   action=READ)
+
+    if read_access is None:
+        read_access = SIGNED_IN if settings.private else PUBLIC
 
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,6 +40,11 @@ from strongroom.web.upload import credentials_from
 # Verifies a read's credentials for a project (None: the list of all projects).
 Authenticate = Callable[[Credentials, str | None], Principal]
 
+# How long a read's verified credentials are trusted before they are checked again: a revoked
+# or expired token, or a disabled account, may go on reading a private index this long.
+_VERIFIED_SECONDS = 30.0
+_VERIFIED_KEY_BYTES = 8192  # longer Authorization values are verified every time
+
 _MEMO_LIMIT = 4096  # distinct Accept headers / names remembered; real clients send a handful
 # Longer values are worked out anew each time rather than remembered, so that what a client
 # sends can never make a memo large: 4096 entries of at most 256 bytes each.
@@ -50,23 +56,35 @@ _CHUNK = 1024 * 1024
 _READ_METHODS = ("GET", "HEAD")
 
 
-class _Caller:
-    """The reader of one request; its credentials are verified only if a policy asks."""
+class _Unresolved(Exception):
+    """The caller's credentials must be verified, which may wait on the database: not here."""
 
-    def __init__(self, headers: Headers, project: str | None,
-                 authenticate: Authenticate | None) -> None:
+
+# What verifying one Authorization value for one project came to: the principal, or the
+# error that refused it.
+_Verdict = Principal | type[NotAuthenticated] | type[Forbidden]
+
+
+class _Caller:
+    """The reader of one request; its credentials are verified only if a policy asks, and the
+    verdict is remembered for ``_VERIFIED_SECONDS`` (``Reads._verified``). Without
+    ``blocking``, a verdict not remembered raises _Unresolved instead of being worked out."""
+
+    def __init__(self, reads: Reads, headers: Headers, project: str | None, *,
+                 blocking: bool) -> None:
+        self._reads = reads
         self._headers = headers
         self._project = project
-        self._authenticate = authenticate
+        self._blocking = blocking
 
     def principal(self) -> Principal | None:
         authorization = next((v for k, v in self._headers if k == b"authorization"), None)
         if authorization is None:
             return None
-        if self._authenticate is None:
-            raise NotAuthenticated("this index accepts no credentials on reads")
-        credentials = credentials_from(authorization.decode("latin-1"))
-        return self._authenticate(credentials, self._project)
+        verdict = self._reads.verdict(authorization, self._project, blocking=self._blocking)
+        if isinstance(verdict, Principal):
+            return verdict
+        raise verdict("the credentials did not verify")
 
 
 class _Request:
@@ -126,6 +144,7 @@ class Reads:
         self._pages: dict[tuple[str, int, str, str], tuple[Answer, Answer]] = {}
         self._files: OrderedDict[tuple[str, str], tuple[Answer, bytes]] = OrderedDict()
         self._file_bytes = 0
+        self._verified: dict[tuple[bytes, str | None], tuple[float, _Verdict]] = {}
 
     # -- ASGI ---------------------------------------------------------------------------------
 
@@ -170,7 +189,10 @@ class Reads:
         if "/" in name or (name and not self._is_normal(name)):
             return None  # a redirect, or a 404: ``answer`` says which
         project = name or ALL_PROJECTS
-        refused = self._refused(project, headers)
+        try:
+            refused = self._refused(project, headers)
+        except _Unresolved:
+            return None
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -186,8 +208,14 @@ class Reads:
         kept = None if target is None else self._files.get((target.sha256, target.filename))
         if target is None or kept is None:
             return None
+        try:
+            refused = self._refused(target.project, headers)
+        except _Unresolved:
+            return None
+        if refused is not None:
+            return refused
         self._files.move_to_end((target.sha256, target.filename))
-        return self._kept_file(target, kept, _Request(headers), headers)
+        return self._kept_file(target, kept, _Request(headers))
 
     async def answer(self, method: str, path: str, query: str, headers: Headers
                      ) -> Answer | None:
@@ -217,7 +245,7 @@ class Reads:
         return await self._simple_page(parts[2], query, headers)
 
     async def _simple_page(self, project: str, query: str, headers: Headers) -> Answer:
-        refused = self._refused(project, headers)
+        refused = await self._checked(project, headers)
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -262,7 +290,7 @@ class Reads:
         if not is_valid_project_name(parts[2]):
             return answers.JSON_NOT_FOUND
         project = normalize(parts[2])
-        refused = self._refused(project, headers, json=True)
+        refused = await self._checked(project, headers, json=True)
         if refused is not None:
             return refused
         if version is None:
@@ -306,13 +334,13 @@ class Reads:
         target = await self.reader.file(*found)
         if target is None:
             return answers.NOT_FOUND
-        refused = self._refused(target.project, headers)
+        refused = await self._checked(target.project, headers)
         if refused is not None:
             return refused
         request = _Request(headers)
         kept = self._files.get((target.sha256, target.filename))
         if kept is not None:
-            return self._kept_file(target, kept, request, None)
+            return self._kept_file(target, kept, request)
         if request.holds(f'"{target.sha256}"'):
             return answers.not_modified(answers.file_answer(target, None, b"", None))
         return await run_in_threadpool(self._load_file, target, request)
@@ -327,7 +355,7 @@ class Reads:
             if size <= _SMALL_FILE:
                 data = local.read_bytes()
                 kept = self._keep(target, data)
-                return self._kept_file(target, kept, request, None)
+                return self._kept_file(target, kept, request)
         byte_range = answers.parse_range(request.range_for(f'"{target.sha256}"'), size)
         body = BlobBody(_opener(local) if local is not None else self._remote(target.sha256),
                         0, size)
@@ -336,14 +364,10 @@ class Reads:
     def _remote(self, sha256: str) -> Callable[[], BinaryIO]:
         return lambda: self.reader.open_blob(sha256)
 
-    def _kept_file(self, target: BlobTarget, kept: tuple[Answer, bytes], request: _Request,
-                   headers: Headers | None) -> Answer:
-        """The answer about a file whose bytes are in memory: its 200 (made once), a 304, or a
-        part of it. ``headers`` are the request's, when access is still to be decided."""
-        if headers is not None:
-            refused = self._refused(target.project, headers)
-            if refused is not None:
-                return refused
+    def _kept_file(self, target: BlobTarget, kept: tuple[Answer, bytes], request: _Request
+                   ) -> Answer:
+        """The answer about a file whose bytes are in memory, access allowed: its 200 (made
+        once), a 304, or a part of it."""
         full, data = kept
         if request.holds(_etag(full)):
             return answers.not_modified(full)
@@ -369,20 +393,62 @@ class Reads:
 
     # -- access and negotiation -------------------------------------------------------------
 
-    def _refused(self, project: str, headers: Headers, *, json: bool = False
-                 ) -> Answer | None:
+    def _refused(self, project: str, headers: Headers, *, json: bool = False,
+                 blocking: bool = False) -> Answer | None:
         """The answer refusing a read of ``project`` (``ALL_PROJECTS``: the list), if the
-        policy refuses it."""
+        policy refuses it. Without ``blocking``, raises _Unresolved when deciding needs
+        credentials verified that are not remembered (``_checked`` then verifies them)."""
         if not self._restricted:  # a public index asks no one
             return None
         named = None if project == ALL_PROJECTS else project
         try:
-            refusal = self._access.refusal(named, _Caller(headers, named, self._authenticate))
+            refusal = self._access.refusal(named, _Caller(self, headers, named,
+                                                          blocking=blocking))
         except NotAuthenticated:
             refusal = Refusal.UNAUTHENTICATED
         except Forbidden:
             refusal = Refusal.FORBIDDEN
         return None if refusal is None else answers.refused(refusal, json=json)
+
+    async def _checked(self, project: str, headers: Headers, *, json: bool = False
+                       ) -> Answer | None:
+        """``_refused`` for a caller that may wait: credentials not yet verified are verified
+        off the event loop."""
+        if not self._restricted:
+            return None
+        try:
+            return self._refused(project, headers, json=json)
+        except _Unresolved:
+            return await run_in_threadpool(self._refused, project, headers, json=json,
+                                           blocking=True)
+
+    def verdict(self, authorization: bytes, project: str | None, *, blocking: bool
+                ) -> _Verdict:
+        """What ``authorization`` comes to for reading ``project``: remembered for
+        ``_VERIFIED_SECONDS``, else worked out (only when ``blocking``; else _Unresolved)."""
+        key = (authorization, project)
+        now = time.monotonic()
+        remembered = self._verified.get(key)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        if not blocking:
+            raise _Unresolved
+        verdict: _Verdict
+        if self._authenticate is None:
+            verdict = NotAuthenticated
+        else:
+            try:
+                verdict = self._authenticate(credentials_from(authorization.decode("latin-1")),
+                                             project)
+            except NotAuthenticated:
+                verdict = NotAuthenticated
+            except Forbidden:
+                verdict = Forbidden
+        if len(authorization) <= _VERIFIED_KEY_BYTES:
+            if len(self._verified) >= _MEMO_LIMIT:
+                self._verified.clear()
+            self._verified[key] = (now + _VERIFIED_SECONDS, verdict)
+        return verdict
 
     def _media_type(self, accept: bytes | None, fmt: str | None) -> str | None:
         key = (accept, fmt)

@@ -265,3 +265,49 @@ def test_a_forged_widening_of_a_project_token_is_refused_naming_nobody(
                             now=NOW)
     assert refused.value.principal is None
     assert refused.value.project == "theirs"
+
+
+def test_a_read_only_token_reads_and_never_uploads(tokens: TokenService,
+                                                  database: Database) -> None:
+    secret = tokens.create("alice", now=NOW, read_only=True)
+    read = tokens.authenticate(Credentials(secret), project="demo", now=NOW, action=caveats.READ)
+    assert read.name == "alice"
+    assert tokens.authenticate(Credentials(secret), project="", now=NOW,
+                               action=caveats.READ).name == "alice"  # the list of projects
+    with pytest.raises(Forbidden, match="read-only") as refused:
+        tokens.authenticate(Credentials(secret), project="demo", now=NOW)
+    assert refused.value.principal == read
+    with database.write() as session:  # the row widened: the caveat in the token still holds
+        session.execute(update(Token).values(read_only=False))
+    with pytest.raises(Forbidden):
+        tokens.authenticate(Credentials(secret), project="demo", now=NOW)
+
+
+def test_a_row_made_read_only_stops_uploads_of_a_token_already_issued(
+        tokens: TokenService, database: Database) -> None:
+    secret = tokens.create("alice", now=NOW)
+    with database.write() as session:
+        session.execute(update(Token).values(read_only=True))
+    with pytest.raises(Forbidden, match="read-only"):
+        tokens.authenticate(Credentials(secret), project="demo", now=NOW)
+    assert tokens.authenticate(Credentials(secret), project="demo", now=NOW,
+                               action=caveats.READ).name == "alice"
+
+
+def test_a_holder_can_make_a_token_read_only(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW)
+    macaroon = Macaroon.deserialize(secret.removeprefix(TOKEN_PREFIX))
+    macaroon.add_first_party_caveat(caveats.actions([caveats.READ]))
+    narrowed = Credentials(TOKEN_PREFIX + macaroon.serialize())
+    assert tokens.authenticate(narrowed, project="demo", now=NOW, action=caveats.READ)
+    with pytest.raises(Forbidden):
+        tokens.authenticate(narrowed, project="demo", now=NOW)
+
+
+def test_a_project_token_reads_only_its_project(tokens: TokenService) -> None:
+    secret = Credentials(tokens.create("alice", now=NOW, project="demo", read_only=True))
+    assert tokens.authenticate(secret, project="demo", now=NOW, action=caveats.READ)
+    with pytest.raises(Forbidden, match="isn't allowed to read project 'demo-lib'"):
+        tokens.authenticate(secret, project="demo-lib", now=NOW, action=caveats.READ)
+    with pytest.raises(Forbidden, match="the list of all projects"):
+        tokens.authenticate(secret, project="", now=NOW, action=caveats.READ)

@@ -1,0 +1,148 @@
+"""A private index (STRONGROOM_PRIVATE=true): no read without a token that verifies, through
+every read path, cold and warm; pip and uv install with a read-only token in the index URL or
+in ~/.netrc; a read-only token never uploads."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import make_sdist, make_wheel
+from tests.databases import BACKENDS
+from tests.functional.clients import pip_install, twine_upload, uv_pip_install, uv_venv
+from tests.functional.server import LiveIndex, running_index
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def private(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[LiveIndex]:
+    """A private index (warm reads answered in the HTTP protocol: no access log) where alice
+    published 'secret-app' (depending on 'secret-lib')."""
+    root = tmp_path_factory.mktemp(f"private-{request.param}")
+    with running_index(request.param, root, extra_env={"STRONGROOM_PRIVATE": "true"},
+                       access_log=False) as live:
+        live.create_user("alice")
+        dist = root / "dist"
+        dist.mkdir()
+        files = [make_wheel(dist, "secret-lib", "1.0"), make_sdist(dist, "secret-lib", "1.0"),
+                 make_wheel(dist, "secret-app", "1.0", deps=("secret-lib>=1.0",))]
+        twine_upload(live.url, live.token("alice"), files, dist)
+        yield live
+
+
+@pytest.fixture(scope="module")
+def reader(private: LiveIndex) -> str:
+    """A read-only, account-wide token of alice's."""
+    return private.token("alice", "--read-only", "--description", "CI installs")
+
+
+def _basic(token: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"__token__:{token}".encode()).decode()}
+
+
+def _reads(index: LiveIndex, token: str) -> list[tuple[str, dict[str, str]]]:
+    """Every kind of read of 'secret-lib', found with ``token``: pages in both formats, the
+    list, JSON API documents, the wheel, its metadata file, the sdist and a revalidation."""
+    page = httpx.get(f"{index.url}/simple/secret-lib/", headers={
+        **_basic(token), "Accept": "application/vnd.pypi.simple.v1+json"})
+    assert page.status_code == 200, page.text
+    files = page.json()["files"]
+    wheel = next(f["url"] for f in files if f["filename"].endswith(".whl"))
+    sdist = next(f["url"] for f in files if f["filename"].endswith(".tar.gz"))
+    wheel_url = str(httpx.URL(f"{index.url}/simple/secret-lib/").join(wheel)).split("#")[0]
+    sdist_url = str(httpx.URL(f"{index.url}/simple/secret-lib/").join(sdist)).split("#")[0]
+    return [
+        (f"{index.url}/simple/", {}),
+        (f"{index.url}/simple/secret-lib/", {}),
+        (f"{index.url}/simple/secret-lib/", {"Accept": "application/vnd.pypi.simple.v1+json"}),
+        (f"{index.url}/simple/secret-lib/", {"If-None-Match": page.headers["etag"],
+                                             "Accept": "application/vnd.pypi.simple.v1+json"}),
+        (f"{index.url}/pypi/secret-lib/json", {}),
+        (f"{index.url}/pypi/secret-lib/1.0/json", {}),
+        (wheel_url, {}),
+        (wheel_url + ".metadata", {}),
+        (wheel_url, {"Range": "bytes=0-9"}),
+        (sdist_url, {}),
+    ]
+
+
+def test_anonymous_reads_are_refused_on_every_path_cold_and_warm(private: LiveIndex,
+                                                                 reader: str) -> None:
+    reads = _reads(private, reader)
+    with httpx.Client() as client:
+        # Warm every cache with the token, then ask without it, twice.
+        allowed = [client.get(url, headers={**headers, **_basic(reader)}).status_code
+                   for url, headers in reads]
+        assert allowed == [200, 200, 200, 304, 200, 200, 200, 200, 206, 200]
+        for _ in range(2):
+            for url, headers in reads:
+                response = client.get(url, headers=headers)
+                assert response.status_code == 401, url
+                assert response.headers["www-authenticate"] == 'Basic realm="strongroom"'
+                assert "secret" not in response.text
+                head = client.head(url, headers=headers)
+                assert head.status_code == 401, url
+
+
+def test_bad_credentials_are_refused_and_scoped_tokens_read_only_their_project(
+        private: LiveIndex, reader: str) -> None:
+    scoped = private.token("alice", "--read-only", "--project", "secret-app")
+    forged = reader[:-6] + "AAAAAA"
+    cases = [
+        (f"{private.url}/simple/secret-lib/", _basic(forged), 401),
+        (f"{private.url}/simple/secret-lib/", _basic("not-a-token"), 401),
+        (f"{private.url}/simple/secret-lib/",
+         {"Authorization": "Basic " + base64.b64encode(b"alice:password").decode()}, 401),
+        (f"{private.url}/simple/secret-app/", _basic(scoped), 200),
+        (f"{private.url}/simple/secret-lib/", _basic(scoped), 403),
+        (f"{private.url}/simple/", _basic(scoped), 403),
+        (f"{private.url}/simple/secret-lib/", {"Authorization": f"Bearer {reader}"}, 200),
+    ]
+    for url, headers, status in cases * 2:  # cold, then with the verdicts remembered
+        assert httpx.get(url, headers=headers).status_code == status, (url, headers)
+
+
+def test_pip_and_uv_install_with_the_token_in_the_url(private: LiveIndex, reader: str,
+                                                      tmp_path: Path) -> None:
+    with_token = private.url.replace("http://", f"http://__token__:{reader}@")
+    target = tmp_path / "site"
+    pip_install(with_token, tmp_path, "--target", str(target), "secret-app")
+    assert sorted(p.name for p in target.glob("*.dist-info")) == [
+        "secret_app-1.0.dist-info", "secret_lib-1.0.dist-info"]
+    venv = uv_venv(tmp_path)
+    uv_pip_install(with_token, venv, tmp_path, "secret-app")
+    assert sorted(p.name for p in (venv / "lib").glob("python*/site-packages/*.dist-info")) == [
+        "secret_app-1.0.dist-info", "secret_lib-1.0.dist-info"]
+    anonymous = pip_install(private.url, tmp_path, "--target", str(tmp_path / "none"),
+                            "secret-app", check=False)
+    assert anonymous.returncode != 0
+    assert "401" in anonymous.stdout + anonymous.stderr
+
+
+def test_pip_installs_with_the_token_in_netrc(private: LiveIndex, reader: str,
+                                              tmp_path: Path) -> None:
+    netrc = tmp_path / ".netrc"  # the clients' HOME is tmp_path
+    netrc.write_text(f"machine 127.0.0.1\nlogin __token__\npassword {reader}\n")
+    netrc.chmod(0o600)
+    target = tmp_path / "site"
+    pip_install(private.url, tmp_path, "--target", str(target), "secret-lib")
+    assert [p.name for p in target.glob("*.dist-info")] == ["secret_lib-1.0.dist-info"]
+
+
+def test_a_read_only_token_never_uploads(private: LiveIndex, reader: str,
+                                         tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "secret-lib", "2.0")
+    result = twine_upload(private.url, reader, [wheel], tmp_path, check=False)
+    assert result.returncode != 0
+    assert "403" in result.stdout + result.stderr
+    assert "read-only" in result.stdout + result.stderr
+    versions = httpx.get(f"{private.url}/pypi/secret-lib/json", headers=_basic(reader)).json()
+    assert list(versions["releases"]) == ["1.0"]
+    assert json.dumps(versions).count("secret_lib-2.0") == 0
