@@ -66,9 +66,9 @@ def test_list_for_an_unknown_user_is_not_found(tokens: TokenService) -> None:
 
 def test_revoked_token_is_refused_at_its_next_use(tokens: TokenService) -> None:
     secret = tokens.create("alice", now=NOW, description="ci")
-    kept = tokens.create("alice", now=NOW)
+    kept = tokens.create("alice", now=NOW + dt.timedelta(seconds=1))
     tokens.authenticate(Credentials(secret), project="demo-lib", now=NOW)
-    [listed, other] = tokens.list_for("alice")
+    [listed, other] = tokens.list_for("alice")  # oldest first
 
     revoked = tokens.revoke(listed.id)
 
