@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.builders import make_sdist, make_wheel
-from tests.functional.clients import pip_install
+from tests.functional.clients import pip_install, twine_upload
 from tests.functional.server import STRONGROOM, LiveIndex
 
 pytestmark = pytest.mark.functional
@@ -23,10 +23,38 @@ def test_token_create_prints_only_the_token(index: LiveIndex) -> None:
     assert result.stdout.startswith("strongroom-")
 
 
+def test_a_revoked_token_uploads_no_more(index: LiveIndex, tmp_path: Path) -> None:
+    index.create_user("rita")
+    secret = index.token("rita", "--description", "release job")
+    before = index.cli("admin", "token", "list", "--user", "rita").stdout.splitlines()
+    [token_id, description, scope, _created, expires, last_used] = before[0].split("\t")
+    assert (len(before), description, scope, expires, last_used) == (
+        1, "release job", "all projects", "never", "never")
+    twine_upload(index.url, secret, [make_wheel(tmp_path, "rita-lib", "1.0")], tmp_path)
+    used = index.cli("admin", "token", "list", "--user", "rita").stdout
+    assert used.split("\t")[5].strip().endswith(" UTC")
+    assert secret.removeprefix("strongroom-") not in before[0] + used
+
+    revoked = index.cli("admin", "token", "revoke", token_id)
+    assert revoked.stderr == f"revoked token {token_id} of user rita (description 'release job')\n"
+
+    refused = twine_upload(index.url, secret, [make_wheel(tmp_path, "rita-lib", "2.0")],
+                           tmp_path, check=False)
+    said = " ".join((refused.stdout + refused.stderr).split())  # twine wraps to its terminal
+    assert refused.returncode != 0
+    assert "403" in said
+    assert "Invalid API token: unknown or revoked" in said
+    assert index.cli("admin", "token", "list", "--user", "rita").stdout == ""
+    again = index.cli("admin", "token", "revoke", token_id, check=False)
+    assert again.returncode == 4, again.stderr
+    assert f"no token with id '{token_id}'" in again.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
         (("admin", "token", "create", "--user", "nobody"), 4, "no user named 'nobody'"),
+        (("admin", "token", "list", "--user", "nobody"), 4, "no user named 'nobody'"),
         (("admin", "token", "create", "--user", "dora", "--expires-in", "soon"), 2,
          "is not a duration"),
         (("admin", "yank", "no-such-project", "1.0"), 4, "no project named"),

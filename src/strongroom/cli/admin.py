@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
+from rich.text import Text
 
 from strongroom.accounts import AccountService
 from strongroom.cli.durations import Duration
@@ -21,7 +23,7 @@ from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
 from strongroom.lifecycle import YankService, collect_garbage
 from strongroom.storage import open_blob_store
-from strongroom.tokens import TokenService
+from strongroom.tokens import TokenService, TokenSummary
 
 
 class JournalBroken(StrongroomError):
@@ -85,6 +87,59 @@ def token_create(username: str, project: str | None, expires_in: dt.timedelta | 
                                      expires_in=expires_in, description=description,
                                      read_only=read_only)
     click.echo(secret)
+
+
+_TOKEN_COLUMNS = ("id", "description", "project", "access", "created", "expires", "last used")
+
+
+@token.command("list")
+@click.option("--user", "username", required=True, help="The user whose tokens to list.")
+@state_options
+def token_list(username: str, data_dir: Path | None, config_file: Path | None) -> None:
+    """List a user's API tokens (never their secrets): a table on a terminal, else one
+    tab-separated line each of id, description, project, access (upload or read-only),
+    created, expires, last used."""
+    _settings, db = open_state(data_dir, config_file)
+    summaries = TokenService(db).list_for(username)
+    console = Console()
+    if not summaries:
+        click.echo(f"no tokens for user {username!r}", err=True)
+    elif console.is_terminal:
+        table = Table(title=f"API tokens of {summaries[0].username}")
+        for heading in _TOKEN_COLUMNS:
+            table.add_column(heading, overflow="fold")
+        for summary in summaries:
+            # As Text, so a description is shown as written, never read as rich markup.
+            table.add_row(*map(Text, _token_row(summary)))
+        console.print(table)
+    else:
+        for summary in summaries:
+            click.echo("\t".join(_token_row(summary)))
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID")
+@state_options
+def token_revoke(token_id: str, data_dir: Path | None, config_file: Path | None) -> None:
+    """Revoke an API token by its id (from `token list`): its next use is refused."""
+    _settings, db = open_state(data_dir, config_file)
+    revoked = TokenService(db).revoke(token_id)
+    description = f"description {revoked.description!r}" if revoked.description else \
+        "no description"
+    click.echo(f"revoked token {revoked.id} of user {revoked.username} ({description})",
+               err=True)
+
+
+def _token_row(summary: TokenSummary) -> tuple[str, ...]:
+    # A description's tabs and newlines as spaces: one line per token, one cell per field.
+    description = " ".join(summary.description.split()) or "-"
+    return (summary.id, description, summary.project or "all projects",
+            "read-only" if summary.read_only else "upload",
+            _when(summary.created), _when(summary.expires), _when(summary.last_used))
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _yank_service(data_dir: Path | None, config_file: Path | None) -> YankService:

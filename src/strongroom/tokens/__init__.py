@@ -2,6 +2,6 @@
 (the ``Token`` table); the API token authenticator."""
 
 from strongroom.tokens.models import Token
-from strongroom.tokens.service import TOKEN_PREFIX, TokenService
+from strongroom.tokens.service import TOKEN_PREFIX, TokenService, TokenSummary
 
-__all__ = ["TOKEN_PREFIX", "Token", "TokenService"]
+__all__ = ["TOKEN_PREFIX", "Token", "TokenService", "TokenSummary"]

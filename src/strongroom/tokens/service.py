@@ -2,7 +2,11 @@
 
 A token is ``strongroom-`` + a serialised macaroon whose identifier is the token's row id and whose
 root key is a random secret stored in that row. The row's own limits (project, expiry) are checked
-at every use as well, so an admin can restrict or revoke a token already handed out.
+at every use as well, so an admin can restrict or revoke a token already handed out: revoking
+deletes the row, and the next use of the token finds none.
+
+``authenticate`` runs on every upload and reads through prepared Core statements; issuing, listing
+and revoking are admin work and use the ORM.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime as dt
 import functools
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -47,6 +52,27 @@ _TOKEN = Prepared(
 )
 _TOUCH = Prepared(
     update(Token).where(Token.id == bindparam("token_id")).values(last_used=bindparam("now")))
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    """An API token as an administrator sees it, without its key. Times are UTC."""
+
+    id: str
+    username: str
+    description: str
+    project: str | None  # the normalised project it is limited to; None for all the user's
+    created: dt.datetime
+    expires: dt.datetime | None  # None: never
+    last_used: dt.datetime | None  # None: never used; recorded to LAST_USED_RESOLUTION
+    read_only: bool = False  # reads a private index, never uploads
+
+
+def _summary(row: Token, username: str) -> TokenSummary:
+    return TokenSummary(id=row.id, username=username, description=row.description,
+                        project=row.project, created=row.created, expires=row.expires,
+                        read_only=row.read_only,
+                        last_used=row.last_used)
 
 
 def _check_scope(session: Session, project: str, user: User) -> None:
@@ -187,6 +213,31 @@ class TokenService:
             with self._db.write_connection() as writer:
                 execute(writer, _TOUCH, {"token_id": token_id, "now": now})
         return principal
+
+    def list_for(self, username: str) -> list[TokenSummary]:
+        """The tokens of ``username`` (case-insensitive), oldest first, expired ones included.
+        Raises NotFound for an unknown user."""
+        with self._db.read() as session:
+            user = session.scalar(
+                select(User).where(func.lower(User.username) == username.lower())
+            )
+            if user is None:
+                raise NotFound(f"no user named {username!r}")
+            rows = session.scalars(
+                select(Token).where(Token.user_id == user.id).order_by(Token.created, Token.id)
+            )
+            return [_summary(row, user.username) for row in rows]
+
+    def revoke(self, token_id: str) -> TokenSummary:
+        """Delete the token ``token_id``; what it was. Its next use is refused as unknown or
+        revoked. Raises NotFound when no token has that id."""
+        with self._db.write() as session:
+            row = session.get(Token, token_id)
+            if row is None:
+                raise NotFound(f"no token with id {token_id!r}")
+            revoked = _summary(row, row.user.username)
+            session.delete(row)
+        return revoked
 
     @staticmethod
     def _signature_ok(macaroon: Macaroon, key: str) -> bool:

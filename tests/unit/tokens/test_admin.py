@@ -1,0 +1,88 @@
+"""Listing and revoking API tokens, as ``strongroom admin token`` does."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from strongroom.accounts import AccountService
+from strongroom.db.engine import Database
+from strongroom.domain.names import normalize
+from strongroom.domain.principals import Credentials
+from strongroom.errors import NotAuthenticated, NotFound
+from strongroom.projects import Project, Role
+from strongroom.tokens import TokenService, TokenSummary
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def tokens(database: Database) -> TokenService:
+    """Tokens for 'Alice', Owner of 'Demo_Lib', and 'bob'."""
+    accounts = AccountService(database)
+    alice = accounts.create_user("Alice", email="alice@example.org",
+                                 password="a long enough password")
+    accounts.create_user("bob", email="bob@example.org", password="a long enough password")
+    with database.write() as session:
+        project = Project(name="Demo_Lib", normalized_name=normalize("Demo_Lib"))
+        session.add(project)
+        session.flush()
+        session.add(Role(project_id=project.id, user_id=alice.id, role="Owner"))
+    return TokenService(database)
+
+
+def test_list_shows_each_token_of_the_user_without_its_secret(tokens: TokenService) -> None:
+    everywhere = tokens.create("alice", now=NOW, description="laptop")
+    scoped = tokens.create("alice", now=NOW + dt.timedelta(minutes=1), project="Demo_Lib",
+                           expires_in=dt.timedelta(days=30))
+    tokens.create("bob", now=NOW)
+    tokens.authenticate(Credentials(scoped), project="demo-lib", now=NOW + dt.timedelta(hours=1))
+
+    listed = tokens.list_for("ALICE")
+
+    assert [(t.username, t.description, t.project, t.created, t.expires, t.last_used)
+            for t in listed] == [
+        ("Alice", "laptop", None, NOW, None, None),
+        ("Alice", "", "demo-lib", NOW + dt.timedelta(minutes=1),
+         NOW + dt.timedelta(days=30, minutes=1), NOW + dt.timedelta(hours=1)),
+    ]
+    assert len({t.id for t in listed}) == 2
+    shown = " ".join(str(value) for t in listed for value in dataclasses.astuple(t))
+    for secret in (everywhere, scoped):
+        assert secret not in shown
+    assert not any(field.name in ("key", "secret") for field in dataclasses.fields(TokenSummary))
+
+
+def test_list_of_a_user_without_tokens_is_empty(tokens: TokenService) -> None:
+    assert tokens.list_for("bob") == []
+
+
+def test_list_for_an_unknown_user_is_not_found(tokens: TokenService) -> None:
+    with pytest.raises(NotFound, match="no user named 'nobody'"):
+        tokens.list_for("nobody")
+
+
+def test_revoked_token_is_refused_at_its_next_use(tokens: TokenService) -> None:
+    secret = tokens.create("alice", now=NOW, description="ci")
+    kept = tokens.create("alice", now=NOW + dt.timedelta(seconds=1))
+    tokens.authenticate(Credentials(secret), project="demo-lib", now=NOW)
+    [listed, other] = tokens.list_for("alice")  # oldest first
+
+    revoked = tokens.revoke(listed.id)
+
+    assert (revoked.id, revoked.username, revoked.description) == (listed.id, "Alice", "ci")
+    assert tokens.list_for("alice") == [other]
+    with pytest.raises(NotAuthenticated, match="Invalid API token: unknown or revoked"):
+        tokens.authenticate(Credentials(secret), project="demo-lib", now=NOW)
+    assert tokens.authenticate(Credentials(kept), project="demo-lib", now=NOW).name == "Alice"
+
+
+def test_revoking_an_unknown_or_already_revoked_token_is_not_found(tokens: TokenService) -> None:
+    tokens.create("alice", now=NOW)
+    [listed] = tokens.list_for("alice")
+    tokens.revoke(listed.id)
+    for token_id in (listed.id, "no-such-token"):
+        with pytest.raises(NotFound, match=f"no token with id '{token_id}'"):
+            tokens.revoke(token_id)
