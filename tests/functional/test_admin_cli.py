@@ -27,12 +27,12 @@ def test_a_revoked_token_uploads_no_more(index: LiveIndex, tmp_path: Path) -> No
     index.create_user("rita")
     secret = index.token("rita", "--description", "release job")
     before = index.cli("admin", "token", "list", "--user", "rita").stdout.splitlines()
-    [token_id, description, scope, _created, expires, last_used] = before[0].split("\t")
-    assert (len(before), description, scope, expires, last_used) == (
-        1, "release job", "all projects", "never", "never")
+    [token_id, description, scope, access, _created, expires, last_used] = before[0].split("\t")
+    assert (len(before), description, scope, access, expires, last_used) == (
+        1, "release job", "all projects", "upload", "never", "never")
     twine_upload(index.url, secret, [make_wheel(tmp_path, "rita-lib", "1.0")], tmp_path)
     used = index.cli("admin", "token", "list", "--user", "rita").stdout
-    assert used.split("\t")[5].strip().endswith(" UTC")
+    assert used.split("\t")[6].strip().endswith(" UTC")
     assert secret.removeprefix("strongroom-") not in before[0] + used
 
     revoked = index.cli("admin", "token", "revoke", token_id)
