@@ -14,6 +14,7 @@ import httpx
 from benchmarks.procs import run
 
 URLS_LUA = Path(__file__).with_name("lua") / "urls.lua"
+WITH_HEADERS_LUA = Path(__file__).with_name("lua") / "with_headers.lua"
 RANDOM_SIMPLE_LUA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "random_simple.lua"
 HTML = "text/html"
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -71,11 +72,15 @@ def parse_wrk(text: str) -> WrkResult:
 
 
 def run_wrk(url: str, script: Path, env: dict[str, str], *, duration: float,
-            connections: int) -> WrkResult:
-    """Run wrk for ``duration`` seconds with ``connections`` connections over 2 threads."""
+            connections: int, headers: dict[str, str] | None = None) -> WrkResult:
+    """Run wrk for ``duration`` seconds with ``connections`` connections over 2 threads; every
+    request carries ``headers`` too (the scripts' ``wrk.format`` adds them)."""
     threads = min(2, connections)
+    extra = [f"-H{name}: {value}" for name, value in (headers or {}).items()]
+    if extra:
+        env, script = {**env, "SCRIPT": str(script)}, WITH_HEADERS_LUA
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-            "--latency", "--timeout", "10s", "-s", str(script), url]
+            "--latency", "--timeout", "10s", *extra, "-s", str(script), url]
     return parse_wrk(run(argv, env={**os.environ, **env}, timeout=duration + 60))
 
 
@@ -86,14 +91,15 @@ def write_url_list(path: Path, lines: list[tuple[str, str | None]]) -> Path:
 
 
 def probe(base: str, simple: str, project_names: list[str], *, sample: int,
-          seed: int = 1) -> Probe:
-    """Fetch ``sample`` random HTML project pages; collect ETags, file and metadata paths."""
+          seed: int = 1, headers: dict[str, str] | None = None) -> Probe:
+    """Fetch ``sample`` random HTML project pages (sending ``headers`` too); collect ETags,
+    file and metadata paths."""
     chosen = random.Random(seed).sample(  # noqa: S311 (a sample, not a secret)
         project_names, min(sample, len(project_names)))
     pages: list[tuple[str, str | None]] = []
     files: list[str] = []
     metadata: list[str] = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers=headers) as client:
         for name in chosen:
             path = f"{simple}/{name}/"
             response = client.get(base + path, headers={"Accept": HTML})
@@ -110,7 +116,9 @@ def probe(base: str, simple: str, project_names: list[str], *, sample: int,
     return Probe(pages, files, metadata)
 
 
-def answers_304(base: str, path: str, etag: str) -> bool:
+def answers_304(base: str, path: str, etag: str, headers: dict[str, str] | None = None
+                ) -> bool:
     """Whether the server answers a revalidation of ``path`` with 304 Not Modified."""
-    response = httpx.get(base + path, headers={"Accept": HTML, "If-None-Match": etag}, timeout=30)
+    response = httpx.get(base + path, headers={**(headers or {}), "Accept": HTML,
+                                               "If-None-Match": etag}, timeout=30)
     return response.status_code == 304

@@ -147,6 +147,11 @@ class Bench:
         name = self._strongroom_name("sqlite", self.workers[0]) + "-plain"
         with site.serve(name, logs, self.args.projects, self.workers[0], "plain") as target:
             self._measure(target)
+        # A private index, every request with a read-only token: what checking access costs.
+        name = self._strongroom_name("sqlite", self.workers[0]) + "-private"
+        with site.serve(name, logs, self.args.projects, self.workers[0],
+                        private=True) as target:
+            self._measure(target)
         return site
 
     def nginx_rows(self, site: StrongroomSite) -> None:

@@ -68,10 +68,11 @@ def wrk_runs(target: Target, plan: Plan, scenario: WrkScenario, runs: int
     url = target.base + "/"
     if plan.warmup:
         loadgen.run_wrk(url, scenario.script, scenario.env, duration=plan.warmup,
-                        connections=plan.connections)
+                        connections=plan.connections, headers=target.headers)
     with PeakRss(target.pids) as rss:
         results = [loadgen.run_wrk(url, scenario.script, scenario.env, duration=plan.duration,
-                                   connections=plan.connections) for _ in range(runs)]
+                                   connections=plan.connections, headers=target.headers)
+                   for _ in range(runs)]
     return results, rss.peak
 
 
@@ -99,7 +100,8 @@ def wrk_scenarios(target: Target, plan: Plan) -> list[WrkScenario | Measurement]
     lists written under ``plan.work``, named after ``target.name``); a rate-less Measurement
     with a note stands for each scenario ``target`` cannot do."""
     names = [f"proj-{i:05d}" for i in range(target.projects)]
-    found = loadgen.probe(target.base, target.simple, names, sample=plan.probe_sample)
+    found = loadgen.probe(target.base, target.simple, names, sample=plan.probe_sample,
+                          headers=target.headers)
     random_env = {"NPROJ": str(target.projects), "PREFIX": target.simple}
     urls = loadgen.URLS_LUA
     out: list[WrkScenario | Measurement] = [
@@ -113,7 +115,7 @@ def wrk_scenarios(target: Target, plan: Plan) -> list[WrkScenario | Measurement]
     out.append(WrkScenario(big_page(plan.big_files), urls,
                            {"URLS": str(big), "ACCEPT": loadgen.HTML}))
     tagged = [(p, tag) for p, tag in found.pages if tag]
-    if tagged and loadgen.answers_304(target.base, *tagged[0]):
+    if tagged and loadgen.answers_304(target.base, *tagged[0], headers=target.headers):
         pages = _url_list(plan, target, "etags", list(tagged))
         out.append(WrkScenario(REVALIDATE, urls, {"URLS": str(pages), "ACCEPT": loadgen.HTML}))
     else:
@@ -136,8 +138,7 @@ def measure(target: Target, plan: Plan) -> list[Measurement]:
         scenario = uv_install(len(plan.packages))
         try:
             seconds = clients.uv_install_seconds(
-                f"{target.base}{target.simple}/", plan.packages, plan.work / f"uv-{target.name}",
-                timeout=600)
+                target.index_url, plan.packages, plan.work / f"uv-{target.name}", timeout=600)
         except RuntimeError as failure:
             # A peer too slow for uv's own timeouts is a result, not a reason to lose the run.
             reason = str(failure).strip().splitlines()[-1][:80]

@@ -7,6 +7,7 @@ under ``.venv-peers/``, installed on first use.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -39,6 +40,24 @@ class Target:
     projects: int
     json: bool = True
     note: str = ""
+    # An API token every request carries (HTTP Basic, as pip sends one), for private indexes.
+    token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers every request to this server carries."""
+        if self.token is None:
+            return {}
+        basic = base64.b64encode(f"__token__:{self.token}".encode()).decode()
+        return {"Authorization": f"Basic {basic}"}
+
+    @property
+    def index_url(self) -> str:
+        """The simple API's root as an installer is given it (with the token, if any)."""
+        base = self.base
+        if self.token is not None:
+            base = base.replace("://", f"://__token__:{self.token}@", 1)
+        return f"{base}{self.simple}/"
 
     @property
     def pids(self) -> list[int]:
@@ -161,18 +180,23 @@ class StrongroomSite:
         shutil.rmtree(staging)
 
     def serve(self, name: str, log_dir: Path, projects: int, workers: int | None = None,
-              server: str | None = None) -> Target:
-        """Start ``strongroom serve`` on a free port (with ``--server server`` when given)."""
+              server: str | None = None, *, private: bool = False) -> Target:
+        """Start ``strongroom serve`` on a free port (with ``--server server`` when given; as a
+        private index read with a read-only token when ``private``)."""
         port = free_port()
         argv = [*STRONGROOM, "serve", "--data-dir", str(self.data_dir), "--port", str(port)]
         if workers is not None:
             argv += ["--workers", str(workers)]
         if server is not None:
             argv += ["--server", server]
-        service = Service.start(name, argv, log_dir / f"{name}.log", env=self.env)
+        env = {**self.env, "STRONGROOM_PRIVATE": "true"} if private else self.env
+        token = self.cli("admin", "token", "create", "--user", "bench",
+                         "--read-only").strip() if private else None
+        service = Service.start(name, argv, log_dir / f"{name}.log", env=env)
         base = f"http://127.0.0.1:{port}"
-        service.wait_http(base + "/simple/")
-        return Target(name, base, "/simple", [service], projects)
+        target = Target(name, base, "/simple", [service], projects, token=token)
+        service.wait_http(base + "/simple/")  # a 401 is an answer too
+        return target
 
 
 def start_pypiserver(root: Path, files: Sequence[Path], projects: int) -> Target:
