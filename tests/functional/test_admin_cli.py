@@ -50,11 +50,29 @@ def test_a_revoked_token_uploads_no_more(index: LiveIndex, tmp_path: Path) -> No
     assert f"no token with id '{token_id}'" in again.stderr
 
 
+def test_a_disabled_user_uploads_no_more_until_enabled(index: LiveIndex, tmp_path: Path) -> None:
+    index.create_user("dina")
+    secret = index.token("dina")
+    assert index.cli("admin", "user", "disable", "dina").stderr == "disabled user dina\n"
+    listed = index.cli("admin", "user", "list").stdout.splitlines()
+    assert "dina\tdina@example.org\tdisabled" in "\n".join(listed)
+    refused = twine_upload(index.url, secret, [make_wheel(tmp_path, "dina-lib", "1.0")],
+                           tmp_path, check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "Invalid API token: the account is disabled" in said
+    index.cli("admin", "user", "enable", "dina")
+    twine_upload(index.url, secret, [make_wheel(tmp_path, "dina-lib", "1.0")], tmp_path)
+    assert "status:     active" in index.cli("admin", "user", "show", "dina").stdout
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
         (("admin", "token", "create", "--user", "nobody"), 4, "no user named 'nobody'"),
         (("admin", "token", "list", "--user", "nobody"), 4, "no user named 'nobody'"),
+        (("admin", "user", "disable", "nobody"), 4, "no user named 'nobody'"),
+        (("admin", "user", "show", "nobody"), 4, "no user named 'nobody'"),
         (("admin", "token", "create", "--user", "dora", "--expires-in", "soon"), 2,
          "is not a duration"),
         (("admin", "yank", "no-such-project", "1.0"), 4, "no project named"),

@@ -1,6 +1,6 @@
 """People: user accounts (the ``User`` table) and their passwords."""
 
 from strongroom.accounts.models import User
-from strongroom.accounts.service import AccountService
+from strongroom.accounts.service import AccountService, UserSummary
 
-__all__ = ["AccountService", "User"]
+__all__ = ["AccountService", "User", "UserSummary"]

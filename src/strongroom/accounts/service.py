@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
@@ -15,6 +17,20 @@ from strongroom.errors import Conflict, InvalidInput, NotFound
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """A user as an administrator sees it, without the password's hash."""
+
+    username: str
+    email: str
+    active: bool
+    created: dt.datetime
+
+
+def _summary(user: User) -> UserSummary:
+    return UserSummary(user.username, user.email, user.is_active, user.created)
 
 
 class AccountService:
@@ -54,6 +70,24 @@ class AccountService:
             session.add(user)
             session.flush()
         return user
+
+    def list_users(self) -> list[UserSummary]:
+        """Every user, by username."""
+        with self._db.read() as session:
+            return [_summary(user) for user in session.scalars(
+                select(User).order_by(func.lower(User.username)))]
+
+    def set_active(self, username: str, *, active: bool) -> UserSummary:
+        """Enable or disable a user (case-insensitive name); a disabled user's tokens are
+        refused at their next use. Raises NotFound."""
+        with self._db.write() as session:
+            user = session.scalar(
+                select(User).where(func.lower(User.username) == username.lower())
+            )
+            if user is None:
+                raise NotFound(f"no user named {username!r}")
+            user.is_active = active
+            return _summary(user)
 
     def get_user(self, username: str) -> User:
         """The user with this username (case-insensitive). Raises NotFound."""

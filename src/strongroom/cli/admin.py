@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
-from rich.text import Text
 
-from strongroom.accounts import AccountService
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
 from strongroom.cli.importer import import_command
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.projects import project
+from strongroom.cli.rows import print_rows
+from strongroom.cli.users import user
 from strongroom.db import journal
 from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
@@ -42,26 +40,7 @@ def admin() -> None:
 admin.add_command(import_command)
 admin.add_command(export_static_command)
 admin.add_command(project)
-
-
-@admin.group()
-def user() -> None:
-    """Manage user accounts."""
-
-
-@user.command("create")
-@click.argument("username")
-@click.option("--email", required=True, help="The user's e-mail address.")
-@click.option("--password-stdin", is_flag=True, required=True,
-              help="Read the password from standard input (first line).")
-@state_options
-def user_create(username: str, email: str, password_stdin: bool, data_dir: Path | None,
-                config_file: Path | None) -> None:
-    """Create a user (and the index, where there is none yet)."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
-    _settings, db = open_state(data_dir, config_file, create=True)
-    created = AccountService(db).create_user(username, email=email, password=password)
-    click.echo(f"created user {created.username}", err=True)
+admin.add_command(user)
 
 
 @admin.group()
@@ -101,20 +80,9 @@ def token_list(username: str, data_dir: Path | None, config_file: Path | None) -
     created, expires, last used."""
     _settings, db = open_state(data_dir, config_file)
     summaries = TokenService(db).list_for(username)
-    console = Console()
-    if not summaries:
-        click.echo(f"no tokens for user {username!r}", err=True)
-    elif console.is_terminal:
-        table = Table(title=f"API tokens of {summaries[0].username}")
-        for heading in _TOKEN_COLUMNS:
-            table.add_column(heading, overflow="fold")
-        for summary in summaries:
-            # As Text, so a description is shown as written, never read as rich markup.
-            table.add_row(*map(Text, _token_row(summary)))
-        console.print(table)
-    else:
-        for summary in summaries:
-            click.echo("\t".join(_token_row(summary)))
+    title = f"API tokens of {summaries[0].username}" if summaries else ""
+    print_rows(title, _TOKEN_COLUMNS, [_token_row(summary) for summary in summaries],
+               empty=f"no tokens for user {username!r}")
 
 
 @token.command("revoke")
@@ -131,9 +99,7 @@ def token_revoke(token_id: str, data_dir: Path | None, config_file: Path | None)
 
 
 def _token_row(summary: TokenSummary) -> tuple[str, ...]:
-    # A description's tabs and newlines as spaces: one line per token, one cell per field.
-    description = " ".join(summary.description.split()) or "-"
-    return (summary.id, description, summary.project or "all projects",
+    return (summary.id, summary.description, summary.project or "all projects",
             "read-only" if summary.read_only else "upload",
             _when(summary.created), _when(summary.expires), _when(summary.last_used))
 
