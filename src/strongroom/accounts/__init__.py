@@ -1,6 +1,6 @@
 """People: user accounts (the ``User`` table) and their passwords."""
 
 from strongroom.accounts.models import User
-from strongroom.accounts.service import AccountService, UserSummary
+from strongroom.accounts.service import AccountService, UserSummary, user_named
 
-__all__ = ["AccountService", "User", "UserSummary"]
+__all__ = ["AccountService", "User", "UserSummary", "user_named"]

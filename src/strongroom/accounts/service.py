@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from strongroom.accounts.models import User
 from strongroom.db.engine import Database
@@ -31,6 +32,15 @@ class UserSummary:
 
 def _summary(user: User) -> UserSummary:
     return UserSummary(user.username, user.email, user.is_active, user.created)
+
+
+def user_named(session: Session, username: str) -> User:
+    """The user called ``username`` (compared without case), read in ``session``. Raises
+    NotFound."""
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
 
 
 class AccountService:
@@ -81,20 +91,11 @@ class AccountService:
         """Enable or disable a user (case-insensitive name); a disabled user's tokens are
         refused at their next use. Raises NotFound."""
         with self._db.write() as session:
-            user = session.scalar(
-                select(User).where(func.lower(User.username) == username.lower())
-            )
-            if user is None:
-                raise NotFound(f"no user named {username!r}")
+            user = user_named(session, username)
             user.is_active = active
             return _summary(user)
 
     def get_user(self, username: str) -> User:
         """The user with this username (case-insensitive). Raises NotFound."""
         with self._db.read() as session:
-            user = session.scalar(
-                select(User).where(func.lower(User.username) == username.lower())
-            )
-        if user is None:
-            raise NotFound(f"no user named {username!r}")
-        return user
+            return user_named(session, username)

@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from strongroom.accounts import User
+from strongroom.accounts import User, user_named
 from strongroom.config import Limits, format_size
 from strongroom.db import journal
 from strongroom.db.engine import Database
@@ -80,9 +80,7 @@ class ProjectService:
         normalized = normalize(name)
         now = self._clock()
         with self._db.write() as session:
-            user = session.scalar(select(User).where(func.lower(User.username) == owner.lower()))
-            if user is None:
-                raise NotFound(f"no user named {owner!r}")
+            user = user_named(session, owner)
             existing = session.scalar(select(Project.name).where(
                 Project.normalized_name == normalized))
             if existing is not None:

@@ -18,10 +18,10 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from strongroom.accounts import User
+from strongroom.accounts import User, user_named
 from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
@@ -129,11 +129,7 @@ class TokenService:
         key = secrets.token_hex(32)
         token_id = uuid.uuid4().hex
         with self._db.write() as session:
-            user = session.scalar(
-                select(User).where(func.lower(User.username) == username.lower())
-            )
-            if user is None:
-                raise NotFound(f"no user named {username!r}")
+            user = user_named(session, username)
             if project is not None:
                 _check_scope(session, project, user)
             row = Token(
@@ -218,11 +214,7 @@ class TokenService:
         """The tokens of ``username`` (case-insensitive), oldest first, expired ones included.
         Raises NotFound for an unknown user."""
         with self._db.read() as session:
-            user = session.scalar(
-                select(User).where(func.lower(User.username) == username.lower())
-            )
-            if user is None:
-                raise NotFound(f"no user named {username!r}")
+            user = user_named(session, username)
             rows = session.scalars(
                 select(Token).where(Token.user_id == user.id).order_by(Token.created, Token.id)
             )

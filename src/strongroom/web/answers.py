@@ -103,18 +103,25 @@ NOT_FOUND = text(404, "404 Not Found")
 SIMPLE_NOT_FOUND = text(404, "404 Not Found", vary=True)
 NOT_ACCEPTABLE = text(406, _NOT_ACCEPTABLE, vary=True)
 JSON_NOT_FOUND = _with_body(404, {}, "application/json", b'{"message":"Not Found"}')
-METHOD_NOT_ALLOWED = Answer(405, [*text(405, "Method Not Allowed").headers,
-                                  (b"allow", b"GET, HEAD")], b"Method Not Allowed")
+METHOD_NOT_ALLOWED = _with_body(405, {"Allow": "GET, HEAD"}, "text/plain; charset=utf-8",
+                                b"Method Not Allowed")
 
 
-def refused(refusal: Refusal, *, json: bool = False) -> Answer:
-    """The answer to a read the index's read-access policy refuses. A hidden project is
-    answered as an unknown one, so a refusal never tells that it exists."""
-    if refusal is Refusal.HIDDEN:
-        return JSON_NOT_FOUND if json else NOT_FOUND
+def _refusal(refusal: Refusal) -> Answer:
     status, message = _REFUSED[refusal]
     headers = {"WWW-Authenticate": 'Basic realm="strongroom"'} if status == 401 else {}
     return _with_body(status, headers, "text/plain; charset=utf-8", message.encode())
+
+
+# A hidden project is answered as an unknown one, so a refusal never tells that it exists.
+_REFUSALS = {**{(refusal, json): _refusal(refusal) for refusal in _REFUSED
+                for json in (False, True)},
+             (Refusal.HIDDEN, False): NOT_FOUND, (Refusal.HIDDEN, True): JSON_NOT_FOUND}
+
+
+def refused(refusal: Refusal, *, json: bool = False) -> Answer:
+    """The answer to a read the index's read-access policy refuses (made once, at import)."""
+    return _REFUSALS[refusal, json]
 
 
 def redirect(location: str, status: int, *, cache_control: str | None = None) -> Answer:

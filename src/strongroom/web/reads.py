@@ -179,20 +179,20 @@ class Reads:
         either). None for anything else, which the caller takes to ``answer``."""
         if method not in _READ_METHODS:
             return None
-        if path.startswith("/simple/") and path.endswith("/"):
-            return self._warm_page(path[8:-1], headers)
-        if path.startswith("/packages/"):
-            return self._warm_file(path, headers)
+        try:
+            if path.startswith("/simple/") and path.endswith("/"):
+                return self._warm_page(path[8:-1], headers)
+            if path.startswith("/packages/"):
+                return self._warm_file(path, headers)
+        except _Unresolved:  # credentials to verify first: ``answer`` does that
+            return None
         return None
 
     def _warm_page(self, name: str, headers: Headers) -> Answer | None:
         if "/" in name or (name and not self._is_normal(name)):
             return None  # a redirect, or a 404: ``answer`` says which
         project = name or ALL_PROJECTS
-        try:
-            refused = self._refused(project, headers)
-        except _Unresolved:
-            return None
+        refused = self._refused(project, headers)
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -208,10 +208,7 @@ class Reads:
         kept = None if target is None else self._files.get((target.sha256, target.filename))
         if target is None or kept is None:
             return None
-        try:
-            refused = self._refused(target.project, headers)
-        except _Unresolved:
-            return None
+        refused = self._refused(target.project, headers)
         if refused is not None:
             return refused
         self._files.move_to_end((target.sha256, target.filename))
@@ -351,7 +348,8 @@ class Reads:
         local = target.local_path
         size = target.size
         if local is not None:
-            size = local.stat().st_size
+            if size is None:  # a metadata file: sizes are stored for distributions only
+                size = local.stat().st_size
             if size <= _SMALL_FILE:
                 data = local.read_bytes()
                 kept = self._keep(target, data)

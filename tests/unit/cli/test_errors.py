@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from strongroom.accounts import AccountService, User
+from strongroom.accounts import User
 from strongroom.cli.errors import about, describe
 from strongroom.cli.importer import import_command
 from strongroom.cli.main import main
@@ -21,6 +21,7 @@ from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Conflict, Forbidden
 from strongroom.upload import Release
 from tests.builders import make_wheel
+from tests.unit.cli.indexes import index_with_users
 
 ADMIN = Principal(PrincipalKind.ADMIN, name="alice", user_id=1)
 
@@ -40,20 +41,8 @@ def test_a_message_naming_everything_stands_alone() -> None:
     assert about(Conflict("taken")) == ""
 
 
-def _index(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    db = open_index(Settings(data_dir=data), create=True)
-    try:
-        for name in ("alice", "bob"):
-            AccountService(db).create_user(name, email=f"{name}@example.org",
-                                           password="a long enough password")
-    finally:
-        db.dispose()
-    return data
-
-
 def test_an_import_publishes_as_before_and_words_its_refusals(tmp_path: Path) -> None:
-    data = _index(tmp_path)
+    data = index_with_users(tmp_path, "alice", "bob")
     first = make_wheel(tmp_path / "in", "demo", "1.0")
     runner = CliRunner()
     done = runner.invoke(import_command, [str(first), "--user", "alice", "--data-dir", str(data)])
@@ -76,7 +65,7 @@ def test_an_import_publishes_as_before_and_words_its_refusals(tmp_path: Path) ->
 
 def test_the_boundary_prints_the_words_and_exits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    data = _index(tmp_path)
+    data = index_with_users(tmp_path, "alice", "bob")
     monkeypatch.setattr(sys, "argv", ["strongroom", "admin", "token", "create", "--user", "alice",
                                       "--project", "no-such", "--data-dir", str(data)])
     with pytest.raises(SystemExit) as exited:

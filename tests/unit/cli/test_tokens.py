@@ -7,22 +7,13 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from strongroom.accounts import AccountService
 from strongroom.cli.admin import admin
-from strongroom.cli.state import open_index
-from strongroom.config import Settings
+from tests.unit.cli.indexes import index_with_users
 
 
 def _index_with_tokens(tmp_path: Path) -> tuple[Path, list[str]]:
     """An index where 'alice' holds two tokens (their secrets returned) and 'bob' none."""
-    data = tmp_path / "data"
-    db = open_index(Settings(data_dir=data), create=True)
-    try:
-        for name in ("alice", "bob"):
-            AccountService(db).create_user(name, email=f"{name}@example.org",
-                                           password="a long enough password")
-    finally:
-        db.dispose()
+    data = index_with_users(tmp_path, "alice", "bob")
     runner = CliRunner()
     secrets = [
         runner.invoke(admin, ["token", "create", "--user", "alice", *extra,

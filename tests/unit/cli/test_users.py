@@ -6,23 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from strongroom.accounts import AccountService
 from strongroom.cli.admin import admin
-from strongroom.cli.state import open_index
-from strongroom.config import Settings
 from strongroom.errors import NotFound
-
-
-def _index(tmp_path: Path, *names: str) -> Path:
-    data = tmp_path / "data"
-    db = open_index(Settings(data_dir=data), create=True)
-    try:
-        for name in names:
-            AccountService(db).create_user(name, email=f"{name}@example.org",
-                                           password="a long enough password")
-    finally:
-        db.dispose()
-    return data
+from tests.unit.cli.indexes import index_with_users
 
 
 def _run(data: Path, *args: str) -> Result:
@@ -30,7 +16,7 @@ def _run(data: Path, *args: str) -> Result:
 
 
 def test_list_is_one_tab_separated_line_per_user_by_name(tmp_path: Path) -> None:
-    data = _index(tmp_path, "zoe", "Alice", "bob")
+    data = index_with_users(tmp_path, "zoe", "Alice", "bob")
     listed = _run(data, "list")
     assert listed.exit_code == 0, listed.output
     rows = [line.split("\t") for line in listed.stdout.splitlines()]
@@ -42,14 +28,14 @@ def test_list_is_one_tab_separated_line_per_user_by_name(tmp_path: Path) -> None
 
 
 def test_an_index_without_users_says_so(tmp_path: Path) -> None:
-    data = _index(tmp_path)
+    data = index_with_users(tmp_path)
     listed = _run(data, "list")
     assert (listed.exit_code, listed.stdout) == (0, "")
     assert "no users yet" in listed.stderr
 
 
 def test_disable_and_enable_show_in_list_and_show(tmp_path: Path) -> None:
-    data = _index(tmp_path, "alice", "bob")
+    data = index_with_users(tmp_path, "alice", "bob")
     disabled = _run(data, "disable", "ALICE")
     assert disabled.exit_code == 0, disabled.output
     assert disabled.stderr == "disabled user alice\n"
@@ -63,7 +49,7 @@ def test_disable_and_enable_show_in_list_and_show(tmp_path: Path) -> None:
 
 
 def test_unknown_users_are_not_found(tmp_path: Path) -> None:
-    data = _index(tmp_path, "alice")
+    data = index_with_users(tmp_path, "alice")
     for args in (("show", "nobody"), ("disable", "nobody"), ("enable", "nobody")):
         result = _run(data, *args)
         assert isinstance(result.exception, NotFound), args  # cli/main.py: exit 4
