@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from strongroom.accounts.models import User
+from strongroom.accounts.models import Email, User
 from strongroom.db.engine import Database
 from strongroom.errors import Conflict, InvalidInput, NotFound
 
@@ -31,7 +31,9 @@ class UserSummary:
 
 
 def _summary(user: User) -> UserSummary:
-    return UserSummary(user.username, user.email, user.is_active, user.created)
+    primary = user.primary_email
+    return UserSummary(user.username, primary.address if primary else "", user.is_active,
+                       user.created)
 
 
 def user_named(session: Session, username: str) -> User:
@@ -76,7 +78,10 @@ class AccountService:
             )
             if taken is not None:
                 raise Conflict(f"username {username!r} is already taken")
-            user = User(username=username, email=email, password_hash=password_hash)
+            if session.scalar(select(Email.id).where(Email.normalized == email.lower())):
+                raise Conflict(f"email {email!r} belongs to another account")
+            user = User(username=username, password_hash=password_hash,
+                        emails=[Email(address=email, normalized=email.lower(), primary=True)])
             session.add(user)
             session.flush()
         return user
@@ -85,7 +90,8 @@ class AccountService:
         """Every user, by username."""
         with self._db.read() as session:
             return [_summary(user) for user in session.scalars(
-                select(User).order_by(func.lower(User.username)))]
+                select(User).options(selectinload(User.emails))
+                .order_by(func.lower(User.username)))]
 
     def set_active(self, username: str, *, active: bool) -> UserSummary:
         """Enable or disable a user (case-insensitive name); a disabled user's tokens are
@@ -94,6 +100,12 @@ class AccountService:
             user = user_named(session, username)
             user.is_active = active
             return _summary(user)
+
+    def summary(self, username: str) -> UserSummary:
+        """The user called ``username`` (case-insensitive), as an admin sees it. Raises
+        NotFound."""
+        with self._db.read() as session:
+            return _summary(user_named(session, username))
 
     def get_user(self, username: str) -> User:
         """The user with this username (case-insensitive). Raises NotFound."""

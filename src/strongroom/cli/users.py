@@ -61,10 +61,9 @@ def user_list(data_dir: Path | None, config_file: Path | None) -> None:
 def user_show(username: str, data_dir: Path | None, config_file: Path | None) -> None:
     """A user's account and how many API tokens they hold (``token list`` shows them)."""
     _settings, db = open_state(data_dir, config_file)
-    account = AccountService(db).get_user(username)
+    account = AccountService(db).summary(username)
     tokens = TokenService(db).list_for(account.username)
-    name, email, status, created = _row(UserSummary(account.username, account.email,
-                                                    account.is_active, account.created))
+    name, email, status, created = _row(account)
     for label, value in (("user", name), ("email", email), ("status", status),
                          ("created", created), ("API tokens", str(len(tokens)))):
         click.echo(f"{label + ':':<12}{value}")

@@ -27,5 +27,7 @@ class Token(Base):
     last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # A read-only token reads a private index and never uploads.
     read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether its user had a second factor when it was made (a 2FA policy may require one).
+    made_with_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship()

@@ -104,3 +104,29 @@ def test_project_limits_keep_existing_projects_on_the_defaults(database: Databas
     with database.engine.connect() as connection:
         row = connection.execute(select(Project.upload_limit, Project.total_size_limit)).one()
     assert tuple(row) == (None, None)
+
+
+def test_accounts_migration_moves_each_address_to_the_emails_table_and_back(
+        database: Database) -> None:
+    with database.engine.begin() as connection:
+        command.downgrade(_config(connection), "0008")
+        connection.exec_driver_sql(
+            "INSERT INTO users (username, email, password_hash, is_active, created) "
+            "VALUES ('alice', 'Alice@Example.org', 'x', true, CURRENT_TIMESTAMP)")
+        # Rows that point at the user: the users table must not be rebuilt under them.
+        connection.exec_driver_sql(
+            "INSERT INTO tokens (id, user_id, key, description, created, read_only) "
+            "VALUES ('t1', 1, 'k', '', CURRENT_TIMESTAMP, false)")
+    database.migrate()
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT user_id FROM tokens").scalar_one() == 1
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            'SELECT address, normalized, "primary", verified FROM emails').all()
+    assert [tuple(row) for row in rows] == [("Alice@Example.org", "alice@example.org", True,
+                                            False)]
+    with database.engine.begin() as connection:
+        command.downgrade(_config(connection), "0008")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT email FROM users").scalar_one() == (
+            "Alice@Example.org")
