@@ -157,6 +157,12 @@ class Settings:
     # A private index answers no read (simple pages, JSON API, files, metadata) without a
     # verified API token (README "Private indexes").
     private: bool = False
+    # Mail (README "Mail"): an SMTP URL, or None to write each message under data_dir/mail;
+    # the From address (empty: strongroom@ the host of public_base_url); seconds each wait on
+    # the SMTP server may last.
+    smtp_url: str | None = None
+    mail_from: str = ""
+    smtp_timeout: float = 10.0
 
     @property
     def limits(self) -> Limits:
@@ -184,6 +190,15 @@ class Settings:
             return self.base_url.rstrip("/")
         host = socket.getfqdn() if self.host in _WILDCARD_HOSTS else self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def mail_sender(self) -> str:
+        """The From address of Strongroom's mail: ``mail_from`` when set, else ``strongroom@``
+        the host of ``public_base_url`` (an IPv6 address as an address literal)."""
+        if self.mail_from:
+            return self.mail_from
+        host = urlsplit(self.public_base_url).hostname or "localhost"
+        return f"strongroom@[IPv6:{host}]" if ":" in host else f"strongroom@{host}"
 
     @property
     def resolved_storage_path(self) -> Path:
@@ -240,11 +255,14 @@ _ENV = {
     "STRONGROOM_MAX_FILE_SIZE": "max_file_size",
     "STRONGROOM_MAX_PROJECT_SIZE": "max_project_size",
     "STRONGROOM_PRIVATE": "private",
+    "STRONGROOM_SMTP_URL": "smtp_url",
+    "STRONGROOM_MAIL_FROM": "mail_from",
+    "STRONGROOM_SMTP_TIMEOUT": "smtp_timeout",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
-                   "min_body_rate", "send_timeout")
+                   "min_body_rate", "send_timeout", "smtp_timeout")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")

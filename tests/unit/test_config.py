@@ -233,3 +233,33 @@ def test_a_private_setting_that_is_not_a_boolean_is_named(tmp_path: Path,
     with pytest.raises(InvalidInput, match=r"setting private \(STRONGROOM_PRIVATE\): .* is not "
                                            "true or false"):
         load_settings(config, environ=environ)
+
+
+def test_mail_settings_from_the_environment() -> None:
+    defaults = load_settings(environ={})
+    assert (defaults.smtp_url, defaults.mail_from, defaults.smtp_timeout) == (None, "", 10.0)
+    settings = load_settings(environ={
+        "STRONGROOM_SMTP_URL": "smtp+starttls://user:pw@mail.example.org",
+        "STRONGROOM_MAIL_FROM": "PyPI <noreply@pypi.example.org>",
+        "STRONGROOM_SMTP_TIMEOUT": "2.5",
+    })
+    assert settings.smtp_url == "smtp+starttls://user:pw@mail.example.org"
+    assert settings.mail_sender == "PyPI <noreply@pypi.example.org>"
+    assert settings.smtp_timeout == 2.5
+
+
+@pytest.mark.parametrize(("environ", "sender"), [
+    ({"STRONGROOM_BASE_URL": "https://pypi.example.org:8443/index/"},
+     "strongroom@pypi.example.org"),
+    ({}, "strongroom@127.0.0.1"),
+    ({"STRONGROOM_BASE_URL": "http://[::1]:8000"}, "strongroom@[IPv6:::1]"),
+])
+def test_mail_comes_from_the_host_of_the_index_by_default(
+        environ: dict[str, str], sender: str) -> None:
+    assert load_settings(environ=environ).mail_sender == sender
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_smtp_timeout_must_be_a_positive_number(value: str) -> None:
+    with pytest.raises(InvalidInput, match=r"setting smtp_timeout \(STRONGROOM_SMTP_TIMEOUT\)"):
+        load_settings(environ={"STRONGROOM_SMTP_TIMEOUT": value})
