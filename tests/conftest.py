@@ -12,6 +12,7 @@ from strongroom.db.engine import Database
 from strongroom.rendering import ReadmeSandbox
 from tests.databases import BACKENDS, fresh_database
 from tests.services import delete_prefix, redis_client
+from tests.smtp import SmtpServer, running
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,3 +43,11 @@ def readmes() -> Iterator[ReadmeSandbox]:
     sandbox = ReadmeSandbox()
     yield sandbox
     sandbox.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py says how to use it): ``.url`` to give
+    Strongroom, ``.messages`` received so far, ``.wait_for(count)`` to wait for them."""
+    with running() as server:
+        yield server
