@@ -118,18 +118,21 @@ def _text(reply: bytes | str) -> str:
 
 def _parse(url: str) -> _Server:
     """The parts of an SMTP URL; InvalidInput naming the setting (never the password)."""
-    shown = re.sub(r"//[^/]*@", "//***@", url)
+    shown = re.sub(r"^([a-z+]+://)?.*@", r"\1***@", url, flags=re.IGNORECASE)
+    malformed = InvalidInput(
+        f"{_SETTING}: {shown!r} is not a URL such as smtp+starttls://user:password@"
+        "mail.example.org:587 (with '@', ':' and '/' in the user name or password "
+        "percent-encoded, and no path, query or fragment)")
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        raise InvalidInput(f"{_SETTING}: {shown!r} is not a URL ({exc})") from exc
+    except ValueError:
+        raise malformed from None  # its words may quote part of the password
     if parts.scheme not in _PORTS:
         raise InvalidInput(f"{_SETTING}: {shown!r} does not start with smtp://, "
                            "smtp+starttls:// or smtps://")
     if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise InvalidInput(f"{_SETTING}: {shown!r} is not a URL such as "
-                           "smtp+starttls://user:password@mail.example.org:587")
+        raise malformed
     if (parts.username is None) != (parts.password is None):
         raise InvalidInput(f"{_SETTING}: {shown!r} has a user name without a password, "
                            "or a password without a user name")

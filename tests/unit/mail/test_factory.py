@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from strongroom.mail import FileSender, SmtpSender, compose, open_sender
 from tests.smtp import SmtpServer
 
 
-def _message() -> object:
+def _message() -> EmailMessage:
     return compose(sender="strongroom@example.org", to="zoe@example.org", subject="Hi",
                    text="hi\n")
 

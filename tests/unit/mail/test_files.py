@@ -6,6 +6,7 @@ import email.policy
 import logging
 import stat
 import threading
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from strongroom.errors import Unavailable
 from strongroom.mail import FileSender, compose
 
 
-def _message(subject: str = "Verify your address", text: str = "hello\n") -> object:
+def _message(subject: str = "Verify your address", text: str = "hello\n") -> EmailMessage:
     return compose(sender="strongroom@example.org", to="zoe@example.org", subject=subject,
                    text=text)
 

@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.functional.server import free_port
 from tests.smtp import SmtpServer, Tls, running, self_signed_tls
 
 
-def _message(to: str = "zoe@example.org") -> object:
+def _message(to: str = "zoe@example.org") -> EmailMessage:
     return compose(sender="strongroom@example.org", to=to, subject="Reset your password",
                    text="https://pypi.example.org/reset/abc\n")
 
@@ -139,10 +140,13 @@ def test_implicit_tls(tls: Tls) -> None:
     "http://mail.example.org", "mail.example.org:25", "smtp://", "smtp://:25",
     "smtp://mail.example.org:99999", "smtp://mail.example.org:twenty",
     "smtp://mail.example.org/inbox", "smtp://mail.example.org?tls=1",
-    "smtp://user@mail.example.org", "smtp://user:secret@mail.example.org/x#y",
-    "smtp://user:s%C3%A9cret@mail.example.org",
+    "smtp://user@mail.example.org", "smtp://user:XYZZY@mail.example.org/x#y",
+    "smtp://user:XY%C3%A9ZZY@mail.example.org", "user:XYZZY@mail.example.org",
+    "smtp://user:XY/ZZY@mail.example.org", "smtp://user:XYZZY@mail.example.org:0x19",
+    "smtp://user:XY:ZZY@[mail.example.org",
 ])
 def test_a_malformed_url_names_the_setting_not_the_password(url: str) -> None:
     with pytest.raises(InvalidInput, match=r"setting smtp_url \(STRONGROOM_SMTP_URL\)") as caught:
         SmtpSender(url, timeout=5)
-    assert "secret" not in caught.value.message
+    assert "XY" not in caught.value.message
+    assert "ZZY" not in caught.value.message
