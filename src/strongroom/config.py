@@ -5,6 +5,7 @@ Every component receives the values it needs as arguments; nothing reads this mo
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -163,6 +164,10 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = ""
     smtp_timeout: float = 10.0
+    # DNS for `admin check-email-domains`: comma-separated resolvers ("IP" or "IP:port",
+    # "[IPv6]:port"; default those of /etc/resolv.conf) and seconds each query may take.
+    dns_servers: str | None = None
+    dns_timeout: float = 5.0
 
     @property
     def limits(self) -> Limits:
@@ -229,6 +234,12 @@ class Settings:
         """The caching proxies' base URLs, without trailing slashes."""
         return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]
 
+    @property
+    def dns_nameservers(self) -> list[tuple[str, int]]:
+        """The resolvers ``dns_servers`` names, as (IP address, port); empty when it names none
+        (then the system's, from /etc/resolv.conf). Raises InvalidInput on a malformed entry."""
+        return parse_dns_servers(self.dns_servers or "")
+
 
 _ENV = {
     "STRONGROOM_DATA_DIR": "data_dir",
@@ -258,11 +269,13 @@ _ENV = {
     "STRONGROOM_SMTP_URL": "smtp_url",
     "STRONGROOM_MAIL_FROM": "mail_from",
     "STRONGROOM_SMTP_TIMEOUT": "smtp_timeout",
+    "STRONGROOM_DNS_SERVERS": "dns_servers",
+    "STRONGROOM_DNS_TIMEOUT": "dns_timeout",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
-                   "min_body_rate", "send_timeout", "smtp_timeout")
+                   "min_body_rate", "send_timeout", "smtp_timeout", "dns_timeout")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
@@ -357,6 +370,8 @@ def _convert(values: dict[str, object]) -> None:
     for key in _BOOLEANS:
         if key in values:
             values[key] = _boolean(key, values[key])
+    if values.get("dns_servers"):
+        parse_dns_servers(str(values["dns_servers"]))  # a bad entry stops the command early
 
 
 def _size(key: str, value: object) -> int:
@@ -371,6 +386,33 @@ def _size(key: str, value: object) -> int:
         pass
     raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a positive size "
                        "in bytes, such as 104857600, \"100MiB\" or \"2GiB\"")
+
+
+def parse_dns_servers(text: str) -> list[tuple[str, int]]:
+    """The comma-separated resolvers in ``text`` as (IP address, port): ``192.0.2.53``,
+    ``192.0.2.53:5353``, ``2001:db8::53`` or ``[2001:db8::53]:5353`` (port 53 unless given).
+    Raises InvalidInput naming the entry: a resolver is given by address, since it is what
+    would turn a name into one."""
+    servers = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, port = entry, "53"
+        if entry.startswith("["):  # [IPv6]:port
+            host, _, rest = entry[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else rest or "53"
+        elif entry.count(":") == 1:  # IPv4:port (a bare IPv6 address has several colons)
+            host, _, port = entry.partition(":")
+        try:
+            server = (str(ipaddress.ip_address(host)), int(port))
+        except ValueError:
+            server = ("", 0)
+        if not 0 < server[1] < 65536:
+            raise InvalidInput(f"setting dns_servers (STRONGROOM_DNS_SERVERS): {entry!r} is not "
+                               "an IP address with an optional port, such as 192.0.2.53, "
+                               "192.0.2.53:5353 or [2001:db8::53]:5353")
+        servers.append(server)
+    return servers
 
 
 def _base_url(value: str) -> str:

@@ -263,3 +263,30 @@ def test_mail_comes_from_the_host_of_the_index_by_default(
 def test_smtp_timeout_must_be_a_positive_number(value: str) -> None:
     with pytest.raises(InvalidInput, match=r"setting smtp_timeout \(STRONGROOM_SMTP_TIMEOUT\)"):
         load_settings(environ={"STRONGROOM_SMTP_TIMEOUT": value})
+
+
+def test_dns_servers_are_addresses_with_optional_ports() -> None:
+    settings = load_settings(environ={
+        "STRONGROOM_DNS_SERVERS": "192.0.2.53, 192.0.2.54:5353,2001:db8::53,[2001:db8::54]:54",
+        "STRONGROOM_DNS_TIMEOUT": "0.5"})
+    assert settings.dns_nameservers == [("192.0.2.53", 53), ("192.0.2.54", 5353),
+                                        ("2001:db8::53", 53), ("2001:db8::54", 54)]
+    assert settings.dns_timeout == 0.5
+    defaults = load_settings(environ={})
+    assert (defaults.dns_nameservers, defaults.dns_timeout) == ([], 5.0)  # resolv.conf's
+
+
+@pytest.mark.parametrize("entry", ["dns.example.org", "192.0.2.53:0", "192.0.2.53:65536",
+                                   "192.0.2.53:dns", "[2001:db8::53]:", "[2001:db8::53]x",
+                                   "[192.0.2]:53", ":53"])
+def test_a_dns_server_that_is_not_an_address_is_named(entry: str) -> None:
+    pattern = (r"setting dns_servers \(STRONGROOM_DNS_SERVERS\): .* is not an IP address with "
+               "an optional port")
+    with pytest.raises(InvalidInput, match=pattern):
+        load_settings(environ={"STRONGROOM_DNS_SERVERS": f"192.0.2.1, {entry}"})
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "never"])
+def test_the_dns_timeout_must_be_a_positive_number(value: str) -> None:
+    with pytest.raises(InvalidInput, match=r"setting dns_timeout .* is not a positive number"):
+        load_settings(environ={"STRONGROOM_DNS_TIMEOUT": value})
