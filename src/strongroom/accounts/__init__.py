@@ -1,6 +1,8 @@
 """People: user accounts (the ``User`` table) and their passwords."""
 
+from strongroom.accounts.domains import DomainChecker, DomainStatus, DomainVerdict
 from strongroom.accounts.models import User
 from strongroom.accounts.service import AccountService, UserSummary, user_named
 
-__all__ = ["AccountService", "User", "UserSummary", "user_named"]
+__all__ = ["AccountService", "DomainChecker", "DomainStatus", "DomainVerdict", "User",
+           "UserSummary", "user_named"]
