@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from strongroom.cli.domains import check_email_domains
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
 from strongroom.cli.importer import import_command
@@ -41,6 +42,7 @@ admin.add_command(import_command)
 admin.add_command(export_static_command)
 admin.add_command(project)
 admin.add_command(user)
+admin.add_command(check_email_domains)
 
 
 @admin.group()
