@@ -67,15 +67,20 @@ def test_an_event_commits_or_rolls_back_with_the_change_it_describes(
     class Refused(Exception):
         pass
 
-    with pytest.raises(Refused), database.write() as session:
-        session.get(User, alice.id).is_active = False  # type: ignore[union-attr]
-        History.record(session, EventKind.ACCOUNT_DISABLED, user=alice, now=NOW)
-        raise Refused
-    assert history.for_user(alice.id, limit=10) == []
+    def disable(*, then_fail: bool) -> None:
+        with database.write() as session:
+            session.get(User, alice.id).is_active = False  # type: ignore[union-attr]
+            History.record(session, EventKind.ACCOUNT_DISABLED, user=alice, now=NOW)
+            if then_fail:
+                raise Refused
 
-    with database.write() as session:
-        session.get(User, alice.id).is_active = False  # type: ignore[union-attr]
-        History.record(session, EventKind.ACCOUNT_DISABLED, user=alice, now=NOW)
+    with pytest.raises(Refused):
+        disable(then_fail=True)
+    assert history.for_user(alice.id, limit=10) == []
+    assert AccountService(database).summary("alice").active
+
+    disable(then_fail=False)
+
     assert [e.kind for e in history.for_user(alice.id, limit=10)] == ["account.disabled"]
 
 
