@@ -156,11 +156,11 @@ class TokenService:
                 macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
             if read_only:
                 macaroon.add_first_party_caveat(caveats.actions([caveats.READ]))
+            expires = row.expires.isoformat() if row.expires else None
             self._history.record(session, EventKind.TOKEN_CREATED, user=user,
                                  project=row.project, now=now,
                                  details={"token_id": token_id, "description": description,
-                                          "expires": row.expires and row.expires.isoformat(),
-                                          "read_only": read_only})
+                                          "expires": expires, "read_only": read_only})
         return TOKEN_PREFIX + str(macaroon.serialize())
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
