@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from strongroom.accounts.models import Email, User
 from strongroom.db.engine import Database
 from strongroom.errors import Conflict, InvalidInput, NotFound
+from strongroom.history import EventKind, History
 
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
 MIN_PASSWORD_LENGTH = 12
@@ -93,12 +94,19 @@ class AccountService:
                 select(User).options(selectinload(User.emails))
                 .order_by(func.lower(User.username)))]
 
-    def set_active(self, username: str, *, active: bool) -> UserSummary:
+    def set_active(self, username: str, *, active: bool, now: dt.datetime | None = None,
+                   actor: str = "admin") -> UserSummary:
         """Enable or disable a user (case-insensitive name); a disabled user's tokens are
-        refused at their next use. Raises NotFound."""
+        refused at their next use. A change is in the security history (``account.enabled``
+        or ``account.disabled`` by ``actor`` at ``now``, default the current time). Raises
+        NotFound."""
         with self._db.write() as session:
             user = user_named(session, username)
-            user.is_active = active
+            if user.is_active != active:
+                user.is_active = active
+                kind = EventKind.ACCOUNT_ENABLED if active else EventKind.ACCOUNT_DISABLED
+                History.record(session, kind, user=user, details={"by": actor},
+                               now=now or dt.datetime.now(dt.UTC))
             return _summary(user)
 
     def summary(self, username: str) -> UserSummary:

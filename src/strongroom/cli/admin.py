@@ -12,6 +12,7 @@ from rich.progress import Progress
 from strongroom.cli.domains import check_email_domains
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
+from strongroom.cli.history import history
 from strongroom.cli.importer import import_command
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.projects import project
@@ -35,7 +36,8 @@ def _now() -> dt.datetime:
 
 @click.group()
 def admin() -> None:
-    """Administer the index (users, projects, tokens, yanks, garbage collection, journal)."""
+    """Administer the index (users, projects, tokens, yanks, garbage collection, journal,
+    security history)."""
 
 
 admin.add_command(import_command)
@@ -43,6 +45,7 @@ admin.add_command(export_static_command)
 admin.add_command(project)
 admin.add_command(user)
 admin.add_command(check_email_domains)
+admin.add_command(history)
 
 
 @admin.group()
@@ -93,7 +96,7 @@ def token_list(username: str, data_dir: Path | None, config_file: Path | None) -
 def token_revoke(token_id: str, data_dir: Path | None, config_file: Path | None) -> None:
     """Revoke an API token by its id (from `token list`): its next use is refused."""
     _settings, db = open_state(data_dir, config_file)
-    revoked = TokenService(db).revoke(token_id)
+    revoked = TokenService(db).revoke(token_id, now=_now())
     description = f"description {revoked.description!r}" if revoked.description else \
         "no description"
     click.echo(f"revoked token {revoked.id} of user {revoked.username} ({description})",

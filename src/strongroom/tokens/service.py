@@ -6,7 +6,9 @@ at every use as well, so an admin can restrict or revoke a token already handed 
 deletes the row, and the next use of the token finds none.
 
 ``authenticate`` runs on every upload and reads through prepared Core statements; issuing, listing
-and revoking are admin work and use the ORM.
+and revoking are admin work and use the ORM. Each is in the security history (``token.created``,
+``token.revoked``, and ``token.used`` at a token's first use in each clock hour), recorded in the
+transaction that makes the change.
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from strongroom.accounts import User, user_named
+from strongroom.accounts import Released, User, user_named
+from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared, execute, first
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.policy import UPLOAD_ROLES
 from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from strongroom.history import EventKind, History
 from strongroom.projects import Project, Role
 from strongroom.tokens import caveats
 from strongroom.tokens.models import Token
@@ -98,6 +102,7 @@ class TokenService:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._history = History(db)
 
     def create(
         self,
@@ -151,6 +156,11 @@ class TokenService:
                 macaroon.add_first_party_caveat(caveats.expiry(now, row.expires))
             if read_only:
                 macaroon.add_first_party_caveat(caveats.actions([caveats.READ]))
+            expires = row.expires.isoformat() if row.expires else None
+            self._history.record(session, EventKind.TOKEN_CREATED, user=user,
+                                 project=row.project, now=now,
+                                 details={"token_id": token_id, "description": description,
+                                          "expires": expires, "read_only": read_only})
         return TOKEN_PREFIX + str(macaroon.serialize())
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
@@ -205,9 +215,15 @@ class TokenService:
             raise _not_for(project, principal, action, read_only=row.read_only)
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
-            # Recorded at most once a minute, so a burst of uploads is not a burst of writes.
+            # Recorded at most once a minute, so a burst of uploads is not a burst of writes;
+            # the history's event rides on the first such write of each hour.
             with self._db.write_connection() as writer:
                 execute(writer, _TOUCH, {"token_id": token_id, "now": now})
+                if row.last_used is None or _hour(row.last_used) != _hour(now):
+                    self._history.record(writer, EventKind.TOKEN_USED,
+                                         user=(row.user_id, row.username),
+                                         project=project or None, now=now,
+                                         details={"token_id": token_id, "action": action})
         return principal
 
     def list_for(self, username: str) -> list[TokenSummary]:
@@ -220,15 +236,20 @@ class TokenService:
             )
             return [_summary(row, user.username) for row in rows]
 
-    def revoke(self, token_id: str) -> TokenSummary:
-        """Delete the token ``token_id``; what it was. Its next use is refused as unknown or
-        revoked. Raises NotFound when no token has that id."""
+    def revoke(self, token_id: str, *, now: dt.datetime | None = None) -> TokenSummary:
+        """Delete the token ``token_id`` at ``now`` (default: the current time); what it was.
+        Its next use is refused as unknown or revoked. Raises NotFound when no token has that
+        id."""
         with self._db.write() as session:
             row = session.get(Token, token_id)
             if row is None:
                 raise NotFound(f"no token with id {token_id!r}")
             revoked = _summary(row, row.user.username)
             session.delete(row)
+            self._history.record(session, EventKind.TOKEN_REVOKED, user=row.user,
+                                 project=row.project, now=now or utcnow(),
+                                 details={"token_id": token_id,
+                                          "description": row.description})
         return revoked
 
     @staticmethod
@@ -240,6 +261,25 @@ class TokenService:
             return bool(verifier.verify(macaroon, key))
         except Exception:  # any failure here means a bad signature
             return False
+
+
+def forget_tokens(session: Session, user: User, *, now: dt.datetime, actor: str) -> Released:
+    """Delete every API token of ``user``, whose account ``actor`` is deleting, in the
+    deletion's transaction (an ``AccountDependent`` of strongroom.accounts): their next use is
+    refused as unknown or revoked. Each is in the history as revoked."""
+    tokens = session.execute(select(Token.id, Token.project, Token.description)
+                             .where(Token.user_id == user.id).order_by(Token.id)).all()
+    for token in tokens:
+        History.record(session, EventKind.TOKEN_REVOKED, user=user, project=token.project,
+                       now=now, details={"token_id": token.id, "description": token.description,
+                                         "reason": "account deleted", "by": actor})
+    session.execute(delete(Token).where(Token.user_id == user.id))
+    return Released(f"{len(tokens)} API token(s) deleted")
+
+
+def _hour(moment: dt.datetime) -> dt.datetime:
+    """The clock hour (UTC) ``moment`` falls in."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _parse(raw: str, project: str) -> Macaroon:

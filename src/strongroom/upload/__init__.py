@@ -3,6 +3,7 @@ writes (``Release``, ``File``, ``FilenameRegistry``), which lifecycle and the in
 
 from strongroom.upload.models import File, FilenameRegistry, Release
 from strongroom.upload.service import UploadOutcome, UploadRequest, UploadService
+from strongroom.upload.uploaders import forget_uploader
 
 __all__ = [
     "File",
@@ -11,4 +12,5 @@ __all__ = [
     "UploadOutcome",
     "UploadRequest",
     "UploadService",
+    "forget_uploader",
 ]
