@@ -157,6 +157,9 @@ class Settings:
     # A private index answers no read (simple pages, JSON API, files, metadata) without a
     # verified API token (README "Private indexes").
     private: bool = False
+    # Have I Been Pwned's SHA-1 file, sorted by hash: new passwords found in it are refused
+    # (README "Passwords"). None: no breach check.
+    breached_passwords: Path | None = None
 
     @property
     def limits(self) -> Limits:
@@ -240,6 +243,7 @@ _ENV = {
     "STRONGROOM_MAX_FILE_SIZE": "max_file_size",
     "STRONGROOM_MAX_PROJECT_SIZE": "max_project_size",
     "STRONGROOM_PRIVATE": "private",
+    "STRONGROOM_BREACHED_PASSWORDS": "breached_passwords",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -325,6 +329,8 @@ def _convert(values: dict[str, object]) -> None:
     """Give the values read as text their types, checking them; InvalidInput names a bad one."""
     if "data_dir" in values:
         values["data_dir"] = Path(str(values["data_dir"]))
+    if "breached_passwords" in values:
+        values["breached_passwords"] = Path(str(values["breached_passwords"]))
     if values.get("base_url"):
         values["base_url"] = _base_url(str(values["base_url"]))
     for key in _POSITIVE_REALS:

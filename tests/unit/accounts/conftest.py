@@ -1,0 +1,28 @@
+"""Accounts over the ``database`` fixture, with Argon2 made cheap (the parameters are real,
+only smaller), and a user to work on."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from strongroom.accounts import AccountService
+from strongroom.db.engine import Database
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def accounts(database: Database, hasher: PasswordHasher) -> AccountService:
+    return AccountService(database, hasher)
+
+
+@pytest.fixture
+def alice(accounts: AccountService) -> int:
+    """The id of the user alice (alice@example.org), whose password is PASSWORD."""
+    return accounts.create_user("alice", email="alice@example.org", password=PASSWORD).id
