@@ -1,4 +1,4 @@
-"""People: user accounts (the ``User`` table) and their passwords."""
+"""People: user accounts (the ``User`` table), their passwords and their TOTP second factor."""
 
 from strongroom.accounts.models import User
 from strongroom.accounts.passwords import (
@@ -8,6 +8,7 @@ from strongroom.accounts.passwords import (
     PasswordPolicy,
 )
 from strongroom.accounts.service import AccountService, UserSummary, has_second_factor, user_named
+from strongroom.accounts.totp import TotpEnrolment, TotpService
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
@@ -15,6 +16,8 @@ __all__ = [
     "AccountService",
     "BreachedPasswords",
     "PasswordPolicy",
+    "TotpEnrolment",
+    "TotpService",
     "User",
     "UserSummary",
     "has_second_factor",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
+from functools import partial
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
@@ -14,7 +14,7 @@ from strongroom.accounts import AccountService, User
 from strongroom.accounts.models import SecurityKey
 from strongroom.db.engine import Database
 from strongroom.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from tests.unit.accounts.conftest import PASSWORD
+from tests.unit.accounts.conftest import PASSWORD, at_once
 
 NOW = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 NEW_PASSWORD = "another perfectly good phrase"
@@ -124,22 +124,16 @@ def test_of_two_changes_at_once_one_wins(database: Database, alice: int) -> None
     accounts = AccountService(database, PasswordHasher(time_cost=2, memory_cost=16 * 1024,
                                                        parallelism=1))
     candidates = [f"concurrent passphrase number {n}" for n in range(4)]
-    start = threading.Barrier(len(candidates))
-    outcomes: dict[str, str] = {}
 
-    def change(new: str) -> None:
-        start.wait()
+    def change(new: str) -> str:
         try:
             accounts.change_password(alice, PASSWORD, new, now=NOW)
-            outcomes[new] = "changed"
         except (Conflict, NotAuthenticated) as exc:
-            outcomes[new] = type(exc).__name__
+            return type(exc).__name__
+        return "changed"
 
-    threads = [threading.Thread(target=change, args=(new,)) for new in candidates]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = dict(zip(candidates, at_once([partial(change, new) for new in candidates]),
+                        strict=True))
     [winner] = [new for new, outcome in outcomes.items() if outcome == "changed"]
     assert set(outcomes.values()) <= {"changed", "Conflict", "NotAuthenticated"}
     assert accounts.verify_password("alice", winner).id == alice
