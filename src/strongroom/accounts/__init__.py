@@ -1,4 +1,5 @@
-"""People: user accounts (the ``User`` table), their passwords and their TOTP second factor."""
+"""People: user accounts (the ``User`` table), their passwords and their second factors (TOTP,
+recovery codes)."""
 
 from strongroom.accounts.models import User
 from strongroom.accounts.passwords import (
@@ -7,6 +8,7 @@ from strongroom.accounts.passwords import (
     BreachedPasswords,
     PasswordPolicy,
 )
+from strongroom.accounts.recovery import RecoveryCodeService
 from strongroom.accounts.service import AccountService, UserSummary, has_second_factor, user_named
 from strongroom.accounts.totp import TotpEnrolment, TotpService
 
@@ -16,6 +18,7 @@ __all__ = [
     "AccountService",
     "BreachedPasswords",
     "PasswordPolicy",
+    "RecoveryCodeService",
     "TotpEnrolment",
     "TotpService",
     "User",
