@@ -3,9 +3,10 @@ breached passwords kept on local disk (Have I Been Pwned's downloadable file; no
 
 The breached list is read by binary search over the sorted file (seek and readline: the full
 file is about 40 GB), opened afresh for each lookup so that threads never share a file position.
-A list that is malformed or out of order must never let a breached password through as unseen:
-it is checked when the policy is built (``BreachedPasswords``) and every line a lookup reads is
-checked again, so a bad file is an error, not a miss.
+A list that is malformed or out of order must not quietly answer "not breached": it is sampled
+when the policy is built (``BreachedPasswords``), and every line a lookup reads is checked for
+the format and against the order of the lines read before it, so a bad line met is an error,
+not a miss.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ _ZXCVBN_LENGTH = 72
 # threads checking at once could judge one user's password against the other's name.
 _ZXCVBN_LOCK = threading.Lock()
 # One line of the list: SHA-1 in upper-case hex, ':', how often it was seen; CRLF or LF, the
-# last line perhaps without. HIBP's downloader (1510fd4, 2025) writes each 5-digit range
-# through a new .NET UTF-8 writer, which starts it with a byte order mark: tolerated.
+# last line perhaps without. A byte order mark before a line is tolerated: HIBP's downloader
+# (since its commit 1510fd4) writes each range through a new .NET StreamWriter with
+# Encoding.UTF8, which puts one at the start of a stream.
 _LINE = re.compile(rb"(?:\xef\xbb\xbf)?([0-9A-F]{40}):([0-9]+)\r?\n?\Z")
 # Opening the list checks its first lines, this many spread over the file, and its last.
 _FIRST_LINES = 4
