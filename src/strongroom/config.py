@@ -13,6 +13,7 @@ import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -114,6 +115,28 @@ class ConnectionLimits:
     max_header_bytes: int = 65536
 
 
+class TwoFactorRequired(StrEnum):
+    """Who must have a second factor (TOTP or a security key): the ``two_factor_required``
+    setting. ``nobody``: no one; ``uploaders``: whoever makes or uploads with an upload token;
+    ``everyone``: every user, for every token and for the web pages too. (``critical``, the
+    maintainers of critical projects, arrives with critical projects.)"""
+
+    NOBODY = "nobody"
+    UPLOADERS = "uploaders"
+    EVERYONE = "everyone"
+
+    def covers_token(self, *, read_only: bool) -> bool:
+        """Whether a token of this kind may be made, and used, only by a user with a second
+        factor (a read-only token uploads nothing, so only ``everyone`` covers it)."""
+        return self is TwoFactorRequired.EVERYONE or (
+            self is TwoFactorRequired.UPLOADERS and not read_only)
+
+    @property
+    def covers_web(self) -> bool:
+        """Whether a signed-in user without a second factor may only set one up."""
+        return self is TwoFactorRequired.EVERYONE
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a Strongroom process needs to know to start."""
@@ -180,6 +203,8 @@ class Settings:
     login_rate: str = "10/5minutes"
     account_mail_rate: str = "10/hour"
     two_factor_rate: str = "5/5minutes;20/hour"
+    # Who must have a second factor (README "Two-factor policy").
+    two_factor_required: TwoFactorRequired = TwoFactorRequired.NOBODY
 
     @property
     def limits(self) -> Limits:
@@ -289,6 +314,7 @@ _ENV = {
     "STRONGROOM_LOGIN_RATE": "login_rate",
     "STRONGROOM_ACCOUNT_MAIL_RATE": "account_mail_rate",
     "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
+    "STRONGROOM_TWO_FACTOR_REQUIRED": "two_factor_required",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -392,6 +418,26 @@ def _convert(values: dict[str, object]) -> None:
             values[key] = _boolean(key, values[key])
     if values.get("dns_servers"):
         parse_dns_servers(str(values["dns_servers"]))  # a bad entry stops the command early
+    _convert_policies(values)
+
+
+def _convert_policies(values: dict[str, object]) -> None:
+    """The settings that name one of a few policies, as their enumerations."""
+    if "two_factor_required" in values:
+        values["two_factor_required"] = parse_two_factor_required(values["two_factor_required"])
+
+
+def parse_two_factor_required(value: object) -> TwoFactorRequired:
+    """The ``two_factor_required`` setting from ``value`` (case and spaces aside). Raises
+    InvalidInput naming the setting, its environment variable, the value and the choices."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if text in TwoFactorRequired.__members__.values():
+        return TwoFactorRequired(text)
+    choices = ", ".join(TwoFactorRequired)
+    later = (": it arrives with critical projects; until then choose uploaders or everyone"
+             if text == "critical" else "")
+    raise InvalidInput(f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {value!r} "
+                       f"is not one of {choices}{later}")
 
 
 def _size(key: str, value: object) -> int:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.config import ConnectionLimits, Limits, format_size, load_settings, parse_size
+from strongroom.config import (
+    ConnectionLimits,
+    Limits,
+    TwoFactorRequired,
+    format_size,
+    load_settings,
+    parse_size,
+)
 from strongroom.errors import InvalidInput
 
 
@@ -290,3 +297,56 @@ def test_a_dns_server_that_is_not_an_address_is_named(entry: str) -> None:
 def test_the_dns_timeout_must_be_a_positive_number(value: str) -> None:
     with pytest.raises(InvalidInput, match=r"setting dns_timeout .* is not a positive number"):
         load_settings(environ={"STRONGROOM_DNS_TIMEOUT": value})
+
+
+def test_nobody_needs_a_second_factor_by_default() -> None:
+    assert load_settings(environ={}).two_factor_required is TwoFactorRequired.NOBODY
+
+
+@pytest.mark.parametrize(("source", "value", "required"), [
+    ("env", "nobody", TwoFactorRequired.NOBODY),
+    ("env", " Uploaders ", TwoFactorRequired.UPLOADERS),
+    ("env", "EVERYONE", TwoFactorRequired.EVERYONE),
+    ("file", '"uploaders"', TwoFactorRequired.UPLOADERS),
+])
+def test_two_factor_required_from_file_or_environment(tmp_path: Path, source: str, value: str,
+                                                      required: TwoFactorRequired) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\ntwo_factor_required = {value}\n" if source == "file"
+                      else "")
+    environ = {"STRONGROOM_TWO_FACTOR_REQUIRED": value} if source == "env" else {}
+    assert load_settings(config, environ=environ).two_factor_required is required
+
+
+@pytest.mark.parametrize(("environ", "line", "shown"), [
+    ({"STRONGROOM_TWO_FACTOR_REQUIRED": "maintainers"}, "", "'maintainers'"),
+    ({}, 'two_factor_required = ""', "''"), ({}, "two_factor_required = true", "True"),
+    ({}, "two_factor_required = 1", "1"),
+])
+def test_a_two_factor_policy_that_is_not_one_is_named(tmp_path: Path, environ: dict[str, str],
+                                                      line: str, shown: str) -> None:
+    config = tmp_path / "strongroom.toml"
+    config.write_text(f"[strongroom]\n{line}\n")
+    with pytest.raises(InvalidInput) as caught:
+        load_settings(config, environ=environ)
+    assert caught.value.message == (
+        f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {shown} is not one of "
+        "nobody, uploaders, everyone")
+
+
+def test_critical_is_refused_until_critical_projects_exist() -> None:
+    with pytest.raises(InvalidInput, match="'critical' is not one of nobody, uploaders, "
+                                           "everyone: it arrives with critical projects"):
+        load_settings(environ={"STRONGROOM_TWO_FACTOR_REQUIRED": "critical"})
+
+
+@pytest.mark.parametrize(("required", "upload_token", "read_only_token", "web"), [
+    (TwoFactorRequired.NOBODY, False, False, False),
+    (TwoFactorRequired.UPLOADERS, True, False, False),
+    (TwoFactorRequired.EVERYONE, True, True, True),
+])
+def test_whom_each_policy_covers(required: TwoFactorRequired, upload_token: bool,
+                                 read_only_token: bool, web: bool) -> None:
+    assert required.covers_token(read_only=False) is upload_token
+    assert required.covers_token(read_only=True) is read_only_token
+    assert required.covers_web is web

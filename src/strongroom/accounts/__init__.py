@@ -23,7 +23,13 @@ from strongroom.accounts.passwords import (
     PasswordPolicy,
 )
 from strongroom.accounts.recovery import RecoveryCodeService
-from strongroom.accounts.service import AccountService, UserSummary, has_second_factor, user_named
+from strongroom.accounts.service import (
+    AccountService,
+    UserSummary,
+    has_second_factor,
+    second_factor_clause,
+    user_named,
+)
 from strongroom.accounts.sessions import SessionService, SessionView, end_sessions_of
 from strongroom.accounts.totp import TotpEnrolment, TotpService
 
@@ -62,5 +68,6 @@ __all__ = [
     "UserSummary",
     "end_sessions_of",
     "has_second_factor",
+    "second_factor_clause",
     "user_named",
 ]

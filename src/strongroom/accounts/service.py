@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from strongroom.accounts.models import Email, SecurityKey, User
@@ -55,6 +55,14 @@ def has_second_factor(session: Session, user_id: int) -> bool:
     totp = select(User.id).where(User.id == user_id, User.totp_secret.is_not(None))
     key = select(SecurityKey.id).where(SecurityKey.user_id == user_id)
     return bool(session.scalar(select(exists(totp) | exists(key))))
+
+
+def second_factor_clause() -> ColumnElement[bool]:
+    """Whether the user of a query's ``users`` row has TOTP or a security key, as SQL: for a
+    statement that reads the row anyway (an API token's use), so the answer costs no query of
+    its own."""
+    keys = select(SecurityKey.id).where(SecurityKey.user_id == User.id)
+    return User.totp_secret.is_not(None) | exists(keys)
 
 
 def _dummy_hash(hasher: PasswordHasher) -> str:

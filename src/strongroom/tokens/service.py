@@ -3,7 +3,9 @@
 A token is ``strongroom-`` + a serialised macaroon whose identifier is the token's row id and whose
 root key is a random secret stored in that row. The row's own limits (project, expiry) are checked
 at every use as well, so an admin can restrict or revoke a token already handed out: revoking
-deletes the row, and the next use of the token finds none.
+deletes the row, and the next use of the token finds none. The two-factor policy
+(tokens/twofactor.py) is checked when a token is made and at every use; whether its user has a
+second factor is read in the same statement as the token's row, so it costs no query.
 
 ``authenticate`` runs on every upload and reads through prepared Core statements; issuing, listing
 and revoking are admin work and use the ORM. Each is in the security history (``token.created``,
@@ -23,7 +25,13 @@ from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from strongroom.accounts import Released, User, user_named
+from strongroom.accounts import (
+    Released,
+    User,
+    has_second_factor,
+    second_factor_clause,
+    user_named,
+)
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared, execute, first
@@ -35,6 +43,7 @@ from strongroom.history import EventKind, History
 from strongroom.projects import Project, Role
 from strongroom.tokens import caveats
 from strongroom.tokens.models import Token
+from strongroom.tokens.twofactor import TokenPolicy
 
 TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
 # No token this index issues is longer (a token for a 200-character project name with an expiry
@@ -49,8 +58,8 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 _TOKEN = Prepared(
     select(Token.key, Token.project, Token.expires, Token.last_used, Token.user_id,
-           Token.read_only,
-           User.username, User.is_active)
+           Token.read_only, Token.made_with_2fa,
+           User.username, User.is_active, second_factor_clause().label("second_factor"))
     .join(User, User.id == Token.user_id)
     .where(Token.id == bindparam("token_id"))
 )
@@ -70,12 +79,13 @@ class TokenSummary:
     expires: dt.datetime | None  # None: never
     last_used: dt.datetime | None  # None: never used; recorded to LAST_USED_RESOLUTION
     read_only: bool = False  # reads a private index, never uploads
+    made_with_2fa: bool = False  # its user had a second factor when it was made
 
 
 def _summary(row: Token, username: str) -> TokenSummary:
     return TokenSummary(id=row.id, username=username, description=row.description,
                         project=row.project, created=row.created, expires=row.expires,
-                        read_only=row.read_only,
+                        read_only=row.read_only, made_with_2fa=row.made_with_2fa,
                         last_used=row.last_used)
 
 
@@ -98,11 +108,13 @@ def _check_scope(session: Session, project: str, user: User) -> None:
 
 class TokenService:
     """Creates tokens for users and checks tokens presented with requests: the API token
-    ``Authenticator`` (strongroom.domain.principals), whose principals are users."""
+    ``Authenticator`` (strongroom.domain.principals), whose principals are users. ``policy``
+    is the index's two-factor policy (default: nobody needs a second factor)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, policy: TokenPolicy | None = None) -> None:
         self._db = db
         self._history = History(db)
+        self._policy = policy or TokenPolicy()
 
     def create(
         self,
@@ -113,14 +125,18 @@ class TokenService:
         expires_in: dt.timedelta | None = None,
         description: str = "",
         read_only: bool = False,
+        without_2fa: bool = False,
     ) -> str:
         """Issue a token for ``username``; returns the secret token text (shown once).
         A ``read_only`` token reads (a private index) and never uploads.
 
         A token limited to ``project`` needs that project to exist and the user to hold a role
         that may upload to it, as on PyPI (an account-wide token publishes a new project).
+        A token the two-factor policy covers needs a user with a second factor, unless
+        ``without_2fa`` (an administrator's override, recorded in ``token.created``).
         Raises NotFound for an unknown user or project, Forbidden when the user holds no such
-        role, InvalidInput for a bad project name or lifetime.
+        role, SecondFactorRequired (a Forbidden) when the policy refuses, InvalidInput for a
+        bad project name or lifetime.
         """
         if project is not None and not is_valid_project_name(project):
             raise InvalidInput(f"project {project!r}: not a valid project name")
@@ -137,6 +153,10 @@ class TokenService:
             user = user_named(session, username)
             if project is not None:
                 _check_scope(session, project, user)
+            factor = has_second_factor(session, user.id)
+            needs_override = not factor and self._policy.covers(read_only=read_only)
+            if needs_override and not without_2fa:
+                raise self._policy.refuse_creation(user.username, read_only=read_only)
             row = Token(
                 id=token_id,
                 user_id=user.id,
@@ -146,6 +166,7 @@ class TokenService:
                 created=now,
                 expires=now + expires_in if expires_in else None,
                 read_only=read_only,
+                made_with_2fa=factor,
             )
             session.add(row)
             macaroon = Macaroon(location=_LOCATION, identifier=token_id, key=key)
@@ -157,10 +178,13 @@ class TokenService:
             if read_only:
                 macaroon.add_first_party_caveat(caveats.actions([caveats.READ]))
             expires = row.expires.isoformat() if row.expires else None
+            details = {"token_id": token_id, "description": description, "expires": expires,
+                       "read_only": read_only, "made_with_2fa": factor}
+            if needs_override:
+                required = self._policy.required
+                details["without_2fa"] = f"override of two_factor_required = {required}"
             self._history.record(session, EventKind.TOKEN_CREATED, user=user,
-                                 project=row.project, now=now,
-                                 details={"token_id": token_id, "description": description,
-                                          "expires": expires, "read_only": read_only})
+                                 project=row.project, now=now, details=details)
         return TOKEN_PREFIX + str(macaroon.serialize())
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
@@ -213,6 +237,9 @@ class TokenService:
         if (row.project is not None and row.project != project) or (
                 row.read_only and action != caveats.READ):
             raise _not_for(project, principal, action, read_only=row.read_only)
+        if (not row.made_with_2fa and not row.second_factor
+                and self._policy.covers(read_only=row.read_only)):
+            raise self._policy.refuse_use(project, principal)
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes;
@@ -236,13 +263,15 @@ class TokenService:
             )
             return [_summary(row, user.username) for row in rows]
 
-    def revoke(self, token_id: str, *, now: dt.datetime | None = None) -> TokenSummary:
+    def revoke(self, token_id: str, *, now: dt.datetime | None = None,
+               user_id: int | None = None) -> TokenSummary:
         """Delete the token ``token_id`` at ``now`` (default: the current time); what it was.
-        Its next use is refused as unknown or revoked. Raises NotFound when no token has that
-        id."""
+        Its next use is refused as unknown or revoked. With ``user_id``, only a token of that
+        user is deleted (a user revoking their own). Raises NotFound when no token has that
+        id, or none of ``user_id``'s (the same words: nobody learns of another's token)."""
         with self._db.write() as session:
             row = session.get(Token, token_id)
-            if row is None:
+            if row is None or (user_id is not None and row.user_id != user_id):
                 raise NotFound(f"no token with id {token_id!r}")
             revoked = _summary(row, row.user.username)
             session.delete(row)
@@ -251,6 +280,17 @@ class TokenService:
                                  details={"token_id": token_id,
                                           "description": row.description})
         return revoked
+
+    def projects_for(self, username: str) -> list[str]:
+        """The projects a token of ``username`` may be limited to: those on which they hold a
+        role that may upload, by name, in order. Raises NotFound for an unknown user."""
+        with self._db.read() as session:
+            user = user_named(session, username)
+            names = session.scalars(
+                select(Project.name).join(Role, Role.project_id == Project.id)
+                .where(Role.user_id == user.id, Role.role.in_(sorted(UPLOAD_ROLES)))
+                .order_by(Project.normalized_name))
+            return list(dict.fromkeys(names))  # a user may hold two roles on one project
 
     @staticmethod
     def _signature_ok(macaroon: Macaroon, key: str) -> bool:

@@ -12,7 +12,7 @@ PUBLIC = [
     "Link", "Links", "Logins", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordPolicy",
     "Purpose", "RecoveryCodeService", "Released", "SecondFactors", "SecondFactorsReset",
     "SessionService", "SessionView", "TotpEnrolment", "TotpService", "User", "UserSummary",
-    "end_sessions_of", "has_second_factor", "user_named",
+    "end_sessions_of", "has_second_factor", "second_factor_clause", "user_named",
 ]
 
 

@@ -47,7 +47,8 @@ def test_making_and_revoking_a_token_are_recorded(database: Database, alice: Use
     assert (created.kind, created.created, created.username, created.project) == (
         "token.created", NOW, "alice", "demo-lib")
     assert created.details == {"token_id": made.id, "description": "ci",
-                               "expires": "2026-12-25T12:00:00+00:00", "read_only": True}
+                               "expires": "2026-12-25T12:00:00+00:00", "read_only": True,
+                               "made_with_2fa": False}
     assert (revoked.kind, revoked.created, revoked.project, revoked.details) == (
         "token.revoked", NOW + dt.timedelta(hours=2), "demo-lib",
         {"token_id": made.id, "description": "ci"})
