@@ -23,7 +23,7 @@ from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
 from strongroom.lifecycle import YankService, collect_garbage
 from strongroom.storage import open_blob_store
-from strongroom.tokens import TokenService, TokenSummary
+from strongroom.tokens import SecondFactorRequired, TokenPolicy, TokenService, TokenSummary
 
 
 class JournalBroken(StrongroomError):
@@ -61,15 +61,24 @@ def token() -> None:
 @click.option("--description", default="", help="A note to recognise the token by.")
 @click.option("--read-only", is_flag=True,
               help="Only for reading (installing from a private index), never uploading.")
+@click.option("--without-2fa", "without_2fa", is_flag=True,
+              help="Make it even though two_factor_required asks for a second factor the user "
+                   "does not have (recorded in the security history).")
 @state_options
 def token_create(username: str, project: str | None, expires_in: dt.timedelta | None,
-                 description: str, read_only: bool, data_dir: Path | None,
+                 description: str, read_only: bool, without_2fa: bool, data_dir: Path | None,
                  config_file: Path | None) -> None:
     """Create an API token and print it (only the token) on standard output."""
-    _settings, db = open_state(data_dir, config_file)
-    secret = TokenService(db).create(username, now=_now(), project=project,
-                                     expires_in=expires_in, description=description,
-                                     read_only=read_only)
+    settings, db = open_state(data_dir, config_file)
+    tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
+                                                 settings.public_base_url))
+    try:
+        secret = tokens.create(username, now=_now(), project=project, expires_in=expires_in,
+                               description=description, read_only=read_only,
+                               without_2fa=without_2fa)
+    except SecondFactorRequired as refused:
+        raise SecondFactorRequired(f"{refused.message} (or pass --without-2fa to make it "
+                                   "anyway, recorded in the security history)") from refused
     click.echo(secret)
 
 

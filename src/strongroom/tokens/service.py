@@ -26,6 +26,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.accounts import (
+    Client,
     Released,
     User,
     has_second_factor,
@@ -126,6 +127,7 @@ class TokenService:
         description: str = "",
         read_only: bool = False,
         without_2fa: bool = False,
+        client: Client | None = None,
     ) -> str:
         """Issue a token for ``username``; returns the secret token text (shown once).
         A ``read_only`` token reads (a private index) and never uploads.
@@ -133,7 +135,8 @@ class TokenService:
         A token limited to ``project`` needs that project to exist and the user to hold a role
         that may upload to it, as on PyPI (an account-wide token publishes a new project).
         A token the two-factor policy covers needs a user with a second factor, unless
-        ``without_2fa`` (an administrator's override, recorded in ``token.created``).
+        ``without_2fa`` (an administrator's override, recorded in ``token.created``). The
+        history records ``client`` (the web's visitor) when given.
         Raises NotFound for an unknown user or project, Forbidden when the user holds no such
         role, SecondFactorRequired (a Forbidden) when the policy refuses, InvalidInput for a
         bad project name or lifetime.
@@ -184,7 +187,8 @@ class TokenService:
                 required = self._policy.required
                 details["without_2fa"] = f"override of two_factor_required = {required}"
             self._history.record(session, EventKind.TOKEN_CREATED, user=user,
-                                 project=row.project, now=now, details=details)
+                                 project=row.project, now=now, details=details,
+                                 **_where(client))
         return TOKEN_PREFIX + str(macaroon.serialize())
 
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
@@ -264,11 +268,12 @@ class TokenService:
             return [_summary(row, user.username) for row in rows]
 
     def revoke(self, token_id: str, *, now: dt.datetime | None = None,
-               user_id: int | None = None) -> TokenSummary:
+               user_id: int | None = None, client: Client | None = None) -> TokenSummary:
         """Delete the token ``token_id`` at ``now`` (default: the current time); what it was.
         Its next use is refused as unknown or revoked. With ``user_id``, only a token of that
-        user is deleted (a user revoking their own). Raises NotFound when no token has that
-        id, or none of ``user_id``'s (the same words: nobody learns of another's token)."""
+        user is deleted (a user revoking their own). The history records ``client`` (the
+        web's visitor) when given. Raises NotFound when no token has that id, or none of
+        ``user_id``'s (the same words: nobody learns of another's token)."""
         with self._db.write() as session:
             row = session.get(Token, token_id)
             if row is None or (user_id is not None and row.user_id != user_id):
@@ -278,7 +283,8 @@ class TokenService:
             self._history.record(session, EventKind.TOKEN_REVOKED, user=row.user,
                                  project=row.project, now=now or utcnow(),
                                  details={"token_id": token_id,
-                                          "description": row.description})
+                                          "description": row.description},
+                                 **_where(client))
         return revoked
 
     def projects_for(self, username: str) -> list[str]:
@@ -315,6 +321,12 @@ def forget_tokens(session: Session, user: User, *, now: dt.datetime, actor: str)
                                          "reason": "account deleted", "by": actor})
     session.execute(delete(Token).where(Token.user_id == user.id))
     return Released(f"{len(tokens)} API token(s) deleted")
+
+
+def _where(client: Client | None) -> dict[str, str]:
+    """The history's address and user agent of ``client``, if there is one."""
+    return {} if client is None else {"address": client.address,
+                                      "user_agent": client.user_agent}
 
 
 def _hour(moment: dt.datetime) -> dt.datetime:

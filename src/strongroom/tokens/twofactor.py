@@ -55,5 +55,6 @@ class TokenPolicy:
         refused."""
         return SecondFactorRequired(
             "The given token was made without two-factor authentication, which this index "
-            f"requires (two_factor_required = {self.required}), and its user still has none: "
+            f"requires (two_factor_required = {self.required}), and user {principal.name!r} "
+            f"still has none: "
             f"{self._what_to_do()}", project=project or None, principal=principal)

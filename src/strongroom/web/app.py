@@ -29,7 +29,7 @@ from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
-from strongroom.tokens import TokenService
+from strongroom.tokens import TokenPolicy, TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
@@ -38,7 +38,7 @@ from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def _site(settings: Settings, db: Database) -> Site:
+def _site(settings: Settings, db: Database, tokens: TokenService) -> Site:
     """The account pages' services."""
     limits = AccountLimits(
         login=parse_rate(settings.login_rate, "login_rate"),
@@ -54,7 +54,8 @@ def _site(settings: Settings, db: Database) -> Site:
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),
                 throttle=Throttle(open_storage(settings)), limits=limits,
-                registration_open=settings.registration)
+                registration_open=settings.registration,
+                tokens=tokens, two_factor_required=settings.two_factor_required)
 
 
 def create_app(settings: Settings, *, migrate: bool = True,
@@ -77,7 +78,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
     on_commit = CommitHook(feed, open_purger(settings))
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
     readmes.start()
-    tokens = TokenService(db)
+    tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
+                                                 settings.public_base_url))
     uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
@@ -97,8 +99,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    framework = Starlette(routes=[*upload_routes(upload), *account_routes(_site(settings, db))],
-                          lifespan=lifespan)
+    pages = account_routes(_site(settings, db, tokens))
+    framework = Starlette(routes=[*upload_routes(upload), *pages], lifespan=lifespan)
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
         return tokens.authenticate(credentials, project=project or "", now=utcnow(),
                                    action=READ)

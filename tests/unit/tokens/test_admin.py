@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 
-from strongroom.accounts import AccountService
+from strongroom.accounts import AccountService, Client
 from strongroom.db.engine import Database
 from strongroom.domain.names import normalize
 from strongroom.domain.principals import Credentials
 from strongroom.errors import NotAuthenticated, NotFound
+from strongroom.history import History
 from strongroom.projects import Project, Role
 from strongroom.tokens import TokenService, TokenSummary
 
@@ -86,3 +87,41 @@ def test_revoking_an_unknown_or_already_revoked_token_is_not_found(tokens: Token
     for token_id in (listed.id, "no-such-token"):
         with pytest.raises(NotFound, match=f"no token with id '{token_id}'"):
             tokens.revoke(token_id)
+
+
+def test_a_user_revokes_only_their_own_token(tokens: TokenService, database: Database) -> None:
+    secret = tokens.create("alice", now=NOW)
+    [alices] = tokens.list_for("alice")
+    bob = AccountService(database).get_user("bob")
+    with pytest.raises(NotFound, match=f"no token with id '{alices.id}'"):
+        tokens.revoke(alices.id, user_id=bob.id)
+    assert tokens.authenticate(Credentials(secret), project="demo-lib", now=NOW).name == "Alice"
+    alice = AccountService(database).get_user("alice")
+    assert tokens.revoke(alices.id, user_id=alice.id).id == alices.id
+    assert tokens.list_for("alice") == []
+
+
+def test_a_revocation_from_the_web_records_the_visitor(tokens: TokenService,
+                                                      database: Database) -> None:
+    tokens.create("bob", now=NOW, client=Client("192.0.2.7", "browser/1"))
+    [made] = tokens.list_for("bob")
+    tokens.revoke(made.id, now=NOW, client=Client("192.0.2.8", "browser/2"))
+    bob = AccountService(database).get_user("bob")
+    events = History(database).for_user(bob.id, limit=10)
+    assert [(e.kind, e.address, e.user_agent) for e in events] == [
+        ("token.revoked", "192.0.2.8", "browser/2"), ("token.created", "192.0.2.7", "browser/1")]
+
+
+def test_a_token_may_be_limited_to_the_projects_the_user_uploads_to(
+        tokens: TokenService, database: Database) -> None:
+    bob = AccountService(database).get_user("bob")
+    with database.write() as session:
+        for name, role in (("zeta", "Maintainer"), ("Alpha.Kit", "Owner"), ("watched", "Viewer")):
+            project = Project(name=name, normalized_name=normalize(name))
+            session.add(project)
+            session.flush()
+            session.add(Role(project_id=project.id, user_id=bob.id, role=role))
+    assert tokens.projects_for("BOB") == ["Alpha.Kit", "zeta"]
+    assert tokens.projects_for("alice") == ["Demo_Lib"]
+    with pytest.raises(NotFound, match="no user named 'nobody'"):
+        tokens.projects_for("nobody")

@@ -107,7 +107,8 @@ def test_a_token_made_without_a_factor_is_refused_while_its_user_has_none(
         tokens.authenticate(Credentials(secret), project="demo", now=NOW)
     assert caught.value.message == (
         "The given token was made without two-factor authentication, which this index "
-        f"requires (two_factor_required = uploaders), and its user still has none: {WHAT_TO_DO}")
+        f"requires (two_factor_required = uploaders), and user 'alice' still has none: "
+        f"{WHAT_TO_DO}")
     assert (caught.value.project, caught.value.principal and caught.value.principal.name) == (
         "demo", "alice")
     # Once the user has a second factor, their older token is good again.

@@ -9,7 +9,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from strongroom.web.pages import passwords, profile, reauth, signin, twofactor
+from strongroom.web.pages import passwords, profile, reauth, signin, tokens, twofactor
+from strongroom.web.pages.required import second_factor_gate
 from strongroom.web.pages.site import AccountLimits, Handler, Site
 from strongroom.web.pages.templates import TEMPLATES, Templates
 
@@ -30,6 +31,9 @@ _PAGES: list[tuple[str, Handler, list[str]]] = [
     ("/account/two-factor", twofactor.second_step, _FORMS),
     ("/account/totp", twofactor.totp, _FORMS),
     ("/account/recovery-codes", twofactor.recovery_codes, _FORMS),
+    (tokens.TOKENS, tokens.tokens, ["GET"]),
+    (tokens.NEW_TOKEN, tokens.new_token, _FORMS),
+    ("/account/tokens/revoke", tokens.revoke, ["POST"]),
 ]
 
 
@@ -41,8 +45,9 @@ def _endpoint(site: Site, handler: Handler) -> Callable[[Request], Awaitable[Res
 
 def account_routes(site: Site) -> list[BaseRoute]:
     """The account pages, and the style sheet and scripts they load from /static/."""
-    routes: list[BaseRoute] = [Route(path, _endpoint(site, handler), methods=methods)
-                               for path, handler, methods in _PAGES]
+    routes: list[BaseRoute] = [
+        Route(path, _endpoint(site, second_factor_gate(site, path, handler)), methods=methods)
+        for path, handler, methods in _PAGES]
     routes.append(Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"),
                         name="static"))
     return routes

@@ -27,9 +27,11 @@ from strongroom.accounts import (
     SecondFactors,
     SessionService,
 )
+from strongroom.config import TwoFactorRequired
 from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.mail import Sender, compose
+from strongroom.tokens import TokenService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
 from strongroom.web.pages.templates import PAGE_HEADERS, Templates
@@ -77,6 +79,8 @@ class Site:
     throttle: Throttle
     limits: AccountLimits
     registration_open: bool
+    tokens: TokenService
+    two_factor_required: TwoFactorRequired
 
     @property
     def secure_cookies(self) -> bool:

@@ -18,6 +18,10 @@ from strongroom.web.pages.reauth import needs_password
 from strongroom.web.pages.site import Site, guarded
 from strongroom.web.pages.visits import Visit, safe_next
 
+# Shown when the two-factor policy sent the user here (web/pages/required.py).
+_REQUIRED = ("This index requires two-factor authentication: set it up to use your account. "
+             "Until then you can only set it up, verify your address or log out.")
+
 
 @guarded
 async def second_step(site: Site, request: Request) -> Response:
@@ -60,7 +64,8 @@ async def totp(site: Site, request: Request) -> Response:
         return site.redirect("/account/reauth?next=/account/totp", visit)
     user_id = visit.user_id
     if request.method == "GET":
-        return await _enrolment_page(site, visit, user_id)
+        return await _enrolment_page(site, visit, user_id, notice=_REQUIRED
+                                     if "required" in request.query_params else None)
     form = await site.form(request, visit)
     if form.get("action") == "remove":
         await site.call(site.factors.remove_totp, user_id, visit.client, now=visit.now)
@@ -82,13 +87,14 @@ async def totp(site: Site, request: Request) -> Response:
 
 
 async def _enrolment_page(site: Site, visit: Visit, user_id: int, *, status: int = 200,
-                          error: str | None = None, secret: str = "") -> Response:
+                          error: str | None = None, secret: str = "",
+                          notice: str | None = None) -> Response:
     state = await site.call(site.factors.state, user_id)
     if state.totp:
         return site.page("totp.html", visit, status=status, enrolled=True, error=error)
     enrolment = await site.call(site.factors.enrol_totp, user_id, secret=secret or None)
     return site.page("totp.html", visit, status=status, enrolled=False, error=error,
-                     secret=enrolment.secret, qr=_qr(enrolment.uri))
+                     notice=notice, secret=enrolment.secret, qr=_qr(enrolment.uri))
 
 
 @guarded
