@@ -97,9 +97,13 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    framework = Starlette(routes=[*upload_routes(upload), *account_routes(_site(settings, db))],
+    site = _site(settings, db)
+    framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
                           lifespan=lifespan)
+
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
+        if credentials.session is not None:  # a signed-in browser reads every project
+            return site.sessions.principal(credentials.session, now=utcnow())
         return tokens.authenticate(credentials, project=project or "", now=utcnow(),
                                    action=READ)
 
