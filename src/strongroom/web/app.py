@@ -24,6 +24,7 @@ from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
 from strongroom.domain.principals import READ, Credentials, Principal
+from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
@@ -49,7 +50,7 @@ def _site(settings: Settings, db: Database) -> Site:
     factors = SecondFactors(db, TotpService(db, issuer=settings.index_name),
                             RecoveryCodeService(db))
     return Site(accounts=accounts, logins=Logins(db, accounts, policy=policy),
-                factors=factors, addresses=Addresses(db),
+                factors=factors, addresses=Addresses(db), history=History(db),
                 sessions=SessionService(db), links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),

@@ -29,6 +29,7 @@ from strongroom.accounts import (
 )
 from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
+from strongroom.history import History
 from strongroom.mail import Sender, compose
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
@@ -68,6 +69,7 @@ class Site:
     logins: Logins
     factors: SecondFactors
     addresses: Addresses
+    history: History
     sessions: SessionService
     links: Links
     sender: Sender
