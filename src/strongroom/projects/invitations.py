@@ -128,7 +128,7 @@ class InvitationService:
         with self._db.read() as session:
             if username is not None:
                 query = query.where(User.id == user_named(session, username).id)
-            return [_invitation(*row) for row in session.execute(query).tuples()]
+            return [_invitation(*row) for row in session.execute(query)]
 
     def accept(self, project: str, *, by: Principal) -> int:
         """``by`` accepts their invitation to ``project``: the role is theirs, journaled by

@@ -187,5 +187,5 @@ def _summary(session: Session, team: Team) -> TeamSummary:
     members = session.scalars(select(User.username).join(TeamMember).where(
         TeamMember.team_id == team.id).order_by(func.lower(User.username)))
     roles = session.execute(select(Project.name, TeamRole.role).join(TeamRole).where(
-        TeamRole.team_id == team.id).order_by(Project.normalized_name)).tuples()
-    return TeamSummary(team.name, tuple(members), tuple(roles))
+        TeamRole.team_id == team.id).order_by(Project.normalized_name))
+    return TeamSummary(team.name, tuple(members), tuple((name, role) for name, role in roles))
