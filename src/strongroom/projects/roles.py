@@ -5,8 +5,9 @@ The rules, in one place:
 
 - ``Owner`` and ``Maintainer`` may both upload; an Owner also manages the project's roles. A
   user acts as an Owner when they hold the Owner role themselves or belong to a team that holds
-  it. ``by`` is the acting Principal; the local administrator (``PrincipalKind.ADMIN``, the
-  CLI) may do anything an Owner may, and also give a role without an invitation.
+  it. ``by`` is the acting Principal: a signed-in user is ``Principal(PrincipalKind.USER,
+  username, user_id=id)``; the local administrator (``PrincipalKind.ADMIN``, the CLI) may do
+  anything an Owner may, and also give a role without an invitation.
 - Anyone may give up their own role (a Maintainer leaving), within the next rule.
 - A project always keeps a user as Owner: a change that would leave it with no user holding
   the Owner role directly is refused (Conflict, naming the project). A team's Owner role does
