@@ -168,6 +168,9 @@ class Settings:
     # "[IPv6]:port"; default those of /etc/resolv.conf) and seconds each query may take.
     dns_servers: str | None = None
     dns_timeout: float = 5.0
+    # Have I Been Pwned's SHA-1 file, sorted by hash: new passwords found in it are refused
+    # (README "Passwords"). None: no breach check.
+    breached_passwords: Path | None = None
 
     @property
     def limits(self) -> Limits:
@@ -271,6 +274,7 @@ _ENV = {
     "STRONGROOM_SMTP_TIMEOUT": "smtp_timeout",
     "STRONGROOM_DNS_SERVERS": "dns_servers",
     "STRONGROOM_DNS_TIMEOUT": "dns_timeout",
+    "STRONGROOM_BREACHED_PASSWORDS": "breached_passwords",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -356,6 +360,8 @@ def _convert(values: dict[str, object]) -> None:
     """Give the values read as text their types, checking them; InvalidInput names a bad one."""
     if "data_dir" in values:
         values["data_dir"] = Path(str(values["data_dir"]))
+    if "breached_passwords" in values:
+        values["breached_passwords"] = Path(str(values["breached_passwords"]))
     if values.get("base_url"):
         values["base_url"] = _base_url(str(values["base_url"]))
     for key in _POSITIVE_REALS:

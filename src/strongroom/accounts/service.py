@@ -1,4 +1,6 @@
-"""Creating and finding users. Passwords are hashed with Argon2id."""
+"""Creating and finding users, and checking and changing their passwords (ORM sessions: admin
+and login work, not a hot path). Passwords are hashed with Argon2id and must pass a
+PasswordPolicy (accounts/passwords.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,20 @@ import re
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from strongroom.accounts.models import Email, User
+from strongroom.accounts.models import Email, SecurityKey, User
+from strongroom.accounts.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
 from strongroom.db.engine import Database
-from strongroom.errors import Conflict, InvalidInput, NotFound
+from strongroom.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from strongroom.history import EventKind, History
 
 _USERNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,48}[A-Za-z0-9])?$")
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 4096
+_WRONG = "wrong username or password"
+_DUMMY_HASHES: dict[tuple[object, ...], str] = {}
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,52 @@ def user_named(session: Session, username: str) -> User:
     return user
 
 
-class AccountService:
-    """Users of the index: created by an admin for now; people sign up in a later version."""
+def has_second_factor(session: Session, user_id: int) -> bool:
+    """Whether the user has TOTP or a security key (recovery codes alone do not count)."""
+    totp = select(User.id).where(User.id == user_id, User.totp_secret.is_not(None))
+    key = select(SecurityKey.id).where(SecurityKey.user_id == user_id)
+    return bool(session.scalar(select(exists(totp) | exists(key))))
 
-    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash made with ``hasher``'s parameters, to verify against for a user who does not
+    exist, so that an unknown name costs the time a known one does. Made once per process and
+    set of parameters."""
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+           hasher.salt_len, hasher.type)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash("no such user")
+    return _DUMMY_HASHES[key]
+
+
+def _matches(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class AccountService:
+    """Users of the index: created by an admin for now; people sign up in a later version.
+
+    ``hasher`` hashes passwords (argon2-cffi's defaults unless given; hashes made with other
+    parameters are upgraded at the next login); ``policy`` judges new passwords (length and
+    strength only, unless given one with a breached list: PasswordPolicy.from_settings).
+    """
+
+    def __init__(self, db: Database, hasher: PasswordHasher | None = None,
+                 policy: PasswordPolicy | None = None) -> None:
         self._db = db
         self._hasher = hasher or PasswordHasher()
+        self._policy = policy or PasswordPolicy()
 
     def create_user(self, username: str, *, email: str, password: str) -> User:
         """Create an active user.
 
-        Raises InvalidInput for a malformed username, e-mail address or a password shorter than
-        MIN_PASSWORD_LENGTH; Conflict when the username is taken (case-insensitively).
+        Raises InvalidInput for a malformed username or e-mail address, or a password the
+        policy refuses ("password: ..."); Conflict when the username is taken
+        (case-insensitively) or the address belongs to another account; Unavailable when the
+        breached-password list cannot be searched.
         """
         if not _USERNAME.match(username):
             raise InvalidInput(
@@ -68,10 +106,7 @@ class AccountService:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             raise InvalidInput(f"email {email!r}: {exc}") from exc
-        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-            raise InvalidInput(
-                f"password: must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
-            )
+        self._policy.check(password, username=username, email=email)
         password_hash = self._hasher.hash(password)
         with self._db.write() as session:
             taken = session.scalar(
@@ -119,3 +154,72 @@ class AccountService:
         """The user with this username (case-insensitive). Raises NotFound."""
         with self._db.read() as session:
             return user_named(session, username)
+
+    def has_second_factor(self, user_id: int) -> bool:
+        """Whether the user has TOTP or a security key (recovery codes alone do not count)."""
+        with self._db.read() as session:
+            return has_second_factor(session, user_id)
+
+    def verify_password(self, username: str, password: str) -> User:
+        """The active user called ``username`` (case-insensitive) whose password this is.
+
+        An unknown name costs the time of a wrong password and reads the same:
+        NotAuthenticated("wrong username or password"). A disabled account is refused only
+        after its password verified (NotAuthenticated "the account is disabled"). A hash made
+        with other parameters than the hasher's is replaced by a new one (unless the password
+        changed meanwhile). Records nothing else: the login is complete only after a second
+        factor, which the caller checks (``has_second_factor``).
+        """
+        if len(password) > MAX_PASSWORD_LENGTH:  # no password is this long; don't hash it
+            raise NotAuthenticated(_WRONG)
+        with self._db.read() as session:
+            user = session.scalar(select(User).options(selectinload(User.emails))
+                                  .where(func.lower(User.username) == username.lower()))
+        if user is None:
+            _matches(self._hasher, _dummy_hash(self._hasher), password)
+            raise NotAuthenticated(_WRONG)
+        if not _matches(self._hasher, user.password_hash, password):
+            raise NotAuthenticated(_WRONG)
+        if not user.is_active:
+            raise NotAuthenticated("the account is disabled")
+        if self._hasher.check_needs_rehash(user.password_hash):
+            self._replace_hash(user, self._hasher.hash(password), changed=None)
+        return user
+
+    def change_password(self, user_id: int, old: str, new: str, *, now: dt.datetime) -> None:
+        """Give the user the password ``new`` after checking ``old``, and set
+        ``password_changed`` to ``now`` (sessions signed in before it should end).
+
+        Raises NotFound for an unknown user; NotAuthenticated("current password: ...") when
+        ``old`` is wrong, or the account is disabled; InvalidInput ("password: ...") when the
+        policy refuses ``new``; Conflict when the password changed meanwhile.
+        """
+        with self._db.read() as session:
+            user = session.get(User, user_id, options=[selectinload(User.emails)])
+            if user is None:
+                raise NotFound(f"no user with id {user_id}")
+            primary = user.primary_email
+        if len(old) > MAX_PASSWORD_LENGTH or not _matches(self._hasher, user.password_hash, old):
+            raise NotAuthenticated("current password: wrong password")
+        if not user.is_active:
+            raise NotAuthenticated("the account is disabled")
+        self._policy.check(new, username=user.username,
+                           email=primary.address if primary else "")
+        if not self._replace_hash(user, self._hasher.hash(new), changed=now):
+            raise Conflict("password: changed by another request meanwhile; try again")
+
+    def _replace_hash(self, user: User, password_hash: str, *,
+                      changed: dt.datetime | None) -> bool:
+        """Store ``password_hash`` if the user's hash is still the one read (a concurrent
+        change wins over a rehash or a second change); whether it was stored."""
+        values: dict[str, object] = {"password_hash": password_hash}
+        if changed is not None:
+            values["password_changed"] = changed
+        with self._db.write() as session:
+            result = session.execute(
+                update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                .values(**values).execution_options(synchronize_session=False))
+        stored = bool(result.rowcount)  # type: ignore[attr-defined]
+        if stored:
+            user.password_hash = password_hash
+        return stored

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from strongroom.accounts import AccountAdmin, AccountDependent, AccountService, UserSummary
+from strongroom.accounts import (
+    AccountAdmin,
+    AccountDependent,
+    AccountService,
+    PasswordPolicy,
+    UserSummary,
+)
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.rows import print_rows
 from strongroom.index import commit_hook
@@ -48,8 +54,9 @@ def user_create(username: str, email: str, password_stdin: bool, data_dir: Path 
                 config_file: Path | None) -> None:
     """Create a user (and the index, where there is none yet)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
-    _settings, db = open_state(data_dir, config_file, create=True)
-    created = AccountService(db).create_user(username, email=email, password=password)
+    settings, db = open_state(data_dir, config_file, create=True)
+    accounts = AccountService(db, policy=PasswordPolicy.from_settings(settings))
+    created = accounts.create_user(username, email=email, password=password)
     click.echo(f"created user {created.username}", err=True)
 
 

@@ -1,13 +1,14 @@
-"""``strongroom admin user list``, ``show``, ``disable`` and ``enable``."""
+"""``strongroom admin user create``, ``list``, ``show``, ``disable`` and ``enable``."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from strongroom.cli.admin import admin
-from strongroom.errors import NotFound
+from strongroom.errors import InvalidInput, NotFound
 from tests.unit.cli.indexes import index_with_users
 
 
@@ -54,3 +55,28 @@ def test_unknown_users_are_not_found(tmp_path: Path) -> None:
         result = _run(data, *args)
         assert isinstance(result.exception, NotFound), args  # cli/main.py: exit 4
         assert result.exception.message == "no user named 'nobody'"
+
+
+def test_create_refuses_weak_and_breached_passwords(tmp_path: Path) -> None:
+    breached = "correct horse battery staple"
+    digest = hashlib.sha1(breached.encode(), usedforsecurity=False).hexdigest().upper()
+    listed = tmp_path / "pwned.txt"
+    listed.write_text(f"{'0' * 40}:1\n{digest}:3861\n{'F' * 40}:2\n")
+
+    def create(password: str, listed: Path = listed) -> Result:
+        return CliRunner().invoke(
+            admin, ["user", "create", "erin", "--email", "erin@example.org", "--password-stdin",
+                    "--data-dir", str(tmp_path / "data")],
+            input=f"{password}\n", env={"STRONGROOM_BREACHED_PASSWORDS": str(listed)})
+
+    for password, says in (("password1234", "password: too easy to guess"),
+                           (breached, "password: found in a data breach (3,861 times)")):
+        refused = create(password)
+        assert isinstance(refused.exception, InvalidInput), refused.output  # exit 2
+        assert refused.exception.message.startswith(says)
+    (tmp_path / "bad.txt").write_text(f"{digest.lower()}:1\n")
+    bad = create("a long enough password", tmp_path / "bad.txt")
+    assert isinstance(bad.exception, InvalidInput)
+    assert "STRONGROOM_BREACHED_PASSWORDS" in bad.exception.message
+    created = create("a long enough password")
+    assert (created.exit_code, created.stderr) == (0, "created user erin\n")

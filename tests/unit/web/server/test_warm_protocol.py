@@ -256,11 +256,13 @@ def _basic(token: str) -> str:
 
 
 def test_a_policy_that_asks_who_reads_gets_a_verified_principal(index: Index) -> None:
-    AccountService(index.db).create_user("reader", email="reader@example.com", password="x" * 12)
+    AccountService(index.db).create_user("reader", email="reader@example.com",
+                                         password="a long enough password")
     tokens = TokenService(index.db)
     now = utcnow()
     token = tokens.create("reader", now=now)
-    AccountService(index.db).create_user("other", email="other@example.com", password="x" * 12)
+    AccountService(index.db).create_user("other", email="other@example.com",
+                                         password="a long enough password")
     # A token limited to a project needs a role on it: "other" owns a new project.
     ProjectService(index.db, Limits(), on_commit=lambda _written: None).create(
         "gamma", owner="other", actor="admin")

@@ -1,0 +1,19 @@
+"""The accounts package's public API, which web/ and cli/ build on: its names are pinned here so
+that a change to them is deliberate."""
+
+from __future__ import annotations
+
+import strongroom.accounts
+
+PUBLIC = [
+    "AccountAdmin", "AccountDependent", "AccountService", "BreachedPasswords", "DeletedAccount",
+    "DomainChecker", "DomainReport", "DomainResult", "DomainStatus", "DomainVerdict",
+    "EmailDomainService", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordPolicy",
+    "RecoveryCodeService", "Released", "SecondFactorsReset", "TotpEnrolment", "TotpService",
+    "User", "UserSummary", "has_second_factor", "user_named",
+]
+
+
+def test_the_public_names_are_these() -> None:
+    assert sorted(strongroom.accounts.__all__) == sorted(PUBLIC)
+    assert all(hasattr(strongroom.accounts, name) for name in strongroom.accounts.__all__)
