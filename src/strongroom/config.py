@@ -171,6 +171,15 @@ class Settings:
     # Have I Been Pwned's SHA-1 file, sorted by hash: new passwords found in it are refused
     # (README "Passwords"). None: no breach check.
     breached_passwords: Path | None = None
+    # Accounts (README "Accounts"): whether anyone may register (a private index usually
+    # invites instead), the name pages show, and attempts allowed in the ``limits`` notation:
+    # failed logins per address and per user name; mails asked for (registration, reset,
+    # verification) per address and per recipient; second-factor codes per user.
+    registration: bool = True
+    index_name: str = "Strongroom"
+    login_rate: str = "10/5minutes"
+    account_mail_rate: str = "10/hour"
+    two_factor_rate: str = "5/5minutes;20/hour"
 
     @property
     def limits(self) -> Limits:
@@ -275,6 +284,11 @@ _ENV = {
     "STRONGROOM_DNS_SERVERS": "dns_servers",
     "STRONGROOM_DNS_TIMEOUT": "dns_timeout",
     "STRONGROOM_BREACHED_PASSWORDS": "breached_passwords",
+    "STRONGROOM_REGISTRATION": "registration",
+    "STRONGROOM_INDEX_NAME": "index_name",
+    "STRONGROOM_LOGIN_RATE": "login_rate",
+    "STRONGROOM_ACCOUNT_MAIL_RATE": "account_mail_rate",
+    "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -283,7 +297,7 @@ _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
-_BOOLEANS = ("private",)
+_BOOLEANS = ("private", "registration")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 

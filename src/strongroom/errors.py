@@ -9,7 +9,8 @@
     ├── NotFound                    the named thing does not exist (HTTP 404, exit 4)
     ├── Conflict                    the request clashes with existing state (HTTP 409/400, exit 5)
     └── Unavailable                 the index cannot do this now; try again (HTTP 503, exit 6)
-        └── StorageUnavailable      the blob store could not keep the bytes
+        ├── StorageUnavailable      the blob store could not keep the bytes
+        └── TooManyAttempts         a rate limit was reached (HTTP 429)
 
 HTTP statuses and exit codes are chosen only in ``web/`` and ``cli/``.
 
@@ -117,3 +118,12 @@ class Unavailable(StrongroomError):
 
 class StorageUnavailable(Unavailable):
     """The blob store could not keep the bytes: a full or failing disk, an unreachable bucket."""
+
+
+class TooManyAttempts(Unavailable):
+    """Too many attempts (logins, codes, mails) in a while; ``retry_after`` seconds until the
+    next may be made."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many attempts; try again in {retry_after} s")
+        self.retry_after = retry_after

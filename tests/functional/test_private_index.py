@@ -14,6 +14,7 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.databases import BACKENDS
+from tests.functional.browsing import Visitor
 from tests.functional.clients import pip_install, twine_upload, uv_pip_install, uv_venv
 from tests.functional.server import LiveIndex, running_index
 
@@ -146,3 +147,24 @@ def test_a_read_only_token_never_uploads(private: LiveIndex, reader: str,
     versions = httpx.get(f"{private.url}/pypi/secret-lib/json", headers=_basic(reader)).json()
     assert list(versions["releases"]) == ["1.0"]
     assert json.dumps(versions).count("secret_lib-2.0") == 0
+
+
+def test_a_signed_in_browser_reads_and_a_forged_session_does_not(private: LiveIndex,
+                                                                  reader: str) -> None:
+    reads = _reads(private, reader)
+    browser = Visitor(private.url)
+    try:
+        assert browser.login("alice", "a long enough password").status_code == 303
+        cookie = browser.client.cookies.get("strongroom_session", domain="127.0.0.1")
+        assert cookie is not None
+        for _ in range(2):  # cold, then warm with the verdict remembered
+            statuses = [httpx.get(url, headers={**headers,
+                                                "Cookie": f"strongroom_session={cookie}"}
+                                  ).status_code for url, headers in reads]
+            assert statuses == [200, 200, 200, 304, 200, 200, 200, 200, 206, 200]
+        forged = "A" * len(cookie)
+        for url, headers in reads:
+            refused = httpx.get(url, headers={**headers, "Cookie": f"strongroom_session={forged}"})
+            assert refused.status_code == 401, url
+    finally:
+        browser.close()

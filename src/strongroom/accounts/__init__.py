@@ -1,6 +1,7 @@
-"""People: user accounts (the ``User`` table), their passwords and their second factors (TOTP,
-recovery codes)."""
+"""People: user accounts, their e-mail addresses, passwords, second factors (TOTP, recovery
+codes) and web sessions."""
 
+from strongroom.accounts.addresses import Addresses, AddressView
 from strongroom.accounts.admin import (
     AccountAdmin,
     AccountDependent,
@@ -8,8 +9,12 @@ from strongroom.accounts.admin import (
     Released,
     SecondFactorsReset,
 )
+from strongroom.accounts.clients import Client
 from strongroom.accounts.domains import DomainChecker, DomainStatus, DomainVerdict
 from strongroom.accounts.emails import DomainReport, DomainResult, EmailDomainService
+from strongroom.accounts.factors import FactorState, SecondFactors
+from strongroom.accounts.links import Link, Links, Purpose
+from strongroom.accounts.logins import Logins
 from strongroom.accounts.models import User
 from strongroom.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -19,6 +24,7 @@ from strongroom.accounts.passwords import (
 )
 from strongroom.accounts.recovery import RecoveryCodeService
 from strongroom.accounts.service import AccountService, UserSummary, has_second_factor, user_named
+from strongroom.accounts.sessions import SessionService, SessionView, end_sessions_of
 from strongroom.accounts.totp import TotpEnrolment, TotpService
 
 __all__ = [
@@ -27,7 +33,10 @@ __all__ = [
     "AccountAdmin",
     "AccountDependent",
     "AccountService",
+    "AddressView",
+    "Addresses",
     "BreachedPasswords",
+    "Client",
     "DeletedAccount",
     "DomainChecker",
     "DomainReport",
@@ -35,14 +44,23 @@ __all__ = [
     "DomainStatus",
     "DomainVerdict",
     "EmailDomainService",
+    "FactorState",
+    "Link",
+    "Links",
+    "Logins",
     "PasswordPolicy",
+    "Purpose",
     "RecoveryCodeService",
     "Released",
+    "SecondFactors",
     "SecondFactorsReset",
+    "SessionService",
+    "SessionView",
     "TotpEnrolment",
     "TotpService",
     "User",
     "UserSummary",
+    "end_sessions_of",
     "has_second_factor",
     "user_named",
 ]

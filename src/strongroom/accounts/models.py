@@ -28,6 +28,13 @@ class User(Base):
 
     emails: Mapped[list[Email]] = relationship(back_populates="user", order_by="Email.id",
                                                cascade="all, delete-orphan")
+    security_keys: Mapped[list[SecurityKey]] = relationship(order_by="SecurityKey.id",
+                                                            cascade="all, delete-orphan")
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether the user has enrolled TOTP or at least one security key."""
+        return self.totp_secret is not None or bool(self.security_keys)
 
     @property
     def primary_email(self) -> Email | None:

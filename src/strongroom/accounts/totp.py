@@ -61,15 +61,17 @@ class TotpService:
             raise NotFound(f"no user with id {user_id}")
         return user
 
-    def enrol_totp(self, user_id: int) -> TotpEnrolment:
+    def enrol_totp(self, user_id: int, *, secret: str | None = None) -> TotpEnrolment:
         """A fresh 160-bit secret and its provisioning URI (account name: the username);
-        nothing is stored until ``confirm_totp``. Raises NotFound for an unknown user and
-        Conflict when the user already has TOTP (remove it first)."""
+        nothing is stored until ``confirm_totp``. Given a well-formed ``secret`` (one shown
+        before, whose confirmation failed), that secret again. Raises NotFound for an unknown
+        user and Conflict when the user already has TOTP (remove it first)."""
         user = self._user(user_id)
         if user.totp_secret is not None:
             raise Conflict("TOTP is already set up for this account; remove it to set it up "
                            "again")
-        secret = pyotp.random_base32(_SECRET_LENGTH)
+        if secret is None or len(secret) != _SECRET_LENGTH or not _is_base32(secret):
+            secret = pyotp.random_base32(_SECRET_LENGTH)
         uri = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
             name=user.username, issuer_name=self._issuer)
         return TotpEnrolment(secret, uri)

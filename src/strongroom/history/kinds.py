@@ -20,6 +20,7 @@ class EventKind(StrEnum):
     EMAIL_VERIFIED = "email.verified"
     EMAIL_UNVERIFIED = "email.unverified"
     EMAIL_REMOVED = "email.removed"
+    EMAIL_PRIMARY = "email.primary"
     # Second factors: TOTP, security keys (WebAuthn), recovery codes.
     TOTP_ADDED = "2fa.totp.added"
     TOTP_REMOVED = "2fa.totp.removed"

@@ -8,6 +8,17 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from strongroom.accounts import (
+    AccountService,
+    Addresses,
+    Links,
+    Logins,
+    PasswordPolicy,
+    RecoveryCodeService,
+    SecondFactors,
+    SessionService,
+    TotpService,
+)
 from strongroom.config import Settings
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
@@ -15,14 +26,35 @@ from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
 from strongroom.domain.principals import READ, Credentials, Principal
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
+from strongroom.mail import open_sender
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
-from strongroom.web.ratelimit import RateLimits, open_storage, parse_rate
+from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
+from strongroom.web.ratelimit import RateLimits, Throttle, open_storage, parse_rate
 from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
+
+
+def _site(settings: Settings, db: Database) -> Site:
+    """The account pages' services."""
+    limits = AccountLimits(
+        login=parse_rate(settings.login_rate, "login_rate"),
+        mail=parse_rate(settings.account_mail_rate, "account_mail_rate"),
+        two_factor=parse_rate(settings.two_factor_rate, "two_factor_rate"))
+    policy = PasswordPolicy.from_settings(settings)
+    accounts = AccountService(db, policy=policy)
+    factors = SecondFactors(db, TotpService(db, issuer=settings.index_name),
+                            RecoveryCodeService(db))
+    return Site(accounts=accounts, logins=Logins(db, accounts, policy=policy),
+                factors=factors, addresses=Addresses(db),
+                sessions=SessionService(db), links=Links(db), sender=open_sender(settings),
+                mail_from=settings.mail_sender, base_url=settings.public_base_url,
+                templates=Templates(index_name=settings.index_name),
+                throttle=Throttle(open_storage(settings)), limits=limits,
+                registration_open=settings.registration)
 
 
 def create_app(settings: Settings, *, migrate: bool = True,
@@ -65,8 +97,13 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    framework = Starlette(routes=upload_routes(upload), lifespan=lifespan)
+    site = _site(settings, db)
+    framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
+                          lifespan=lifespan)
+
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
+        if credentials.session is not None:  # a signed-in browser reads every project
+            return site.sessions.principal(credentials.session, now=utcnow())
         return tokens.authenticate(credentials, project=project or "", now=utcnow(),
                                    action=READ)
 

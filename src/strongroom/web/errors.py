@@ -11,12 +11,14 @@ from strongroom.errors import (
     NotFound,
     StrongroomError,
     TooLarge,
+    TooManyAttempts,
     Unavailable,
 )
 
 # First match wins: TooLarge before the InvalidInput it belongs to.
 _STATUSES: list[tuple[type[StrongroomError], int]] = [
     (TooLarge, 413),
+    (TooManyAttempts, 429),
     (InvalidInput, 400),
     (NotAuthenticated, 403),
     (Forbidden, 403),

@@ -42,17 +42,13 @@ def open_storage(settings: Settings) -> Storage:
     return MemoryStorage()
 
 
-class RateLimits:
-    """ASGI middleware limiting ``POST /legacy/``; every other request passes untouched."""
+class Throttle:
+    """Counts attempts per identifiers (an address, a user name ...) in moving windows."""
 
-    def __init__(self, app: ASGIApp, storage: Storage, *, uploads: list[RateLimitItem],
-                 auth_failures: list[RateLimitItem]) -> None:
-        self.app = app
+    def __init__(self, storage: Storage) -> None:
         self.limiter = MovingWindowRateLimiter(storage)
-        self.uploads = uploads
-        self.auth_failures = auth_failures
 
-    def _retry_after(self, items: list[RateLimitItem], *identifiers: str) -> int | None:
+    def retry_after(self, items: list[RateLimitItem], *identifiers: str) -> int | None:
         """None when within every limit; else seconds until the tightest exhausted one frees."""
         waits = [
             self.limiter.get_window_stats(item, *identifiers).reset_time - time.time()
@@ -60,9 +56,21 @@ class RateLimits:
         ]
         return max(1, math.ceil(max(waits))) if waits else None
 
-    def _hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
+    def hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
+        """Count one attempt against each limit of ``items``."""
         for item in items:
             self.limiter.hit(item, *identifiers)
+
+
+class RateLimits:
+    """ASGI middleware limiting ``POST /legacy/``; every other request passes untouched."""
+
+    def __init__(self, app: ASGIApp, storage: Storage, *, uploads: list[RateLimitItem],
+                 auth_failures: list[RateLimitItem]) -> None:
+        self.app = app
+        self.throttle = Throttle(storage)
+        self.uploads = uploads
+        self.auth_failures = auth_failures
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limited = scope["type"] == "http" and scope["method"] == "POST"
@@ -77,19 +85,19 @@ class RateLimits:
                   (self.uploads, ("uploads-address", address)),
                   (self.uploads, ("uploads-credential", credential))]
         for items, identifiers in checks:
-            wait = self._retry_after(items, *identifiers)
+            wait = self.throttle.retry_after(items, *identifiers)
             if wait is not None:
                 message = f"Too many requests ({identifiers[0]}); retry in {wait} s."
                 response = PlainTextResponse(f"429 {message}\n", status_code=429,
                                              headers={"Retry-After": str(wait)})
                 await response(scope, receive, send)
                 return
-        self._hit(self.uploads, "uploads-address", address)
-        self._hit(self.uploads, "uploads-credential", credential)
+        self.throttle.hit(self.uploads, "uploads-address", address)
+        self.throttle.hit(self.uploads, "uploads-credential", credential)
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in _AUTH_FAILED:
-                self._hit(self.auth_failures, "auth-failures", address)
+                self.throttle.hit(self.auth_failures, "auth-failures", address)
             await send(message)
 
         await self.app(scope, receive, watch)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import strongroom.accounts
 
 PUBLIC = [
-    "AccountAdmin", "AccountDependent", "AccountService", "BreachedPasswords", "DeletedAccount",
-    "DomainChecker", "DomainReport", "DomainResult", "DomainStatus", "DomainVerdict",
-    "EmailDomainService", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordPolicy",
-    "RecoveryCodeService", "Released", "SecondFactorsReset", "TotpEnrolment", "TotpService",
-    "User", "UserSummary", "has_second_factor", "user_named",
+    "AccountAdmin", "AccountDependent", "AccountService", "AddressView", "Addresses",
+    "BreachedPasswords", "Client", "DeletedAccount", "DomainChecker", "DomainReport",
+    "DomainResult", "DomainStatus", "DomainVerdict", "EmailDomainService", "FactorState",
+    "Link", "Links", "Logins", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordPolicy",
+    "Purpose", "RecoveryCodeService", "Released", "SecondFactors", "SecondFactorsReset",
+    "SessionService", "SessionView", "TotpEnrolment", "TotpService", "User", "UserSummary",
+    "end_sessions_of", "has_second_factor", "user_named",
 ]
 
 
