@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from strongroom.cli.critical import critical
 from strongroom.cli.domains import check_email_domains
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
@@ -46,6 +47,7 @@ admin.add_command(export_static_command)
 admin.add_command(project)
 admin.add_command(user)
 admin.add_command(check_email_domains)
+admin.add_command(critical)
 admin.add_command(history)
 admin.add_command(team)
 

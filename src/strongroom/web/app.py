@@ -20,6 +20,7 @@ from strongroom.accounts import (
     TotpService,
 )
 from strongroom.config import Settings
+from strongroom.critical import DownloadCounter
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, migrate: bool = True,
     uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
+    downloads = DownloadCounter(db)
     endpoint = LegacyUpload(uploads)
     upload: ASGIApp = endpoint
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
@@ -92,7 +94,9 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        downloads.start()
         yield
+        downloads.close()
         endpoint.close()
         readmes.close()
         db.dispose()
@@ -114,4 +118,5 @@ def create_app(settings: Settings, *, migrate: bool = True,
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,
                           authenticate=authenticate,
-                          connection_limits=settings.connection_limits))
+                          connection_limits=settings.connection_limits,
+                          count_download=downloads.count))

@@ -148,7 +148,8 @@ class Reads:
 
     def __init__(self, app: ASGIApp, reader: IndexReader, *, base_url: str,
                  access: ReadAccess = PUBLIC, authenticate: Authenticate | None = None,
-                 connection_limits: ConnectionLimits | None = None) -> None:
+                 connection_limits: ConnectionLimits | None = None,
+                 count_download: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.reader = reader
         self.base_url = base_url.rstrip("/")
@@ -156,6 +157,7 @@ class Reads:
         self._access = access
         self._restricted = access is not PUBLIC
         self._authenticate = authenticate
+        self._count_download = count_download
         self._negotiated: dict[tuple[bytes | None, str | None], str | None] = {}
         self._normal_names: dict[str, bool] = {}
         self._pages: dict[tuple[str, int, str, str], tuple[Answer, Answer]] = {}
@@ -200,10 +202,17 @@ class Reads:
             if path.startswith("/simple/") and path.endswith("/"):
                 return self._warm_page(path[8:-1], headers)
             if path.startswith("/packages/"):
-                return self._warm_file(path, headers)
+                return self._counted(method, self._warm_file(path, headers))
         except _Unresolved:  # credentials to verify first: ``answer`` does that
             return None
         return None
+
+    def _counted(self, method: str, answer: Answer | None) -> Answer | None:
+        """``answer``, a download counted when it is a distribution sent whole to a GET."""
+        if (answer is not None and answer.download is not None and method == "GET"
+                and self._count_download is not None):
+            self._count_download(answer.download)
+        return answer
 
     def _warm_page(self, name: str, headers: Headers) -> Answer | None:
         if "/" in name or (name and not self._is_normal(name)):
@@ -243,7 +252,7 @@ class Reads:
             return None
         if method not in _READ_METHODS:
             return answers.METHOD_NOT_ALLOWED
-        return await route(self, parts, query, headers)
+        return self._counted(method, await route(self, parts, query, headers))
 
     # -- simple pages -------------------------------------------------------------------------
 
