@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from strongroom.accounts import User, user_named
@@ -158,6 +158,19 @@ class RoleService:
                 TeamRole.project_id == found.id).order_by(Team.normalized_name)).all()
         return ([RoleHolder(name, role) for name, role in users]
                 + [RoleHolder(name, role, team=True) for name, role in teams])
+
+    def held_by(self, user_id: int) -> list[tuple[str, str]]:
+        """The projects where the user ``user_id`` holds a role, their own or a team's (the
+        stronger), as (project name, role), by name."""
+        with self._db.read() as session:
+            own = select(Role.role).where(Role.project_id == Project.id,
+                                          Role.user_id == user_id).scalar_subquery()
+            rows = session.execute(
+                select(Project.name, own, team_role(Project.id, user_id))
+                .where(or_(own.is_not(None), team_role(Project.id, user_id).is_not(None)))
+                .order_by(Project.normalized_name)).all()
+        return [(name, OWNER if OWNER in (mine, team) else (mine or team or MAINTAINER))
+                for name, mine, team in rows]
 
     def set_role(self, project: str, username: str, role: str, *, by: Principal) -> int | None:
         """Give ``username`` the ``role`` in ``project``; the new serial, None when they held

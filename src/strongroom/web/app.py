@@ -29,6 +29,7 @@ from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
+from strongroom.projects import InvitationService, RoleService
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
@@ -40,7 +41,7 @@ from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def _site(settings: Settings, db: Database) -> Site:
+def _site(settings: Settings, db: Database, on_commit: CommitHook) -> Site:
     """The account pages' services."""
     limits = AccountLimits(
         login=parse_rate(settings.login_rate, "login_rate"),
@@ -52,6 +53,8 @@ def _site(settings: Settings, db: Database) -> Site:
                             RecoveryCodeService(db))
     return Site(accounts=accounts, logins=Logins(db, accounts, policy=policy),
                 factors=factors, addresses=Addresses(db), history=History(db),
+                roles=RoleService(db, on_commit=on_commit),
+                invitations=InvitationService(db, on_commit=on_commit),
                 sessions=SessionService(db), links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),
@@ -102,7 +105,7 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    site = _site(settings, db)
+    site = _site(settings, db, on_commit)
     framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
                           lifespan=lifespan)
 

@@ -9,7 +9,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from strongroom.web.pages import history, passwords, profile, reauth, signin, twofactor
+from strongroom.web.pages import (
+    history,
+    passwords,
+    profile,
+    projects,
+    reauth,
+    signin,
+    twofactor,
+)
 from strongroom.web.pages.site import AccountLimits, Handler, Site
 from strongroom.web.pages.templates import TEMPLATES, Templates
 
@@ -31,6 +39,8 @@ _PAGES: list[tuple[str, Handler, list[str]]] = [
     ("/account/totp", twofactor.totp, _FORMS),
     ("/account/recovery-codes", twofactor.recovery_codes, _FORMS),
     ("/account/history", history.own, ["GET"]),
+    ("/account/projects", projects.mine, _FORMS),
+    ("/account/projects/{name}", projects.project, _FORMS),
 ]
 
 

@@ -31,6 +31,7 @@ from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.history import History
 from strongroom.mail import Sender, compose
+from strongroom.projects import InvitationService, RoleService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
 from strongroom.web.pages.templates import PAGE_HEADERS, Templates
@@ -70,6 +71,8 @@ class Site:
     factors: SecondFactors
     addresses: Addresses
     history: History
+    roles: RoleService
+    invitations: InvitationService
     sessions: SessionService
     links: Links
     sender: Sender
