@@ -119,7 +119,8 @@ class TwoFactorRequired(StrEnum):
     """Who must have a second factor (TOTP or a security key): the ``two_factor_required``
     setting. ``nobody``: no one; ``uploaders``: whoever makes or uploads with an upload token;
     ``everyone``: every user, for every token and for the web pages too. (``critical``, the
-    maintainers of critical projects, arrives with critical projects.)"""
+    maintainers of critical projects after ``critical_grace``, is not enforced yet, so it is
+    refused rather than taken for a policy it is not.)"""
 
     NOBODY = "nobody"
     UPLOADERS = "uploaders"
@@ -205,6 +206,9 @@ class Settings:
     two_factor_rate: str = "5/5minutes;20/hour"
     # Who must have a second factor (README "Two-factor policy").
     two_factor_required: TwoFactorRequired = TwoFactorRequired.NOBODY
+    # Days the maintainers of a project that became critical have to set up a second factor
+    # before a policy that requires one refuses their tokens for it (README "Critical projects").
+    critical_grace: float = 30.0
 
     @property
     def limits(self) -> Limits:
@@ -315,11 +319,13 @@ _ENV = {
     "STRONGROOM_ACCOUNT_MAIL_RATE": "account_mail_rate",
     "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
     "STRONGROOM_TWO_FACTOR_REQUIRED": "two_factor_required",
+    "STRONGROOM_CRITICAL_GRACE": "critical_grace",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
-                   "min_body_rate", "send_timeout", "smtp_timeout", "dns_timeout")
+                   "min_body_rate", "send_timeout", "smtp_timeout", "critical_grace",
+                   "dns_timeout")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
@@ -434,8 +440,8 @@ def parse_two_factor_required(value: object) -> TwoFactorRequired:
     if text in TwoFactorRequired.__members__.values():
         return TwoFactorRequired(text)
     choices = ", ".join(TwoFactorRequired)
-    later = (": it arrives with critical projects; until then choose uploaders or everyone"
-             if text == "critical" else "")
+    later = (": requiring a second factor of critical projects' maintainers alone is not "
+             "supported yet; choose uploaders or everyone" if text == "critical" else "")
     raise InvalidInput(f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {value!r} "
                        f"is not one of {choices}{later}")
 

@@ -39,9 +39,11 @@ def uploaders(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 @pytest.fixture(scope="module", params=BACKENDS)
 def everyone(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[LiveIndex]:
+    """A private index, so that a signed-in browser's reads are checked too."""
     root = tmp_path_factory.mktemp(f"everyone-{request.param}")
     with running_index(request.param, root,
-                       extra_env={"STRONGROOM_TWO_FACTOR_REQUIRED": "everyone"}) as live:
+                       extra_env={"STRONGROOM_TWO_FACTOR_REQUIRED": "everyone",
+                                  "STRONGROOM_PRIVATE": "true"}) as live:
         yield live
 
 
@@ -146,6 +148,8 @@ def test_everyone_is_sent_to_set_up_a_second_factor_first(everyone: LiveIndex) -
         assert answer.headers["location"] == "/account/totp?required=1", path
     posted = visitor.post("/account/tokens/new", {"description": "x"})
     assert posted.headers["location"] == "/account/totp?required=1"
+    # Reading the private index signed in is no way round it.
+    assert visitor.get("/simple/").status_code == 403
     page = visitor.get("/account/totp?required=1")
     assert page.status_code == 200
     assert "This index requires two-factor authentication: set it up" in page.text
@@ -154,6 +158,7 @@ def test_everyone_is_sent_to_set_up_a_second_factor_first(everyone: LiveIndex) -
 
     set_up_totp(visitor)
     assert visitor.get("/account/").status_code == 200
+    assert visitor.get("/simple/").status_code == 200
     status, secret = make_token(visitor, description="ci", read_only="on")
     assert status == 200, secret
     visitor.close()

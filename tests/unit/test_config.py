@@ -334,9 +334,10 @@ def test_a_two_factor_policy_that_is_not_one_is_named(tmp_path: Path, environ: d
         "nobody, uploaders, everyone")
 
 
-def test_critical_is_refused_until_critical_projects_exist() -> None:
+def test_critical_is_refused_until_it_is_enforced() -> None:
     with pytest.raises(InvalidInput, match="'critical' is not one of nobody, uploaders, "
-                                           "everyone: it arrives with critical projects"):
+                                           "everyone: requiring a second factor of critical "
+                                           "projects' maintainers alone is not supported yet"):
         load_settings(environ={"STRONGROOM_TWO_FACTOR_REQUIRED": "critical"})
 
 

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.accounts import (
@@ -41,7 +41,7 @@ from strongroom.domain.policy import UPLOAD_ROLES
 from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.history import EventKind, History
-from strongroom.projects import Project, Role
+from strongroom.projects import Project, Role, team_role
 from strongroom.tokens import caveats
 from strongroom.tokens.models import Token
 from strongroom.tokens.twofactor import TokenPolicy
@@ -91,9 +91,10 @@ def _summary(row: Token, username: str) -> TokenSummary:
 
 
 def _check_scope(session: Session, project: str, user: User) -> None:
-    """Refuse to limit ``user``'s token to ``project`` unless it exists and they may upload."""
+    """Refuse to limit ``user``'s token to ``project`` unless it exists and they may upload
+    (holding a role there, or in a team that does)."""
     found = session.execute(
-        select(Project.name, Role.role)
+        select(Project.name, func.coalesce(Role.role, team_role(Project.id, user.id)).label("role"))
         .outerjoin(Role, (Role.project_id == Project.id) & (Role.user_id == user.id))
         .where(Project.normalized_name == normalize(project))
     ).first()
@@ -288,15 +289,18 @@ class TokenService:
         return revoked
 
     def projects_for(self, username: str) -> list[str]:
-        """The projects a token of ``username`` may be limited to: those on which they hold a
-        role that may upload, by name, in order. Raises NotFound for an unknown user."""
+        """The projects a token of ``username`` may be limited to: those on which they, or a
+        team of theirs, hold a role that may upload; by name, in order. Raises NotFound for an
+        unknown user."""
+        uploaders = sorted(UPLOAD_ROLES)
         with self._db.read() as session:
             user = user_named(session, username)
-            names = session.scalars(
-                select(Project.name).join(Role, Role.project_id == Project.id)
-                .where(Role.user_id == user.id, Role.role.in_(sorted(UPLOAD_ROLES)))
-                .order_by(Project.normalized_name))
-            return list(dict.fromkeys(names))  # a user may hold two roles on one project
+            own = select(Role.role).where(Role.project_id == Project.id,
+                                          Role.user_id == user.id).scalar_subquery()
+            return list(session.scalars(
+                select(Project.name)
+                .where(or_(own.in_(uploaders), team_role(Project.id, user.id).in_(uploaders)))
+                .order_by(Project.normalized_name)))
 
     @staticmethod
     def _signature_ok(macaroon: Macaroon, key: str) -> bool:

@@ -13,7 +13,7 @@ from strongroom.domain.names import normalize
 from strongroom.domain.principals import Credentials
 from strongroom.errors import NotAuthenticated, NotFound
 from strongroom.history import History
-from strongroom.projects import Project, Role
+from strongroom.projects import Project, Role, TeamService
 from strongroom.tokens import TokenService, TokenSummary
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -121,7 +121,11 @@ def test_a_token_may_be_limited_to_the_projects_the_user_uploads_to(
             session.add(project)
             session.flush()
             session.add(Role(project_id=project.id, user_id=bob.id, role=role))
-    assert tokens.projects_for("BOB") == ["Alpha.Kit", "zeta"]
+    teams = TeamService(database, on_commit=lambda _written: None)
+    teams.create("release-crew", actor="admin")
+    teams.add_member("release-crew", "bob", actor="admin")
+    teams.grant("release-crew", "Demo_Lib", "Maintainer", actor="admin")
+    assert tokens.projects_for("BOB") == ["Alpha.Kit", "Demo_Lib", "zeta"]
     assert tokens.projects_for("alice") == ["Demo_Lib"]
     with pytest.raises(NotFound, match="no user named 'nobody'"):
         tokens.projects_for("nobody")

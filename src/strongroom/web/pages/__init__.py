@@ -9,7 +9,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from strongroom.web.pages import passwords, profile, reauth, signin, tokens, twofactor
+from strongroom.web.pages import (
+    history,
+    passwords,
+    profile,
+    projects,
+    reauth,
+    signin,
+    tokens,
+    twofactor,
+)
 from strongroom.web.pages.required import second_factor_gate
 from strongroom.web.pages.site import AccountLimits, Handler, Site
 from strongroom.web.pages.templates import TEMPLATES, Templates
@@ -31,6 +40,9 @@ _PAGES: list[tuple[str, Handler, list[str]]] = [
     ("/account/two-factor", twofactor.second_step, _FORMS),
     ("/account/totp", twofactor.totp, _FORMS),
     ("/account/recovery-codes", twofactor.recovery_codes, _FORMS),
+    ("/account/history", history.own, ["GET"]),
+    ("/account/projects", projects.mine, _FORMS),
+    ("/account/projects/{name}", projects.project, _FORMS),
     (tokens.TOKENS, tokens.tokens, ["GET"]),
     (tokens.NEW_TOKEN, tokens.new_token, _FORMS),
     ("/account/tokens/revoke", tokens.revoke, ["POST"]),

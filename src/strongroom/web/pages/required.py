@@ -4,7 +4,8 @@ open are those that sign in and out, set up a second factor, confirm the passwor
 asks for it) and use a mailed link (verify an address, reset a password).
 
 Under any other policy the pages are left as they are, at no cost. Under ``everyone`` a gated
-page asks the database whether the user has a second factor before the page runs.
+page asks the database whether the user has a second factor before the page runs, and a
+signed-in browser without one reads nothing from a private index either (``session_reader``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import functools
 from starlette.requests import Request
 from starlette.responses import Response
 
+from strongroom.domain.principals import Principal
+from strongroom.errors import Forbidden
 from strongroom.web.pages.site import Handler, Site, guarded
 
 SET_UP = "/account/totp?required=1"
@@ -47,3 +50,15 @@ def second_factor_gate(site: Site, path: str, handler: Handler) -> Handler:
         return await handler(site, request)
 
     return guarded(gated)
+
+
+def session_reader(site: Site, principal: Principal) -> Principal:
+    """``principal``, a signed-in browser reading a private index, unless the policy covers
+    the web and its user has no second factor: Forbidden then, saying where to set one up.
+    (Runs in a worker thread: it may ask the database.)"""
+    if (site.two_factor_required.covers_web and principal.user_id is not None
+            and not site.accounts.has_second_factor(principal.user_id)):
+        raise Forbidden("this index requires two-factor authentication: set it up at "
+                        f"{site.url('/account/totp')} to read it signed in",
+                        principal=principal)
+    return principal

@@ -30,7 +30,9 @@ from strongroom.accounts import (
 from strongroom.config import TwoFactorRequired
 from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
+from strongroom.history import History
 from strongroom.mail import Sender, compose
+from strongroom.projects import InvitationService, RoleService
 from strongroom.tokens import TokenService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
@@ -70,6 +72,9 @@ class Site:
     logins: Logins
     factors: SecondFactors
     addresses: Addresses
+    history: History
+    roles: RoleService
+    invitations: InvitationService
     sessions: SessionService
     links: Links
     sender: Sender
