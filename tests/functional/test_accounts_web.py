@@ -80,7 +80,7 @@ def test_pages_carry_the_security_headers_and_cookie_flags(visitor: Visitor) -> 
     page = visitor.get("/account/login")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["cache-control"] == "no-store"
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie
