@@ -1,4 +1,4 @@
-"""Security keys against a software key (tests/unit/accounts/authenticator.py): registered
+"""Security keys against a software key (tests/softkey.py): registered
 under a name and listed; a challenge answers once; one credential belongs to one account; a
 signature from another account's key, another origin or relying party, or with a count that
 does not rise is refused and recorded; removing a key."""
@@ -20,7 +20,7 @@ from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.errors import Conflict, InvalidInput, NotFound
 from strongroom.history import History
-from tests.unit.accounts.authenticator import SoftKey, b64url, unb64url
+from tests.softkey import SoftKey, b64url, unb64url
 from tests.unit.accounts.conftest import at_once
 
 CLIENT = Client("192.0.2.7", "test-agent/1.0")

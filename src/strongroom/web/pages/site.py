@@ -25,6 +25,7 @@ from strongroom.accounts import (
     Links,
     Logins,
     SecondFactors,
+    SecurityKeys,
     SessionService,
 )
 from strongroom.db.base import utcnow
@@ -77,6 +78,7 @@ class Site:
     throttle: Throttle
     limits: AccountLimits
     registration_open: bool
+    keys: SecurityKeys
 
     @property
     def secure_cookies(self) -> bool:
