@@ -180,6 +180,9 @@ class Settings:
     login_rate: str = "10/5minutes"
     account_mail_rate: str = "10/hour"
     two_factor_rate: str = "5/5minutes;20/hour"
+    # Days the maintainers of a project that became critical have to set up a second factor
+    # before a policy that requires one refuses their tokens for it (README "Critical projects").
+    critical_grace: float = 30.0
 
     @property
     def limits(self) -> Limits:
@@ -289,11 +292,13 @@ _ENV = {
     "STRONGROOM_LOGIN_RATE": "login_rate",
     "STRONGROOM_ACCOUNT_MAIL_RATE": "account_mail_rate",
     "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
+    "STRONGROOM_CRITICAL_GRACE": "critical_grace",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
-                   "min_body_rate", "send_timeout", "smtp_timeout", "dns_timeout")
+                   "min_body_rate", "send_timeout", "smtp_timeout", "critical_grace",
+                   "dns_timeout")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -22,12 +23,38 @@ def client_env(tmp: Path) -> dict[str, str]:
         "UV_CACHE_DIR": str(tmp / "uv-cache"),
         "UV_PYTHON_DOWNLOADS": "never",
         "HOME": str(tmp),
+        "NETRC": str(tmp / ".netrc"),  # not a machine-wide NETRC: a test writes its own or none
     })
     return env
 
 
-def run(args: list[str], tmp: Path, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, capture_output=True, text=True, env=client_env(tmp),
+def keyring_env(tmp: Path) -> dict[str, str]:
+    """Additions to client_env(tmp) under which the ``keyring`` command that pip's and uv's
+    ``--keyring-provider subprocess`` find first on PATH is this venv's keyring with
+    keyrings.alt's plaintext file backend, keeping that file (and uv its own credential store)
+    under ``tmp``, never in the machine's keyring. The command is a wrapper outside this venv's
+    bin/, because pip skips a ``keyring`` in its own scripts folder lest it call itself."""
+    bin_dir = tmp / "keyring-bin"
+    bin_dir.mkdir(exist_ok=True)
+    command = bin_dir / "keyring"
+    command.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m keyring "$@"\n')
+    command.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": str(tmp / "xdg-data"), "XDG_CONFIG_HOME": str(tmp / "xdg-config")}
+
+
+def keyring_set(tmp: Path, env: Mapping[str, str], service: str, username: str,
+                password: str) -> None:
+    """``keyring set SERVICE USERNAME``, the password on standard input, as a user stores it."""
+    run(["keyring", "set", service, username], tmp, env=env, stdin=f"{password}\n")
+
+
+def run(args: list[str], tmp: Path, *, check: bool = True, env: Mapping[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a client in client_env(tmp), updated with ``env``."""
+    result = subprocess.run(args, capture_output=True, text=True,
+                            env={**client_env(tmp), **(env or {})}, input=stdin,
                             timeout=300, check=False)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n"
@@ -42,10 +69,10 @@ def twine_upload(index_url: str, token: str, files: list[Path], tmp: Path, *extr
                 *extra, *map(str, files)], tmp, check=check)
 
 
-def pip_install(index_url: str, tmp: Path, *args: str, check: bool = True
-                ) -> subprocess.CompletedProcess[str]:
+def pip_install(index_url: str, tmp: Path, *args: str, check: bool = True,
+                env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir",
-                "--index-url", f"{index_url}/simple/", *args], tmp, check=check)
+                "--index-url", f"{index_url}/simple/", *args], tmp, check=check, env=env)
 
 
 def pip_download(index_url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +86,7 @@ def uv_venv(tmp: Path) -> Path:
     return venv
 
 
-def uv_pip_install(index_url: str, venv: Path, tmp: Path, *args: str, check: bool = True
-                   ) -> subprocess.CompletedProcess[str]:
+def uv_pip_install(index_url: str, venv: Path, tmp: Path, *args: str, check: bool = True,
+                   env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run([str(BIN / "uv"), "pip", "install", "--python", str(venv / "bin" / "python"),
-                "--index-url", f"{index_url}/simple/", *args], tmp, check=check)
+                "--index-url", f"{index_url}/simple/", *args], tmp, check=check, env=env)

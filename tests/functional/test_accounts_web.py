@@ -218,3 +218,30 @@ def test_guessing_passwords_hits_the_limit(index: LiveIndex) -> None:
         assert guesser.login("nobody", "guess number 8").headers["retry-after"].isdigit()
     finally:
         guesser.close()
+
+
+def test_the_security_history_shows_what_happened_and_from_where(
+        index: LiveIndex, smtp: SmtpServer) -> None:
+    visitor = Visitor(index.url)
+    other = Visitor(index.url)
+    try:
+        _register(visitor, smtp, "judy")
+        assert other.login("judy", "not the password at all").status_code == 401
+        other.client.headers["User-Agent"] = "judy-laptop/2.0"
+        assert other.login("judy", PASSWORD).status_code == 303
+        page = visitor.get("/account/history")
+        assert page.status_code == 200
+        rows = page.text.split('<table id="history">')[1]
+        kinds = [kind for kind in ("login.failed", "login") if f"<td>{kind}</td>" in rows]
+        assert kinds == ["login.failed", "login"]
+        assert rows.index("<td>login</td>") < rows.index("<td>login.failed</td>")  # newest first
+        assert "judy-laptop/2.0" in rows
+        assert "127.0.0.1" in rows
+        stranger = Visitor(index.url)
+        try:
+            assert stranger.get("/account/history").status_code == 303  # to the login page
+        finally:
+            stranger.close()
+    finally:
+        visitor.close()
+        other.close()

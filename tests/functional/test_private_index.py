@@ -1,6 +1,6 @@
 """A private index (STRONGROOM_PRIVATE=true): no read without a token that verifies, through
-every read path, cold and warm; pip and uv install with a read-only token in the index URL or
-in ~/.netrc; a read-only token never uploads."""
+every read path, cold and warm; pip and uv install with a read-only token in the index URL, in
+~/.netrc or in a keyring; a read-only token never uploads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ import pytest
 
 from tests.builders import make_sdist, make_wheel
 from tests.databases import BACKENDS
-from tests.functional.clients import pip_install, twine_upload, uv_pip_install, uv_venv
+from tests.functional.browsing import Visitor
+from tests.functional.clients import (
+    keyring_env,
+    keyring_set,
+    pip_install,
+    twine_upload,
+    uv_pip_install,
+    uv_venv,
+)
 from tests.functional.server import LiveIndex, running_index
 
 pytestmark = pytest.mark.functional
@@ -136,6 +144,39 @@ def test_pip_installs_with_the_token_in_netrc(private: LiveIndex, reader: str,
     assert [p.name for p in target.glob("*.dist-info")] == ["secret_lib-1.0.dist-info"]
 
 
+def test_pip_and_uv_install_with_the_token_in_a_keyring(private: LiveIndex, reader: str,
+                                                         tmp_path: Path) -> None:
+    """The keyring alone holds the token: the index URL names only the user, HOME and NETRC
+    are an empty folder, and the clients ask the ``keyring`` command (``--keyring-provider
+    subprocess``), whose file backend lives in tmp_path. With the keyring empty both fail."""
+    keyring = keyring_env(tmp_path)
+    user_only = private.url.replace("http://", "http://__token__@")
+    provider = ("--keyring-provider", "subprocess")
+    venv = uv_venv(tmp_path)
+    refused = [
+        pip_install(user_only, tmp_path, *provider, "--target", str(tmp_path / "none"),
+                    "secret-app", env=keyring, check=False),
+        uv_pip_install(user_only, venv, tmp_path, *provider, "secret-app", env=keyring,
+                       check=False),
+    ]
+    for result in refused:
+        assert result.returncode != 0
+        assert "401" in result.stdout + result.stderr
+    # pip asks the keyring for the index URL, then its host:port; uv for those, then the
+    # origin: host:port is what both ask for, and it covers the file URLs too.
+    keyring_set(tmp_path, keyring, private.url.removeprefix("http://"), "__token__", reader)
+    assert (tmp_path / "xdg-data" / "python_keyring" / "keyring_pass.cfg").is_file()
+    target = tmp_path / "site"
+    pip_install(user_only, tmp_path, *provider, "--target", str(target), "secret-app",
+                env=keyring)
+    assert sorted(p.name for p in target.glob("*.dist-info")) == [
+        "secret_app-1.0.dist-info", "secret_lib-1.0.dist-info"]
+    uv_pip_install(user_only, venv, tmp_path, *provider, "secret-app", env=keyring)
+    assert sorted(p.name for p in (venv / "lib").glob("python*/site-packages/*.dist-info")) == [
+        "secret_app-1.0.dist-info", "secret_lib-1.0.dist-info"]
+    assert not (tmp_path / ".netrc").exists()
+
+
 def test_a_read_only_token_never_uploads(private: LiveIndex, reader: str,
                                          tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "secret-lib", "2.0")
@@ -146,3 +187,24 @@ def test_a_read_only_token_never_uploads(private: LiveIndex, reader: str,
     versions = httpx.get(f"{private.url}/pypi/secret-lib/json", headers=_basic(reader)).json()
     assert list(versions["releases"]) == ["1.0"]
     assert json.dumps(versions).count("secret_lib-2.0") == 0
+
+
+def test_a_signed_in_browser_reads_and_a_forged_session_does_not(private: LiveIndex,
+                                                                  reader: str) -> None:
+    reads = _reads(private, reader)
+    browser = Visitor(private.url)
+    try:
+        assert browser.login("alice", "a long enough password").status_code == 303
+        cookie = browser.client.cookies.get("strongroom_session", domain="127.0.0.1")
+        assert cookie is not None
+        for _ in range(2):  # cold, then warm with the verdict remembered
+            statuses = [httpx.get(url, headers={**headers,
+                                                "Cookie": f"strongroom_session={cookie}"}
+                                  ).status_code for url, headers in reads]
+            assert statuses == [200, 200, 200, 304, 200, 200, 200, 200, 206, 200]
+        forged = "A" * len(cookie)
+        for url, headers in reads:
+            refused = httpx.get(url, headers={**headers, "Cookie": f"strongroom_session={forged}"})
+            assert refused.status_code == 401, url
+    finally:
+        browser.close()

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from strongroom.accounts.models import User, WebSession
 from strongroom.db.engine import Database
+from strongroom.domain.principals import Principal, PrincipalKind
+from strongroom.errors import NotAuthenticated
 
 # A session lasts this long from its start, signed in or not (PyPI's: 12 hours).
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -85,6 +87,14 @@ class SessionService:
                 session.execute(update(WebSession).where(WebSession.id == _digest(secret))
                                 .values(last_seen=now))
         return view
+
+    def principal(self, secret: str, *, now: dt.datetime) -> Principal:
+        """The user signed in (second factor given, if they have one) by the session
+        ``secret``. Raises NotAuthenticated."""
+        view = self.find(secret, now=now)
+        if view is None or view.user_id is None or view.username is None:
+            raise NotAuthenticated("the session is not signed in")
+        return Principal(PrincipalKind.USER, view.username, user_id=view.user_id)
 
     def sign_in(self, secret: str | None, user_id: int, *, now: dt.datetime) -> str:
         """Replace the session ``secret`` (if any) with a new one signed in as ``user_id``,

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from strongroom.cli.critical import critical
 from strongroom.cli.domains import check_email_domains
 from strongroom.cli.durations import Duration
 from strongroom.cli.export import export_static_command
@@ -17,6 +18,7 @@ from strongroom.cli.importer import import_command
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.projects import project
 from strongroom.cli.rows import print_rows
+from strongroom.cli.teams import team
 from strongroom.cli.users import user
 from strongroom.db import journal
 from strongroom.errors import StrongroomError
@@ -36,8 +38,8 @@ def _now() -> dt.datetime:
 
 @click.group()
 def admin() -> None:
-    """Administer the index (users, projects, tokens, yanks, garbage collection, journal,
-    security history)."""
+    """Administer the index (users, projects and their roles, teams, tokens, yanks, garbage
+    collection, journal, security history)."""
 
 
 admin.add_command(import_command)
@@ -45,7 +47,9 @@ admin.add_command(export_static_command)
 admin.add_command(project)
 admin.add_command(user)
 admin.add_command(check_email_domains)
+admin.add_command(critical)
 admin.add_command(history)
+admin.add_command(team)
 
 
 @admin.group()

@@ -23,7 +23,7 @@ READ = "read"
 
 
 class PrincipalKind(Enum):
-    USER = "user"  # a person's account, through one of their API tokens
+    USER = "user"  # a person's account, through one of their API tokens or a web session
     ADMIN = "admin"  # an administrator acting on this machine (strongroom admin ...)
     PUBLISHER = "publisher"  # a trusted publisher (a CI workflow), later
 
@@ -45,13 +45,15 @@ class Principal:
 @dataclass(frozen=True)
 class Credentials:
     """What a request presented, before anyone checked it: the password of HTTP Basic
-    authentication (where twine and pip put an API token), or nothing."""
+    authentication (where twine and pip put an API token), the secret of a web session's
+    cookie (a signed-in browser reading a private index), or nothing."""
 
     secret: str | None = None
+    session: str | None = None
 
     @property
     def present(self) -> bool:
-        return bool(self.secret)
+        return bool(self.secret or self.session)
 
 
 _Reading_contra = TypeVar("_Reading_contra", contravariant=True)

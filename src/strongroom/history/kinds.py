@@ -34,10 +34,14 @@ class EventKind(StrEnum):
     TOKEN_CREATED = "token.created"  # noqa: S105
     TOKEN_USED = "token.used"  # noqa: S105
     TOKEN_REVOKED = "token.revoked"  # noqa: S105
-    # Roles in projects, and a project's standing.
+    # Roles in projects (a team's: ``user`` empty, ``details.team`` its name), invitations to
+    # them, teams' members, and a project's standing.
     ROLE_ADDED = "role.added"
     ROLE_CHANGED = "role.changed"
     ROLE_REMOVED = "role.removed"
+    ROLE_INVITED = "role.invited"
+    ROLE_INVITATION_DECLINED = "role.invitation.declined"
+    ROLE_INVITATION_REVOKED = "role.invitation.revoked"
     TEAM_CHANGED = "team.changed"
     PROJECT_CRITICAL = "project.critical"
     PROJECT_NOT_CRITICAL = "project.not-critical"

@@ -1,6 +1,7 @@
 """A user leaving every project as their account is deleted: the projects' part of an account's
 deletion (an ``AccountDependent`` of strongroom.accounts). ORM and Core in the deletion's own
-session; each role removed is journaled and in the security history."""
+session; each role removed is journaled and in the security history, and so is each team left
+(``team.changed``); invitations to the user go with the account."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from strongroom.db import journal
 from strongroom.errors import Conflict
 from strongroom.history import EventKind, History
 from strongroom.projects.changes import journal_changes
-from strongroom.projects.models import Project, Role
-
-OWNER = "Owner"
+from strongroom.projects.models import Project, Role, RoleInvitation, Team, TeamMember
+from strongroom.projects.roles import OWNER
 
 
 def sole_owner_of(session: Session, user: User) -> list[str]:
@@ -31,7 +31,8 @@ def sole_owner_of(session: Session, user: User) -> list[str]:
 
 def leave_projects(session: Session, user: User, *, now: dt.datetime, actor: str) -> Released:
     """Remove every role ``user`` holds, journaling ``remove <role> <username>`` in each
-    project by ``actor`` at ``now`` and recording ``role.removed``.
+    project by ``actor`` at ``now`` and recording ``role.removed``; take them out of their
+    teams (``team.changed``) and delete the invitations to them.
 
     Raises Conflict, before changing anything, when the user is the only Owner of a project:
     a project always keeps an Owner, so its ownership must pass to someone first. The message
@@ -58,7 +59,16 @@ def leave_projects(session: Session, user: User, *, now: dt.datetime, actor: str
         History.record(session, EventKind.ROLE_REMOVED, user=user, project=role.normalized_name,
                        now=now, details={"role": role.role, "by": actor,
                                          "reason": "account deleted"})
-    if not held:
-        return Released("")
-    names = ", ".join(f"{role.role} of {role.name}" for role in held)
-    return Released(f"{len(held)} role(s) removed ({names})", journal.Written(serial, changed))
+    teams = session.scalars(select(Team.name).join(TeamMember).where(
+        TeamMember.user_id == user.id).order_by(Team.normalized_name)).all()
+    session.execute(delete(TeamMember).where(TeamMember.user_id == user.id))
+    for team in teams:
+        History.record(session, EventKind.TEAM_CHANGED, user=user, now=now, details={
+            "team": team, "action": "removed", "by": actor, "reason": "account deleted"})
+    invited = len(session.execute(delete(RoleInvitation).where(RoleInvitation.user_id == user.id)
+                                  .returning(RoleInvitation.id)).all())
+    words = [f"{len(held)} role(s) removed ({', '.join(f'{r.role} of {r.name}' for r in held)})"
+             if held else "", f"left team(s) {', '.join(teams)}" if teams else "",
+             f"{invited} invitation(s) deleted" if invited else ""]
+    return Released("; ".join(word for word in words if word),
+                    journal.Written(serial, changed) if held else None)

@@ -109,7 +109,7 @@ class ProjectService:
             if isinstance(size, int) and size < 1:
                 raise InvalidInput(f"limit {size}: a limit is at least one byte")
         with self._db.write() as session:
-            project = _project(session, name)
+            project = project_named(session, name)
             changes = []
             for column, words, size in (("upload_limit", "file size limit", file_size),
                                         ("total_size_limit", "total size limit", total)):
@@ -134,7 +134,7 @@ class ProjectService:
         # works (at the top, tokens -> projects -> upload -> tokens would not).
         from strongroom.upload import File, Release  # noqa: PLC0415
         with self._db.read() as session:
-            project = _project(session, name)
+            project = project_named(session, name)
             roles = session.execute(
                 select(Role.role, User.username).join(User, Role.user_id == User.id)
                 .where(Role.project_id == project.id).order_by(User.username)).all()
@@ -158,7 +158,8 @@ class ProjectService:
             )
 
 
-def _project(session: Session, name: str) -> Project:
+def project_named(session: Session, name: str) -> Project:
+    """The project called ``name`` (any spelling of it), read in ``session``. Raises NotFound."""
     project = session.scalar(select(Project).where(Project.normalized_name == normalize(name)))
     if project is None:
         raise NotFound(f"no project named {name!r}")

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from pymacaroons import Macaroon, Verifier
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from strongroom.accounts import Released, User, user_named
@@ -32,7 +32,7 @@ from strongroom.domain.policy import UPLOAD_ROLES
 from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from strongroom.history import EventKind, History
-from strongroom.projects import Project, Role
+from strongroom.projects import Project, Role, team_role
 from strongroom.tokens import caveats
 from strongroom.tokens.models import Token
 
@@ -80,9 +80,10 @@ def _summary(row: Token, username: str) -> TokenSummary:
 
 
 def _check_scope(session: Session, project: str, user: User) -> None:
-    """Refuse to limit ``user``'s token to ``project`` unless it exists and they may upload."""
+    """Refuse to limit ``user``'s token to ``project`` unless it exists and they may upload
+    (holding a role there, or in a team that does)."""
     found = session.execute(
-        select(Project.name, Role.role)
+        select(Project.name, func.coalesce(Role.role, team_role(Project.id, user.id)).label("role"))
         .outerjoin(Role, (Role.project_id == Project.id) & (Role.user_id == user.id))
         .where(Project.normalized_name == normalize(project))
     ).first()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.utils import canonicalize_version
-from sqlalchemy import Connection, and_, bindparam, exists, null, or_, select, union_all
+from sqlalchemy import Connection, and_, bindparam, exists, func, null, or_, select, union_all
 from sqlalchemy import update as sql_update
 
 from strongroom.config import Limits, format_size
@@ -29,7 +29,7 @@ from strongroom.domain.policy import accepts_uploads, upload_denial
 from strongroom.domain.principals import Principal
 from strongroom.domain.rules import UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
-from strongroom.projects import Project, Role
+from strongroom.projects import Project, Role, team_role
 from strongroom.upload.models import File, FilenameRegistry, Release
 from strongroom.upload.receive import ReceivedFile
 
@@ -49,8 +49,8 @@ class NewFile:
 
 @dataclass(frozen=True)
 class ProjectAccess:
-    """An existing project as the upload checks see it, with the uploader's role in it and its
-    own limits (None: the index's default)."""
+    """An existing project as the upload checks see it, with the uploader's role in it (their
+    own, else their teams') and its own limits (None: the index's default)."""
 
     id: int
     name: str
@@ -80,9 +80,11 @@ _CLASHES = Prepared(union_all(
     ),
 ))
 
+# The uploader's own role, else the strongest of their teams' (a subquery: still one query).
 _ACCESS = (
     select(Project.id, Project.name, Project.status, Project.total_size, Project.upload_limit,
-           Project.total_size_limit, Role.role)
+           Project.total_size_limit,
+           func.coalesce(Role.role, team_role(Project.id, bindparam("user_id"))).label("role"))
     .outerjoin(Role, and_(Role.project_id == Project.id, Role.user_id == bindparam("user_id")))
     .where(Project.normalized_name == bindparam("name"))
 )

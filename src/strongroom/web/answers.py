@@ -65,6 +65,8 @@ class Answer:
     headers: Headers
     body: bytes = b""
     stream: BlobBody | None = None
+    # The project a 200 sends a distribution of: a GET of it counts as a download.
+    download: str | None = None
 
 
 def _encode(headers: dict[str, str]) -> Headers:
@@ -234,6 +236,7 @@ def file_answer(target: BlobTarget, size: int | None, body: bytes | BlobBody,
         return Answer(206, headers, stream=BlobBody(body.open, first, last - first + 1))
     if size is not None:
         headers.append((b"content-length", str(size).encode()))
+    download = None if target.filename.endswith(".metadata") else target.project
     if isinstance(body, bytes):
-        return Answer(200, headers, body)
-    return Answer(200, headers, stream=body)
+        return Answer(200, headers, body, download=download)
+    return Answer(200, headers, stream=body, download=download)

@@ -22,13 +22,16 @@ from strongroom.accounts import (
     TotpService,
 )
 from strongroom.config import Settings
+from strongroom.critical import DownloadCounter
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
 from strongroom.domain.principals import READ, Credentials, Principal
+from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
+from strongroom.projects import InvitationService, RoleService
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenService
@@ -40,7 +43,7 @@ from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def _site(settings: Settings, db: Database) -> Site:
+def _site(settings: Settings, db: Database, on_commit: CommitHook) -> Site:
     """The account pages' services."""
     limits = AccountLimits(
         login=parse_rate(settings.login_rate, "login_rate"),
@@ -53,7 +56,9 @@ def _site(settings: Settings, db: Database) -> Site:
     sessions = SessionService(db)
     party = RelyingParty.for_base_url(settings.public_base_url, name=settings.index_name)
     return Site(accounts=accounts, logins=Logins(db, accounts, policy=policy),
-                factors=factors, addresses=Addresses(db),
+                factors=factors, addresses=Addresses(db), history=History(db),
+                roles=RoleService(db, on_commit=on_commit),
+                invitations=InvitationService(db, on_commit=on_commit),
                 sessions=sessions, links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),
@@ -86,6 +91,7 @@ def create_app(settings: Settings, *, migrate: bool = True,
     uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
+    downloads = DownloadCounter(db)
     endpoint = LegacyUpload(uploads)
     upload: ASGIApp = endpoint
     upload_limits = parse_rate(settings.upload_rate, "upload_rate")
@@ -96,15 +102,21 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        downloads.start()
         yield
+        downloads.close()
         endpoint.close()
         readmes.close()
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    framework = Starlette(routes=[*upload_routes(upload), *account_routes(_site(settings, db))],
+    site = _site(settings, db, on_commit)
+    framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
                           lifespan=lifespan)
+
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
+        if credentials.session is not None:  # a signed-in browser reads every project
+            return site.sessions.principal(credentials.session, now=utcnow())
         return tokens.authenticate(credentials, project=project or "", now=utcnow(),
                                    action=READ)
 
@@ -114,4 +126,5 @@ def create_app(settings: Settings, *, migrate: bool = True,
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,
                           authenticate=authenticate,
-                          connection_limits=settings.connection_limits))
+                          connection_limits=settings.connection_limits,
+                          count_download=downloads.count))

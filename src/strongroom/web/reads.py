@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -54,14 +55,26 @@ _FILE_CACHE_BYTES = 64 * 1024 * 1024
 _ANSWER_OVERHEAD = 1024  # what a kept file answer costs beyond its bytes, roughly
 _CHUNK = 1024 * 1024
 _READ_METHODS = ("GET", "HEAD")
+# A signed-in browser's session (web/pages/visits.py names the cookie) reads a private index.
+_SESSION_COOKIE = re.compile(rb"(?:^|;)\s*strongroom_session=([A-Za-z0-9_-]{43})(?:;|\s*$)")
 
 
 class _Unresolved(Exception):
     """The caller's credentials must be verified, which may wait on the database: not here."""
 
 
-# What verifying one Authorization value for one project came to: the principal, or the
-# error that refused it.
+def _session_cookie(headers: Headers) -> bytes | None:
+    """The secret of a web session's cookie (pages/visits.py), if the request carries one."""
+    for key, value in headers:
+        if key == b"cookie":
+            match = _SESSION_COOKIE.search(value)
+            if match is not None:
+                return match.group(1)
+    return None
+
+
+# What verifying one Authorization value (or session) for one project came to: the
+# principal, or the error that refused it.
 _Verdict = Principal | type[NotAuthenticated] | type[Forbidden]
 
 
@@ -79,9 +92,13 @@ class _Caller:
 
     def principal(self) -> Principal | None:
         authorization = next((v for k, v in self._headers if k == b"authorization"), None)
+        session = None
         if authorization is None:
-            return None
-        verdict = self._reads.verdict(authorization, self._project, blocking=self._blocking)
+            session = _session_cookie(self._headers)
+            if session is None:
+                return None
+        verdict = self._reads.verdict(authorization or session or b"", self._project,
+                                      blocking=self._blocking, session=session is not None)
         if isinstance(verdict, Principal):
             return verdict
         raise verdict("the credentials did not verify")
@@ -131,7 +148,8 @@ class Reads:
 
     def __init__(self, app: ASGIApp, reader: IndexReader, *, base_url: str,
                  access: ReadAccess = PUBLIC, authenticate: Authenticate | None = None,
-                 connection_limits: ConnectionLimits | None = None) -> None:
+                 connection_limits: ConnectionLimits | None = None,
+                 count_download: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.reader = reader
         self.base_url = base_url.rstrip("/")
@@ -139,12 +157,13 @@ class Reads:
         self._access = access
         self._restricted = access is not PUBLIC
         self._authenticate = authenticate
+        self._count_download = count_download
         self._negotiated: dict[tuple[bytes | None, str | None], str | None] = {}
         self._normal_names: dict[str, bool] = {}
         self._pages: dict[tuple[str, int, str, str], tuple[Answer, Answer]] = {}
         self._files: OrderedDict[tuple[str, str], tuple[Answer, bytes]] = OrderedDict()
         self._file_bytes = 0
-        self._verified: dict[tuple[bytes, str | None], tuple[float, _Verdict]] = {}
+        self._verified: dict[tuple[bytes, str | None, bool], tuple[float, _Verdict]] = {}
 
     # -- ASGI ---------------------------------------------------------------------------------
 
@@ -183,10 +202,17 @@ class Reads:
             if path.startswith("/simple/") and path.endswith("/"):
                 return self._warm_page(path[8:-1], headers)
             if path.startswith("/packages/"):
-                return self._warm_file(path, headers)
+                return self._counted(method, self._warm_file(path, headers))
         except _Unresolved:  # credentials to verify first: ``answer`` does that
             return None
         return None
+
+    def _counted(self, method: str, answer: Answer | None) -> Answer | None:
+        """``answer``, a download counted when it is a distribution sent whole to a GET."""
+        if (answer is not None and answer.download is not None and method == "GET"
+                and self._count_download is not None):
+            self._count_download(answer.download)
+        return answer
 
     def _warm_page(self, name: str, headers: Headers) -> Answer | None:
         if "/" in name or (name and not self._is_normal(name)):
@@ -226,7 +252,7 @@ class Reads:
             return None
         if method not in _READ_METHODS:
             return answers.METHOD_NOT_ALLOWED
-        return await route(self, parts, query, headers)
+        return self._counted(method, await route(self, parts, query, headers))
 
     # -- simple pages -------------------------------------------------------------------------
 
@@ -420,11 +446,12 @@ class Reads:
             return await run_in_threadpool(self._refused, project, headers, json=json,
                                            blocking=True)
 
-    def verdict(self, authorization: bytes, project: str | None, *, blocking: bool
-                ) -> _Verdict:
-        """What ``authorization`` comes to for reading ``project``: remembered for
-        ``_VERIFIED_SECONDS``, else worked out (only when ``blocking``; else _Unresolved)."""
-        key = (authorization, project)
+    def verdict(self, authorization: bytes, project: str | None, *, blocking: bool,
+                session: bool = False) -> _Verdict:
+        """What ``authorization`` (with ``session``: a web session's secret) comes to for
+        reading ``project``: remembered for ``_VERIFIED_SECONDS``, else worked out (only when
+        ``blocking``; else _Unresolved)."""
+        key = (authorization, project, session)
         now = time.monotonic()
         remembered = self._verified.get(key)
         if remembered is not None and remembered[0] > now:
@@ -436,8 +463,9 @@ class Reads:
             verdict = NotAuthenticated
         else:
             try:
-                verdict = self._authenticate(credentials_from(authorization.decode("latin-1")),
-                                             project)
+                credentials = (Credentials(session=authorization.decode("ascii")) if session
+                               else credentials_from(authorization.decode("latin-1")))
+                verdict = self._authenticate(credentials, project)
             except NotAuthenticated:
                 verdict = NotAuthenticated
             except Forbidden:

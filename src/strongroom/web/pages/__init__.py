@@ -9,7 +9,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from strongroom.web.pages import keys, passwords, profile, reauth, signin, twofactor
+from strongroom.web.pages import (
+    history,
+    keys,
+    passwords,
+    profile,
+    projects,
+    reauth,
+    signin,
+    twofactor,
+)
 from strongroom.web.pages.site import AccountLimits, Handler, Site
 from strongroom.web.pages.templates import TEMPLATES, Templates
 
@@ -30,6 +39,9 @@ _PAGES: list[tuple[str, Handler, list[str]]] = [
     ("/account/two-factor", twofactor.second_step, _FORMS),
     ("/account/totp", twofactor.totp, _FORMS),
     ("/account/recovery-codes", twofactor.recovery_codes, _FORMS),
+    ("/account/history", history.own, ["GET"]),
+    ("/account/projects", projects.mine, _FORMS),
+    ("/account/projects/{name}", projects.project, _FORMS),
     ("/account/keys", keys.manage, _FORMS),
     ("/account/keys/options", keys.registration_options, ["POST"]),
     ("/account/keys/verify", keys.register, ["POST"]),

@@ -30,7 +30,9 @@ from strongroom.accounts import (
 )
 from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
+from strongroom.history import History
 from strongroom.mail import Sender, compose
+from strongroom.projects import InvitationService, RoleService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
 from strongroom.web.pages.templates import PAGE_HEADERS, Templates
@@ -69,6 +71,9 @@ class Site:
     logins: Logins
     factors: SecondFactors
     addresses: Addresses
+    history: History
+    roles: RoleService
+    invitations: InvitationService
     sessions: SessionService
     links: Links
     sender: Sender

@@ -1,0 +1,132 @@
+"""Projects on the web: a user's projects and the invitations waiting for them (accept,
+decline), and for a project's Owners its roles (invite by mail, change, remove, transfer
+ownership, revoke an invitation) and its security history.
+
+Who may do what is the projects capability's to say (roles.py); these pages pass the
+signed-in user as the acting Principal and show its refusals. Changing roles is sensitive: it
+asks for the password again after 30 minutes.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from strongroom.domain.names import normalize
+from strongroom.domain.principals import Principal, PrincipalKind
+from strongroom.errors import Conflict, Forbidden, InvalidInput, NotFound
+from strongroom.history import iso_utc
+from strongroom.projects import OWNER, Invitation
+from strongroom.web.errors import status_for
+from strongroom.web.pages.reauth import needs_password
+from strongroom.web.pages.site import Site, guarded
+from strongroom.web.pages.visits import Visit
+
+_REFUSALS = (Conflict, Forbidden, InvalidInput, NotFound)
+
+
+def _principal(visit: Visit) -> Principal:
+    assert visit.user_id is not None  # noqa: S101 - callers checked
+    assert visit.session is not None  # noqa: S101
+    return Principal(PrincipalKind.USER, visit.session.username or "", user_id=visit.user_id)
+
+
+async def _mine(site: Site, visit: Visit, *, status: int = 200, error: str | None = None,
+                notice: str | None = None) -> Response:
+    principal = _principal(visit)
+    held = await site.call(site.roles.held_by, visit.user_id or 0)
+    invited = await site.call(site.invitations.invitations, username=principal.name)
+    return site.page("projects.html", visit, status=status, held=held, invited=invited,
+                     now=visit.now, error=error, notice=notice)
+
+
+@guarded
+async def mine(site: Site, request: Request) -> Response:
+    """GET: the user's projects and invitations. POST ``action`` accept or decline."""
+    visit = await site.visit(request)
+    if visit.user_id is None:
+        return site.to_login(request, visit)
+    if request.method == "GET":
+        return await _mine(site, visit)
+    form = await site.form(request, visit)
+    project, action = form.get("project", ""), form.get("action", "")
+    try:
+        if action == "accept":
+            await site.call(site.invitations.accept, project, by=_principal(visit))
+        elif action == "decline":
+            await site.call(site.invitations.decline, project, by=_principal(visit))
+        else:
+            raise InvalidInput(f"unknown action {action!r}")
+    except _REFUSALS as error:
+        return await _mine(site, visit, status=status_for(error), error=error.message)
+    return await _mine(site, visit, notice=f"Invitation to {project} {action}ed.")
+
+
+async def _project_page(site: Site, visit: Visit, name: str, *, status: int = 200,
+                        error: str | None = None, notice: str | None = None) -> Response:
+    roles = await site.call(site.roles.roles, name)
+    held = await site.call(site.roles.held_by, visit.user_id or 0)
+    owner = (normalize(name), OWNER) in {(normalize(project), role) for project, role in held}
+    invited = await site.call(site.invitations.invitations, project=name) if owner else []
+    events = (await site.call(site.history.for_project, name, limit=50)) if owner else []
+    return site.page("project.html", visit, status=status, project=name, roles=roles,
+                     owner=owner, invited=invited, events=events, now=visit.now, error=error,
+                     notice=notice)
+
+
+@guarded
+async def project(site: Site, request: Request) -> Response:
+    """GET: the project's roles (and for Owners its invitations and history). POST
+    ``action``: invite, set, remove, transfer, revoke."""
+    visit = await site.visit(request)
+    if visit.user_id is None:
+        return site.to_login(request, visit)
+    name = request.path_params["name"]
+    try:
+        if request.method == "GET":
+            return await _project_page(site, visit, name)
+        form = await site.form(request, visit)
+        if needs_password(visit):
+            return site.redirect(f"/account/reauth?next=/account/projects/{name}", visit)
+        notice = await _change(site, visit, name, form)
+    except _REFUSALS as error:
+        try:
+            return await _project_page(site, visit, name, status=status_for(error),
+                                       error=error.message)
+        except NotFound:
+            raise error from None
+    return await _project_page(site, visit, name, notice=notice)
+
+
+async def _change(site: Site, visit: Visit, name: str, form: dict[str, str]) -> str:
+    """Do what the project's form asked; returns what to tell the user."""
+    by, action = _principal(visit), form.get("action", "")
+    username, role = form.get("username", "").strip(), form.get("role", "")
+    if action == "invite":
+        invitation = await site.call(site.invitations.invite, name, username, role, by=by)
+        if invitation.email is not None:
+            await site.call(site.send, invitation.email,
+                            f"Invitation to {invitation.project}", _invitation_text(
+                                site, invitation))
+        return f"{invitation.username} is invited as {invitation.role}."
+    if action == "set":
+        await site.call(site.roles.set_role, name, username, role, by=by)
+        return f"{username} is now {role}."
+    if action == "remove":
+        await site.call(site.roles.remove_role, name, username, by=by)
+        return f"{username} no longer has a role."
+    if action == "transfer":
+        await site.call(site.roles.transfer, name, username, by=by,
+                        step_down=form.get("step_down") == "yes")
+        return f"{username} is now an Owner."
+    if action == "revoke":
+        await site.call(site.invitations.revoke, name, username, by=by)
+        return f"The invitation of {username} is revoked."
+    raise InvalidInput(f"unknown action {action!r}")
+
+
+def _invitation_text(site: Site, invitation: Invitation) -> str:
+    return (f"Hello {invitation.username},\n\n{invitation.invited_by} invited you to be "
+            f"{invitation.role} of the project {invitation.project} on {site.base_url}.\n\n"
+            f"Accept or decline it at {site.url('/account/projects')} before "
+            f"{iso_utc(invitation.expires)} (UTC).\n")
