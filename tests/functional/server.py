@@ -138,11 +138,18 @@ class LiveIndex:
 
 @contextmanager
 def running_index(backend: str, root: Path, *, extra_env: dict[str, str] | None = None,
-                  access_log: bool = True) -> Iterator[LiveIndex]:
-    """A ``strongroom serve`` on a fresh database of ``backend``, its state under ``root``."""
+                  access_log: bool = True, public_host: str | None = None
+                  ) -> Iterator[LiveIndex]:
+    """A ``strongroom serve`` on a fresh database of ``backend``, its state under ``root``.
+    With ``public_host`` (``localhost`` for a browser's WebAuthn) its base URL names that
+    host and the server's port."""
+    port = free_port()
+    env = dict(extra_env or {})
+    if public_host is not None:
+        env["STRONGROOM_BASE_URL"] = f"http://{public_host}:{port}"
     with fresh_database(backend, root) as url:
-        live = LiveIndex(data_dir=root / "data", database_url=url, port=free_port(),
-                         log_path=root / "server.log", extra_env=extra_env or {},
+        live = LiveIndex(data_dir=root / "data", database_url=url, port=port,
+                         log_path=root / "server.log", extra_env=env,
                          access_log=access_log)
         live.start()
         try:

@@ -80,7 +80,7 @@ def test_pages_carry_the_security_headers_and_cookie_flags(visitor: Visitor) -> 
     page = visitor.get("/account/login")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["cache-control"] == "no-store"
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie
@@ -205,21 +205,6 @@ def test_login_never_redirects_to_another_site(visitor: Visitor, smtp: SmtpServe
     assert "evil" not in location or location.startswith("/%")
 
 
-def test_guessing_passwords_hits_the_limit(index: LiveIndex) -> None:
-    guesser = Visitor(index.url)
-    try:
-        statuses = [guesser.login("nobody", f"guess number {n}").status_code for n in range(7)]
-        # Five failures a minute per address and per name (other tests' failures from this
-        # address count too): refusals, then 429 from the sixth at the latest, and for good.
-        refused = statuses.index(429)
-        assert 1 <= refused <= 5
-        assert statuses[:refused] == [401] * refused
-        assert statuses[refused:] == [429] * (7 - refused)
-        assert guesser.login("nobody", "guess number 8").headers["retry-after"].isdigit()
-    finally:
-        guesser.close()
-
-
 def test_the_security_history_shows_what_happened_and_from_where(
         index: LiveIndex, smtp: SmtpServer) -> None:
     visitor = Visitor(index.url)
@@ -245,3 +230,18 @@ def test_the_security_history_shows_what_happened_and_from_where(
     finally:
         visitor.close()
         other.close()
+
+
+def test_guessing_passwords_hits_the_limit(index: LiveIndex) -> None:
+    guesser = Visitor(index.url)
+    try:
+        statuses = [guesser.login("nobody", f"guess number {n}").status_code for n in range(7)]
+        # Five failures a minute per address and per name (other tests' failures from this
+        # address count too): refusals, then 429 from the sixth at the latest, and for good.
+        refused = statuses.index(429)
+        assert 1 <= refused <= 5
+        assert statuses[:refused] == [401] * refused
+        assert statuses[refused:] == [429] * (7 - refused)
+        assert guesser.login("nobody", "guess number 8").headers["retry-after"].isdigit()
+    finally:
+        guesser.close()

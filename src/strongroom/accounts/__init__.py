@@ -1,5 +1,5 @@
-"""People: user accounts, their e-mail addresses, passwords, second factors (TOTP, recovery
-codes) and web sessions."""
+"""People: user accounts, their e-mail addresses, passwords, second factors (TOTP, security
+keys, recovery codes) and web sessions."""
 
 from strongroom.accounts.addresses import Addresses, AddressView
 from strongroom.accounts.admin import (
@@ -13,6 +13,7 @@ from strongroom.accounts.clients import Client
 from strongroom.accounts.domains import DomainChecker, DomainStatus, DomainVerdict
 from strongroom.accounts.emails import DomainReport, DomainResult, EmailDomainService
 from strongroom.accounts.factors import FactorState, SecondFactors
+from strongroom.accounts.keys import KeyView, RelyingParty, SecurityKeys
 from strongroom.accounts.links import Link, Links, Purpose
 from strongroom.accounts.logins import Logins
 from strongroom.accounts.models import User
@@ -51,6 +52,7 @@ __all__ = [
     "DomainVerdict",
     "EmailDomainService",
     "FactorState",
+    "KeyView",
     "Link",
     "Links",
     "Logins",
@@ -58,8 +60,10 @@ __all__ = [
     "Purpose",
     "RecoveryCodeService",
     "Released",
+    "RelyingParty",
     "SecondFactors",
     "SecondFactorsReset",
+    "SecurityKeys",
     "SessionService",
     "SessionView",
     "TotpEnrolment",

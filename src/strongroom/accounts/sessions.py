@@ -148,6 +148,19 @@ class SessionService:
             return session.scalar(select(WebSession.challenge)
                                   .where(WebSession.id == _digest(secret)))
 
+    def take_challenge(self, secret: str) -> bytes | None:
+        """The challenge kept by ``set_challenge``, forgotten as it is read (a conditional
+        UPDATE): of two requests taking one challenge, one gets it, the other None."""
+        challenge = self.challenge(secret)
+        if challenge is None:
+            return None
+        with self._db.write_connection() as connection:
+            taken = connection.execute(
+                update(WebSession).where(WebSession.id == _digest(secret),
+                                         WebSession.challenge == challenge)
+                .values(challenge=None)).rowcount == 1
+        return challenge if taken else None
+
 
 def end_sessions_of(session: Session, user_id: int, *, keep: str | None = None) -> None:
     """End every session of ``user_id`` in ``session``'s transaction, but the one whose

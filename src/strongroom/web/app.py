@@ -15,7 +15,9 @@ from strongroom.accounts import (
     Logins,
     PasswordPolicy,
     RecoveryCodeService,
+    RelyingParty,
     SecondFactors,
+    SecurityKeys,
     SessionService,
     TotpService,
 )
@@ -53,15 +55,18 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
     accounts = AccountService(db, policy=policy)
     factors = SecondFactors(db, TotpService(db, issuer=settings.index_name),
                             RecoveryCodeService(db))
+    sessions = SessionService(db)
+    party = RelyingParty.for_base_url(settings.public_base_url, name=settings.index_name)
     return Site(accounts=accounts, logins=Logins(db, accounts, policy=policy),
                 factors=factors, addresses=Addresses(db), history=History(db),
                 roles=RoleService(db, on_commit=on_commit),
                 invitations=InvitationService(db, on_commit=on_commit),
-                sessions=SessionService(db), links=Links(db), sender=open_sender(settings),
+                sessions=sessions, links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),
                 throttle=Throttle(open_storage(settings)), limits=limits,
                 registration_open=settings.registration,
+                keys=SecurityKeys(db, sessions, party),
                 tokens=tokens, two_factor_required=settings.two_factor_required)
 
 

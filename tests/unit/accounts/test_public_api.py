@@ -9,8 +9,9 @@ PUBLIC = [
     "AccountAdmin", "AccountDependent", "AccountService", "AddressView", "Addresses",
     "BreachedPasswords", "Client", "DeletedAccount", "DomainChecker", "DomainReport",
     "DomainResult", "DomainStatus", "DomainVerdict", "EmailDomainService", "FactorState",
-    "Link", "Links", "Logins", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordPolicy",
-    "Purpose", "RecoveryCodeService", "Released", "SecondFactors", "SecondFactorsReset",
+    "KeyView", "Link", "Links", "Logins", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH",
+    "PasswordPolicy", "Purpose", "RecoveryCodeService", "RelyingParty", "Released",
+    "SecondFactors", "SecondFactorsReset", "SecurityKeys",
     "SessionService", "SessionView", "TotpEnrolment", "TotpService", "User", "UserSummary",
     "end_sessions_of", "has_second_factor", "second_factor_clause", "user_named",
 ]

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from strongroom.web.pages import (
     history,
+    keys,
     passwords,
     profile,
     projects,
@@ -43,6 +44,11 @@ _PAGES: list[tuple[str, Handler, list[str]]] = [
     ("/account/history", history.own, ["GET"]),
     ("/account/projects", projects.mine, _FORMS),
     ("/account/projects/{name}", projects.project, _FORMS),
+    ("/account/keys", keys.manage, _FORMS),
+    ("/account/keys/options", keys.registration_options, ["POST"]),
+    ("/account/keys/verify", keys.register, ["POST"]),
+    ("/account/two-factor/key/options", keys.login_options, ["POST"]),
+    ("/account/two-factor/key/verify", keys.log_in, ["POST"]),
     (tokens.TOKENS, tokens.tokens, ["GET"]),
     (tokens.NEW_TOKEN, tokens.new_token, _FORMS),
     ("/account/tokens/revoke", tokens.revoke, ["POST"]),

@@ -25,8 +25,8 @@ OPEN = frozenset({
     "/account/reauth", "/account/totp", "/account/verify-email", "/account/reset",
     "/account/reset/confirm",
 })
-# Security keys are a second factor too: their pages stay open.
-OPEN_UNDER = ("/account/keys",)
+# Security keys are a second factor too: their pages stay open, as do the login's second step's.
+OPEN_UNDER = ("/account/keys", "/account/two-factor")
 
 
 def is_open(path: str) -> bool:

@@ -25,6 +25,7 @@ from strongroom.accounts import (
     Links,
     Logins,
     SecondFactors,
+    SecurityKeys,
     SessionService,
 )
 from strongroom.config import TwoFactorRequired
@@ -84,6 +85,7 @@ class Site:
     throttle: Throttle
     limits: AccountLimits
     registration_open: bool
+    keys: SecurityKeys
     tokens: TokenService
     two_factor_required: TwoFactorRequired
 

@@ -1,5 +1,5 @@
-"""Second factors on the web: the login's second step (a TOTP code or a recovery code), and
-setting up TOTP and recovery codes.
+"""Second factors on the web: the login's second step (a TOTP code or a recovery code; a
+security key through pages/keys.py), and setting up TOTP and recovery codes.
 
 A user with a second factor is not signed in until they give it (accounts/sessions.py); codes
 are limited per user. Setting up TOTP shows the secret as a QR code and as text, and stores it
@@ -19,8 +19,9 @@ from strongroom.web.pages.site import Site, guarded
 from strongroom.web.pages.visits import Visit, safe_next
 
 # Shown when the two-factor policy sent the user here (web/pages/required.py).
-_REQUIRED = ("This index requires two-factor authentication: set it up to use your account. "
-             "Until then you can only set it up, verify your address or log out.")
+_REQUIRED = ("This index requires two-factor authentication: set up an authenticator app here, "
+             "or a security key at /account/keys, to use your account. Until then you can only "
+             "set one up, verify your address or log out.")
 
 
 @guarded
@@ -31,8 +32,10 @@ async def second_step(site: Site, request: Request) -> Response:
     target = safe_next(request.query_params.get("next"))
     if user_id is None or secret is None:
         return site.redirect(target if visit.user_id else "/account/login", visit)
+    # A user with security keys is offered them too (pages/keys.py checks their answers).
+    keys = (await site.call(site.factors.state, user_id)).security_keys > 0
     if request.method == "GET":
-        return site.page("two_factor.html", visit, next=target)
+        return site.page("two_factor.html", visit, next=target, security_key=keys)
     form = await site.form(request, visit)
     target = safe_next(form.get("next"))
     site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
@@ -42,7 +45,7 @@ async def second_step(site: Site, request: Request) -> Response:
     if not accepted:
         site.throttle.hit(site.limits.two_factor, "two-factor", str(user_id))
         return site.page("two_factor.html", visit, status=401, next=target,
-                         error="That code is not right, or was used already.")
+                         security_key=keys, error="That code is not right, or was used already.")
     visit.signed_in_as(await site.call(site.sessions.second_factor_given, secret,
                                        now=visit.now))
     return site.redirect(target, visit)
