@@ -17,8 +17,6 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-from zxcvbn import zxcvbn
-
 from strongroom.config import Settings
 from strongroom.errors import InvalidInput, Unavailable
 
@@ -164,6 +162,10 @@ class PasswordPolicy:
                                "among the first that attackers try; choose another")
         user_inputs = [value for value in (username, email, email.partition("@")[0]) if value]
         with _ZXCVBN_LOCK:
+            # Imported at the first check: its dictionaries take about 13 MB, which a server
+            # process that never judges a password (most of them) need not hold.
+            from zxcvbn import zxcvbn  # noqa: PLC0415 - deferred on purpose, for memory
+
             verdict = zxcvbn(password[:_ZXCVBN_LENGTH], user_inputs=user_inputs)
         if verdict["score"] < MIN_STRENGTH:
             advice = [verdict["feedback"]["warning"], *verdict["feedback"]["suggestions"]]
