@@ -5,6 +5,7 @@ Every component receives the values it needs as arguments; nothing reads this mo
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import math
 import os
@@ -117,12 +118,13 @@ class ConnectionLimits:
 
 class TwoFactorRequired(StrEnum):
     """Who must have a second factor (TOTP or a security key): the ``two_factor_required``
-    setting. ``nobody``: no one; ``uploaders``: whoever makes or uploads with an upload token;
-    ``everyone``: every user, for every token and for the web pages too. (``critical``, the
-    maintainers of critical projects after ``critical_grace``, is not enforced yet, so it is
-    refused rather than taken for a policy it is not.)"""
+    setting. ``nobody``: no one; ``critical``: whoever uploads to a critical project, once
+    ``critical_grace`` days have passed since it became critical; ``uploaders``: whoever makes
+    or uploads with an upload token; ``everyone``: every user, for every token and for the web
+    pages too."""
 
     NOBODY = "nobody"
+    CRITICAL = "critical"
     UPLOADERS = "uploaders"
     EVERYONE = "everyone"
 
@@ -209,6 +211,11 @@ class Settings:
     # Days the maintainers of a project that became critical have to set up a second factor
     # before a policy that requires one refuses their tokens for it (README "Critical projects").
     critical_grace: float = 30.0
+
+    @property
+    def critical_grace_period(self) -> dt.timedelta:
+        """``critical_grace`` as a duration."""
+        return dt.timedelta(days=self.critical_grace)
 
     @property
     def limits(self) -> Limits:
@@ -440,10 +447,8 @@ def parse_two_factor_required(value: object) -> TwoFactorRequired:
     if text in TwoFactorRequired.__members__.values():
         return TwoFactorRequired(text)
     choices = ", ".join(TwoFactorRequired)
-    later = (": requiring a second factor of critical projects' maintainers alone is not "
-             "supported yet; choose uploaders or everyone" if text == "critical" else "")
     raise InvalidInput(f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {value!r} "
-                       f"is not one of {choices}{later}")
+                       f"is not one of {choices}")
 
 
 def _size(key: str, value: object) -> int:

@@ -1,6 +1,7 @@
 """Critical projects on a live index: downloads through the server, cold and warm, are counted
 and stored (at the latest when it stops); the daily ranking makes the most downloaded project
-critical and mails its maintainers at their verified addresses."""
+critical and mails its maintainers at their verified addresses; under the critical policy,
+after the grace, their uploads to it need a second factor."""
 
 from __future__ import annotations
 
@@ -81,4 +82,15 @@ def test_downloads_make_a_project_critical_and_its_maintainers_are_told(
     assert state.startswith("popular\tcritical\t")
     again = index.cli("admin", "critical", "rank", "--share", "50%")
     assert "0 became critical; 0 mail(s) sent" in again.stderr
+    # Under the critical policy, once the grace is over, uma's uploads to it need a second
+    # factor; her other project is left be.
+    index.extra_env.update({"STRONGROOM_TWO_FACTOR_REQUIRED": "critical",
+                            "STRONGROOM_CRITICAL_GRACE": "0.00001"})  # under a second
     index.start()
+    token = index.token("uma")
+    refused = twine_upload(index.url, token, [make_wheel(dist, "popular", "1.1")], dist,
+                           check=False)
+    assert refused.returncode != 0
+    assert "'popular' is a critical project" in refused.stdout + refused.stderr
+    assert "/account/totp" in refused.stdout + refused.stderr
+    twine_upload(index.url, token, [make_wheel(dist, "quiet", "1.1")], dist)

@@ -307,6 +307,7 @@ def test_nobody_needs_a_second_factor_by_default() -> None:
     ("env", "nobody", TwoFactorRequired.NOBODY),
     ("env", " Uploaders ", TwoFactorRequired.UPLOADERS),
     ("env", "EVERYONE", TwoFactorRequired.EVERYONE),
+    ("env", "critical", TwoFactorRequired.CRITICAL),
     ("file", '"uploaders"', TwoFactorRequired.UPLOADERS),
 ])
 def test_two_factor_required_from_file_or_environment(tmp_path: Path, source: str, value: str,
@@ -331,18 +332,12 @@ def test_a_two_factor_policy_that_is_not_one_is_named(tmp_path: Path, environ: d
         load_settings(config, environ=environ)
     assert caught.value.message == (
         f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {shown} is not one of "
-        "nobody, uploaders, everyone")
-
-
-def test_critical_is_refused_until_it_is_enforced() -> None:
-    with pytest.raises(InvalidInput, match="'critical' is not one of nobody, uploaders, "
-                                           "everyone: requiring a second factor of critical "
-                                           "projects' maintainers alone is not supported yet"):
-        load_settings(environ={"STRONGROOM_TWO_FACTOR_REQUIRED": "critical"})
+        "nobody, critical, uploaders, everyone")
 
 
 @pytest.mark.parametrize(("required", "upload_token", "read_only_token", "web"), [
     (TwoFactorRequired.NOBODY, False, False, False),
+    (TwoFactorRequired.CRITICAL, False, False, False),  # decided per project, at upload
     (TwoFactorRequired.UPLOADERS, True, False, False),
     (TwoFactorRequired.EVERYONE, True, True, True),
 ])

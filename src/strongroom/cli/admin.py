@@ -75,7 +75,8 @@ def token_create(username: str, project: str | None, expires_in: dt.timedelta | 
     """Create an API token and print it (only the token) on standard output."""
     settings, db = open_state(data_dir, config_file)
     tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
-                                                 settings.public_base_url))
+                                                 settings.public_base_url,
+                                                 settings.critical_grace_period))
     try:
         secret = tokens.create(username, now=_now(), project=project, expires_in=expires_in,
                                description=description, read_only=read_only,

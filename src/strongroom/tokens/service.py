@@ -20,6 +20,7 @@ import functools
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pymacaroons import Macaroon, Verifier
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
@@ -33,6 +34,7 @@ from strongroom.accounts import (
     second_factor_clause,
     user_named,
 )
+from strongroom.critical import CriticalProject
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared, execute, first
@@ -44,7 +46,7 @@ from strongroom.history import EventKind, History
 from strongroom.projects import Project, Role, team_role
 from strongroom.tokens import caveats
 from strongroom.tokens.models import Token
-from strongroom.tokens.twofactor import TokenPolicy
+from strongroom.tokens.twofactor import SecondFactorRequired, TokenPolicy
 
 TOKEN_PREFIX = "strongroom-"  # noqa: S105 - a prefix, not a secret
 # No token this index issues is longer (a token for a 200-character project name with an expiry
@@ -60,7 +62,9 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 _TOKEN = Prepared(
     select(Token.key, Token.project, Token.expires, Token.last_used, Token.user_id,
            Token.read_only, Token.made_with_2fa,
-           User.username, User.is_active, second_factor_clause().label("second_factor"))
+           User.username, User.is_active, second_factor_clause().label("second_factor"),
+           select(CriticalProject.since).where(CriticalProject.project == bindparam("project"))
+           .scalar_subquery().label("critical_since"))
     .join(User, User.id == Token.user_id)
     .where(Token.id == bindparam("token_id"))
 )
@@ -192,6 +196,20 @@ class TokenService:
                                  **_where(client))
         return TOKEN_PREFIX + str(macaroon.serialize())
 
+    def _second_factor_refusal(self, row: Any, project: str, principal: Principal, *,
+                               action: str, now: dt.datetime) -> SecondFactorRequired | None:
+        """Why the two-factor policy refuses this use of the token read as ``row``: one it
+        covers, made without a second factor by a user who still has none; or, under
+        ``critical``, an upload to a critical project past its grace by such a user."""
+        if row.second_factor:
+            return None
+        if not row.made_with_2fa and self._policy.covers(read_only=row.read_only):
+            return self._policy.refuse_use(project, principal)
+        if row.critical_since is not None and action != caveats.READ:
+            return self._policy.critical_refusal(project, principal,
+                                                 critical_since=row.critical_since, now=now)
+        return None
+
     def authenticate(self, credentials: Credentials, *, project: str, now: dt.datetime,
                      reading: Connection | None = None, action: str = caveats.UPLOAD
                      ) -> Principal:
@@ -211,9 +229,9 @@ class TokenService:
         token_id = str(macaroon.identifier)
         if reading is None:
             with self._db.read_connection() as own:
-                row = first(own, _TOKEN, {"token_id": token_id})
+                row = first(own, _TOKEN, {"token_id": token_id, "project": project})
         else:
-            row = first(reading, _TOKEN, {"token_id": token_id})
+            row = first(reading, _TOKEN, {"token_id": token_id, "project": project})
         if row is None:
             raise NotAuthenticated("Invalid API token: unknown or revoked", project=project)
         if not row.is_active:
@@ -242,9 +260,9 @@ class TokenService:
         if (row.project is not None and row.project != project) or (
                 row.read_only and action != caveats.READ):
             raise _not_for(project, principal, action, read_only=row.read_only)
-        if (not row.made_with_2fa and not row.second_factor
-                and self._policy.covers(read_only=row.read_only)):
-            raise self._policy.refuse_use(project, principal)
+        refusal = self._second_factor_refusal(row, project, principal, action=action, now=now)
+        if refusal is not None:
+            raise refusal
         stale = row.last_used is None or now - row.last_used >= LAST_USED_RESOLUTION
         if stale:
             # Recorded at most once a minute, so a burst of uploads is not a burst of writes;

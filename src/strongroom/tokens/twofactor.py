@@ -8,10 +8,15 @@ event). Each token records whether its user had one when it was made (``made_wit
 use, a covered token made without one is refused for as long as its user still has none: the
 refusal says where to set one up and where to make a new token. A token made with a second
 factor stays good if its user later removes theirs: it was made under that protection.
+
+Under ``critical`` no token is refused when it is made; an upload to a critical project is
+refused, whatever the token, while its user has no second factor once the project's grace
+(``critical_grace`` days from when it became critical) is over.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from strongroom.config import TwoFactorRequired
@@ -33,6 +38,20 @@ class TokenPolicy:
 
     required: TwoFactorRequired = TwoFactorRequired.NOBODY
     base_url: str = ""
+    grace: dt.timedelta = dt.timedelta(days=30)
+
+    def critical_refusal(self, project: str, principal: Principal, *, critical_since: dt.datetime,
+                         now: dt.datetime) -> SecondFactorRequired | None:
+        """Under ``critical``, why an upload to ``project`` (critical since
+        ``critical_since``) by a user without a second factor is refused; None while the
+        grace lasts, or under another policy."""
+        if self.required is not TwoFactorRequired.CRITICAL or now < critical_since + self.grace:
+            return None
+        return SecondFactorRequired(
+            f"project {project!r} is a critical project, whose maintainers must use "
+            f"two-factor authentication (two_factor_required = {self.required}), and user "
+            f"{principal.name!r} has none: {self._what_to_do()}",
+            project=project, principal=principal)
 
     def covers(self, *, read_only: bool) -> bool:
         """Whether a token of this kind needs its user to have a second factor."""

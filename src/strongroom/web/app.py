@@ -91,7 +91,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
     readmes.start()
     tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
-                                                 settings.public_base_url))
+                                                 settings.public_base_url,
+                                                 settings.critical_grace_period))
     uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
                             on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)

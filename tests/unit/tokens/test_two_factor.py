@@ -164,3 +164,34 @@ def test_the_policy_costs_the_upload_no_query(database: Database, alice: User) -
             driver.set_trace_callback(None)
     assert len(statements) == 1, statements
     assert "security_keys" in statements[0]
+
+
+def test_under_critical_an_upload_to_a_critical_project_needs_a_second_factor_after_the_grace(
+        database: Database, alice: User) -> None:
+    from strongroom.config import Limits
+    from strongroom.critical import CriticalProjects
+    from strongroom.projects import ProjectService
+
+    projects = ProjectService(database, Limits(), on_commit=lambda _written: None)
+    projects.create("popular", owner="alice", actor="admin")
+    projects.create("quiet", owner="alice", actor="admin")
+    CriticalProjects(database).mark("popular", critical=True, now=NOW, actor="admin")
+    tokens = TokenService(database, policy=TokenPolicy(TwoFactorRequired.CRITICAL, BASE,
+                                                       dt.timedelta(days=14)))
+    token = Credentials(tokens.create("alice", now=NOW))  # made freely under this policy
+    during = NOW + dt.timedelta(days=13)
+    after = NOW + dt.timedelta(days=14)
+    assert tokens.authenticate(token, project="popular", now=during).name == "alice"
+    with pytest.raises(SecondFactorRequired) as caught:
+        tokens.authenticate(token, project="popular", now=after)
+    assert caught.value.message == (
+        "project 'popular' is a critical project, whose maintainers must use two-factor "
+        "authentication (two_factor_required = critical), and user 'alice' has none: "
+        + WHAT_TO_DO)
+    assert tokens.authenticate(token, project="quiet", now=after).name == "alice"
+    assert tokens.authenticate(token, project="popular", now=after, action=READ).name == "alice"
+    _set_totp(database, alice, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    assert tokens.authenticate(token, project="popular", now=after).name == "alice"
+    _set_totp(database, alice, None)
+    nobody = _service(database, NOBODY)
+    assert nobody.authenticate(token, project="popular", now=after).name == "alice"
