@@ -1,9 +1,11 @@
-"""Counting downloads without slowing them: the read path adds one to a counter in memory
-(a dictionary behind a lock no other thread holds for long), and a thread of this process adds
-the counts to the database in one short transaction every ``every`` seconds, and once more at
-shutdown. The counters hold at most one entry per project that has files, so they are bounded
-by the index itself. A flush that fails (the database busy or down) keeps its counts for the
-next one; a process that dies loses at most one interval's counts.
+"""Counting downloads without slowing them: the read path appends the project's name to a
+queue (an atomic append, no lock), and a thread of this process folds the queue into counts and
+adds them to the database in one short transaction every ``every`` seconds, sooner when
+``most`` downloads wait, and once more at shutdown. What a failed write (the database busy or
+down) could not store is kept, as counts per project, for the next flush. The queue holds at
+most ``most`` names before the thread is woken and never more than ``HARD_LIMIT`` (past it a
+download goes uncounted); the counts hold one entry per project. A process that dies loses at
+most one interval's counts.
 
 Uses Core: one upsert per project counted since the last flush.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 
 from sqlalchemy import Connection
@@ -24,6 +27,8 @@ from strongroom.db.engine import Database
 
 logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 60.0
+MOST_WAITING = 100_000  # downloads waiting that wake the flushing thread early
+HARD_LIMIT = 1_000_000  # downloads waiting past which more go uncounted (8 MB of references)
 
 
 def add_downloads(connection: Connection, counts: dict[str, int], day: dt.date) -> None:
@@ -41,43 +46,54 @@ def add_downloads(connection: Connection, counts: dict[str, int], day: dt.date) 
 
 
 class DownloadCounter:
-    """Counts downloads per project in memory; ``start`` flushes them to ``db`` every
-    ``every`` seconds on a thread of its own, ``close`` stops it after a last flush."""
+    """Counts downloads per project; ``start`` flushes them to ``db`` every ``every`` seconds
+    (or once ``most`` are waiting) on a thread of its own, ``close`` stops it after a last
+    flush."""
 
-    def __init__(self, db: Database, *, every: float = FLUSH_SECONDS,
+    def __init__(self, db: Database, *, every: float = FLUSH_SECONDS, most: int = MOST_WAITING,
                  clock: Callable[[], dt.datetime] = utcnow) -> None:
         self._db = db
         self._every = every
+        self._most = most
         self._clock = clock
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._waiting: deque[str] = deque()
+        self._unsaved: dict[str, int] = {}
+        self._flushing = threading.Lock()
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def count(self, project: str) -> None:
         """One download of a distribution of ``project`` (its normalised name)."""
-        with self._lock:
-            self._counts[project] = self._counts.get(project, 0) + 1
+        waiting = self._waiting
+        if len(waiting) < HARD_LIMIT:
+            waiting.append(project)
+            if len(waiting) == self._most:
+                self._wake.set()
 
     def flush(self) -> int:
         """Add what was counted to the database now; returns how many downloads. On a
         database error the counts are kept for the next flush, and the error is raised."""
-        with self._lock:
-            counts, self._counts = self._counts, {}
-        if not counts:
-            return 0
-        try:
-            with self._db.write_connection() as connection:
-                add_downloads(connection, counts, self._clock().date())
-        except Exception:
-            with self._lock:
-                for project, count in counts.items():
-                    self._counts[project] = self._counts.get(project, 0) + count
-            raise
-        return sum(counts.values())
+        with self._flushing:
+            counts, waiting = self._unsaved, self._waiting
+            self._unsaved = {}
+            for _ in range(len(waiting)):  # what waits now; later ones wait for the next flush
+                project = waiting.popleft()
+                counts[project] = counts.get(project, 0) + 1
+            if not counts:
+                return 0
+            try:
+                with self._db.write_connection() as connection:
+                    add_downloads(connection, counts, self._clock().date())
+            except Exception:
+                self._unsaved = counts
+                raise
+            return sum(counts.values())
 
     def _run(self) -> None:
-        while not self._stop.wait(self._every):
+        while not self._stop.is_set():
+            self._wake.wait(self._every)
+            self._wake.clear()
             self._flush_logged()
 
     def _flush_logged(self) -> None:
@@ -96,6 +112,7 @@ class DownloadCounter:
     def close(self) -> None:
         """Stop flushing, after one last flush."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -202,7 +202,11 @@ class Reads:
             if path.startswith("/simple/") and path.endswith("/"):
                 return self._warm_page(path[8:-1], headers)
             if path.startswith("/packages/"):
-                return self._counted(method, self._warm_file(path, headers))
+                answer = self._warm_file(path, headers)
+                if (answer is not None and answer.download is not None and method == "GET"
+                        and self._count_download is not None):
+                    self._count_download(answer.download)
+                return answer
         except _Unresolved:  # credentials to verify first: ``answer`` does that
             return None
         return None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -39,7 +41,8 @@ def _counts(database: Database) -> dict[tuple[str, dt.date], int]:
         return {(r.project, r.day): r.count for r in session.scalars(select(ProjectDownloads))}
 
 
-def test_counts_are_added_in_batches_and_kept_when_a_flush_fails(database: Database) -> None:
+def test_counts_are_added_in_batches_and_kept_when_a_flush_fails(database: Database,
+                                                                  tmp_path: Path) -> None:
     counter = DownloadCounter(database, clock=lambda: NOW)
     threads = [threading.Thread(target=lambda: [counter.count("demo") for _ in range(500)])
                for _ in range(4)]
@@ -53,14 +56,32 @@ def test_counts_are_added_in_batches_and_kept_when_a_flush_fails(database: Datab
     counter.count("demo")
     assert counter.flush() == 1
     assert _counts(database) == {("demo", NOW.date()): 2001, ("other", NOW.date()): 1}
-    counter.count("demo")
-    database.dispose()
-    broken = DownloadCounter(Database("sqlite:////nonexistent/dir/db.sqlite3"),
-                             clock=lambda: NOW)
-    broken.count("demo")
+    # A database that cannot be written yet (its directory is missing): the counts wait.
+    url = f"sqlite:///{tmp_path / 'later' / 'db.sqlite3'}"
+    later = Database(url)
+    waiting = DownloadCounter(later, clock=lambda: NOW)
+    waiting.count("demo")
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the driver raises
-        broken.flush()
-    assert broken._counts == {"demo": 1}  # kept for the next flush
+        waiting.flush()
+    waiting.count("demo")
+    later.migrate()  # makes the directory and the tables
+    assert waiting.flush() == 2
+    assert _counts(later) == {("demo", NOW.date()): 2}
+    later.dispose()
+
+
+def test_a_flood_of_downloads_wakes_the_flusher_early(database: Database) -> None:
+    counter = DownloadCounter(database, every=3600, most=100, clock=lambda: NOW)
+    counter.start()
+    try:
+        for _ in range(100):
+            counter.count("busy")
+        deadline = time.monotonic() + 10
+        while not _counts(database) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _counts(database) == {("busy", NOW.date()): 100}
+    finally:
+        counter.close()
 
 
 def test_the_top_share_becomes_critical_once_and_stays(database: Database,
