@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from tests.smtp import SmtpServer
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _LINK = re.compile(r"(https?://\S+/account/\S+\?token=\S+)")
 
@@ -62,3 +64,18 @@ class Visitor:
             return None
         match = re.search(r'<a href="/account/">([^<]+)</a>', page.text)
         return match.group(1) if match else None
+
+
+def verified_member(base_url: str, smtp: SmtpServer, username: str, password: str) -> Visitor:
+    """A visitor who registered ``username`` and verified its address from the mailed link,
+    still signed in."""
+    visitor = Visitor(base_url)
+    before = len(smtp.messages)
+    visitor.submit("/account/register", {
+        "username": username, "email": f"{username}@example.org", "password": password,
+        "password_confirm": password})
+    link = link_in(smtp.wait_for(before + 1)[-1].get_content()).removeprefix(base_url)
+    visitor.get(link)
+    verified = visitor.post("/account/verify-email", {"token": link.partition("=")[2]})
+    assert "is verified" in verified.text
+    return visitor

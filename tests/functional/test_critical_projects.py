@@ -13,7 +13,7 @@ import pytest
 
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
-from tests.functional.browsing import Visitor, link_in
+from tests.functional.browsing import verified_member
 from tests.functional.clients import twine_upload
 from tests.functional.server import LiveIndex, running_index
 from tests.smtp import SmtpServer, running
@@ -36,24 +36,9 @@ def index(request: pytest.FixtureRequest, tmp_path: Path, smtp: SmtpServer
         yield live
 
 
-def _verified_user(index: LiveIndex, smtp: SmtpServer, username: str) -> None:
-    visitor = Visitor(index.url)
-    try:
-        before = len(smtp.messages)
-        visitor.submit("/account/register", {
-            "username": username, "email": f"{username}@example.org", "password": PASSWORD,
-            "password_confirm": PASSWORD})
-        link = link_in(smtp.wait_for(before + 1)[-1].get_content()).removeprefix(index.url)
-        visitor.get(link)
-        verified = visitor.post("/account/verify-email", {"token": link.partition("=")[2]})
-        assert "is verified" in verified.text
-    finally:
-        visitor.close()
-
-
 def test_downloads_make_a_project_critical_and_its_maintainers_are_told(
         index: LiveIndex, smtp: SmtpServer, tmp_path: Path) -> None:
-    _verified_user(index, smtp, "uma")
+    verified_member(index.url, smtp, "uma", PASSWORD).close()
     dist = tmp_path / "dist"
     dist.mkdir()
     popular, quiet = make_wheel(dist, "popular", "1.0"), make_wheel(dist, "quiet", "1.0")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
-from tests.functional.browsing import Visitor, link_in
+from tests.functional.browsing import verified_member
 from tests.functional.clients import twine_upload
 from tests.functional.server import LiveIndex, running_index
 from tests.smtp import SmtpServer, running
@@ -35,22 +35,10 @@ def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield live
 
 
-def _member(index: LiveIndex, smtp: SmtpServer, username: str) -> Visitor:
-    """A signed-in visitor whose address is verified."""
-    visitor = Visitor(index.url)
-    before = len(smtp.messages)
-    visitor.submit("/account/register", {
-        "username": username, "email": f"{username}@example.org", "password": PASSWORD,
-        "password_confirm": PASSWORD})
-    link = link_in(smtp.wait_for(before + 1)[-1].get_content()).removeprefix(index.url)
-    visitor.get(link)
-    visitor.post("/account/verify-email", {"token": link.partition("=")[2]})
-    return visitor
-
-
 def test_an_invited_user_accepts_and_uploads(index: LiveIndex, smtp: SmtpServer,
                                              tmp_path: Path) -> None:
-    owner, invitee = _member(index, smtp, "rita"), _member(index, smtp, "sam")
+    owner, invitee = (verified_member(index.url, smtp, "rita", PASSWORD),
+                       verified_member(index.url, smtp, "sam", PASSWORD))
     try:
         dist = tmp_path / "dist"
         dist.mkdir()
