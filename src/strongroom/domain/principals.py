@@ -25,18 +25,39 @@ READ = "read"
 class PrincipalKind(Enum):
     USER = "user"  # a person's account, through one of their API tokens or a web session
     ADMIN = "admin"  # an administrator acting on this machine (strongroom admin ...)
-    PUBLISHER = "publisher"  # a trusted publisher (a CI workflow), later
+    PUBLISHER = "publisher"  # a trusted publisher: a CI workflow, through a minted token
+
+
+@dataclass(frozen=True)
+class PublisherIdentity:
+    """The CI identity a trusted publisher stands for, in the terms of PEP 740's publisher
+    object: ``kind`` is ``GitHub``, ``GitLab``, ``Google`` or the name an administrator gave
+    another issuer. ``repository`` is ``owner/name`` (GitHub) or ``namespace/project``
+    (GitLab); ``workflow`` the workflow's file name (GitHub) or the CI file's path (GitLab);
+    ``environment`` the deployment environment it is pinned to ("" for none); ``email`` a
+    Google service account's; ``issuer`` the OIDC issuer's URL."""
+
+    kind: str
+    issuer: str
+    repository: str = ""
+    workflow: str = ""
+    environment: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
 class Principal:
     """A verified caller. ``user_id`` and ``name`` are the account's for users and for admins
-    acting as a user; ``token_id`` names the credential used, when there was one."""
+    acting as a user; ``token_id`` names the credential used, when there was one. A trusted
+    publisher's principal has no account: ``publisher_id`` is its registration's id and
+    ``publisher`` the identity its token was minted for."""
 
     kind: PrincipalKind
     name: str
     user_id: int | None = None
     token_id: str | None = None
+    publisher_id: int | None = None
+    publisher: PublisherIdentity | None = None
 
     def __str__(self) -> str:
         return f"{self.kind.value} {self.name!r}"
