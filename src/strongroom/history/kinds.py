@@ -45,6 +45,10 @@ class EventKind(StrEnum):
     TEAM_CHANGED = "team.changed"
     PROJECT_CRITICAL = "project.critical"
     PROJECT_NOT_CRITICAL = "project.not-critical"
+    # A new file's provenance (PEP 740) breaks with the release uploaded before its own: it
+    # has none where that release had some, or another publisher's.
+    PROVENANCE_LOST = "provenance.lost"
+    PROVENANCE_CHANGED = "provenance.changed"
     # An administrator's actions on an account.
     ACCOUNT_DISABLED = "account.disabled"
     ACCOUNT_ENABLED = "account.enabled"

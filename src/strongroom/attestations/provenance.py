@@ -1,0 +1,159 @@
+"""From what a client sent to a verified provenance object, or a refusal saying why.
+
+Two ways in. An upload's ``attestations`` form field (a JSON array of attestation objects) is
+accepted only from a trusted publisher whose kind has an attestation identity, and is held to
+PyPI's rules: not empty, at most one attestation per predicate type (so at most two), each
+verified against that publisher and the file. An import's provenance file (what an index
+serves for a file it published: ``strongroom admin import`` reads ``<file>.provenance``) holds
+one bundle whose publisher its attestations are verified against in the same way.
+
+Either way the result is the file's PEP 740 provenance object, one bundle of the publisher and
+its attestations, as compact JSON bytes: what ``/integrity/.../provenance`` serves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from pypi_attestations import Attestation, Provenance
+
+from strongroom.attestations.publishers import (
+    PublisherModel,
+    publisher_key,
+    publisher_model,
+    publisher_object,
+    supports_attestations,
+)
+from strongroom.attestations.verifier import (
+    PREDICATE_TYPES,
+    AttestationInvalid,
+    AttestationVerifier,
+)
+from strongroom.domain.echo import clipped
+from strongroom.domain.principals import Principal, PrincipalKind
+from strongroom.errors import Problem, UploadRejected
+
+_ATTESTATIONS = TypeAdapter(list[Attestation])
+_UPLOAD_REFUSED = "Invalid attestations supplied during upload: "
+
+
+@dataclass(frozen=True)
+class VerifiedProvenance:
+    """A file's provenance object, every attestation in it verified: ``document`` is the
+    object as served (compact JSON), ``publisher`` its bundle's publisher object as compact
+    JSON with sorted keys (what provenance changes compare), ``predicate_types`` what was
+    attested."""
+
+    document: bytes
+    publisher: str
+    predicate_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """An upload's attestations, parsed, and the publisher model they must verify as."""
+
+    attestations: tuple[Attestation, ...]
+    publisher: PublisherModel
+
+
+def _refused(reason: str) -> UploadRejected:
+    return UploadRejected([Problem("", _UPLOAD_REFUSED + reason)])
+
+
+def _malformed(error: ValidationError) -> str:
+    """The first thing pydantic found wrong, short: where, and what."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = error.error_count() - 1
+    also = f" (and {more} more)" if more else ""
+    return clipped(f"{where}: {first['msg']}" if where else first["msg"]) + also
+
+
+def submitted(text: str | None, principal: Principal) -> Submitted | None:
+    """The attestations of an upload's ``attestations`` field (None when the field is absent),
+    checked before any file is read: ``principal`` must be a trusted publisher whose kind
+    supports attestations, and the field a non-empty JSON array of at most two attestation
+    objects. Raises UploadRejected in PyPI's words otherwise."""
+    if text is None:
+        return None
+    identity = principal.publisher
+    if principal.kind is not PrincipalKind.PUBLISHER or identity is None:
+        raise _refused("Attestations are only supported when using Trusted Publishing")
+    if not supports_attestations(identity):
+        raise _refused(f"Attestations are not currently supported with {identity.kind} "
+                       "publishers")
+    try:
+        attestations = _ATTESTATIONS.validate_json(text)
+    except ValidationError as exc:
+        raise _refused(f"Malformed attestations: {_malformed(exc)}") from None
+    if not attestations:
+        raise _refused("Malformed attestations: an empty attestation set is not permitted")
+    if len(attestations) > len(PREDICATE_TYPES):
+        raise _refused(f"A maximum of {len(PREDICATE_TYPES)} attestations per file are "
+                       "supported")
+    return Submitted(tuple(attestations), publisher_model(identity))
+
+
+def verify_submitted(verifier: AttestationVerifier, claim: Submitted, filename: str,
+                     sha256: str) -> VerifiedProvenance:
+    """Verify every attestation of an upload against its publisher and the file ``filename``
+    (SHA-256 ``sha256``, hex): the provenance object to store. Raises UploadRejected in
+    PyPI's words for the first that fails, and Unavailable when no trusted root loads."""
+    try:
+        return _verified(verifier, claim.attestations, claim.publisher, filename, sha256)
+    except AttestationInvalid as invalid:
+        raise _refused(invalid.reason) from None
+
+
+def verify_provenance_file(verifier: AttestationVerifier, text: str | bytes, filename: str,
+                           sha256: str) -> VerifiedProvenance:
+    """Verify a provenance object another index served for ``filename`` (SHA-256 ``sha256``):
+    one bundle whose attestations all verify as its publisher's. Raises UploadRejected naming
+    the ``provenance`` field when it is malformed or does not verify."""
+    try:
+        provenance = Provenance.model_validate_json(text)
+    except ValidationError as exc:
+        raise _bad_file(f"malformed provenance object: {_malformed(exc)}") from None
+    if len(provenance.attestation_bundles) != 1:
+        raise _bad_file("a provenance object with exactly one attestation bundle is needed, "
+                        f"not {len(provenance.attestation_bundles)}")
+    bundle = provenance.attestation_bundles[0]
+    publisher = bundle.publisher
+    if not isinstance(publisher, PublisherModel):
+        raise _bad_file(f"attestations of {publisher.kind} publishers are not supported")
+    if not bundle.attestations:
+        raise _bad_file("its bundle holds no attestation")
+    try:
+        return _verified(verifier, tuple(bundle.attestations), publisher, filename, sha256)
+    except AttestationInvalid as invalid:
+        raise _bad_file(invalid.reason) from None
+
+
+def _bad_file(reason: str) -> UploadRejected:
+    return UploadRejected([Problem("provenance", reason)])
+
+
+def _verified(verifier: AttestationVerifier, attestations: Sequence[Attestation],
+              publisher: PublisherModel, filename: str, sha256: str) -> VerifiedProvenance:
+    """The provenance object of ``attestations``, once each verifies and no predicate type
+    comes twice; AttestationInvalid otherwise."""
+    seen: list[str] = []
+    for attestation in attestations:
+        predicate_type = verifier.verify(attestation, publisher, filename, sha256)
+        if predicate_type in seen:
+            raise AttestationInvalid("Multiple attestations for the same file with the same "
+                                     f"predicate type ({predicate_type}) are not supported")
+        seen.append(predicate_type)
+    owner = publisher_object(publisher)
+    document: dict[str, Any] = {"version": 1, "attestation_bundles": [{
+        "publisher": owner,
+        "attestations": [a.model_dump(mode="json") for a in attestations],
+    }]}
+    return VerifiedProvenance(
+        document=json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(),
+        publisher=publisher_key(owner), predicate_types=tuple(seen))

@@ -1,0 +1,54 @@
+"""A trusted publisher's identity in the two forms attestations need: the pypi-attestations
+publisher model whose Sigstore policy a certificate must satisfy, and the JSON publisher object
+a provenance object names (PEP 740: ``kind`` and ``claims``, then the publisher's own keys).
+
+GitHub, GitLab and Google publishers sign with Sigstore certificates whose identity these
+models check; other issuers an administrator configures have no such identity, so their
+uploads carry no attestations (as on PyPI, where ActiveState's do not either).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pypi_attestations import GitHubPublisher, GitLabPublisher, GooglePublisher
+
+from strongroom.domain.principals import PublisherIdentity
+
+PublisherModel = GitHubPublisher | GitLabPublisher | GooglePublisher
+SUPPORTED_KINDS = ("GitHub", "GitLab", "Google")
+
+
+def supports_attestations(identity: PublisherIdentity) -> bool:
+    """Whether uploads by this publisher may carry attestations."""
+    return identity.kind in SUPPORTED_KINDS
+
+
+def publisher_model(identity: PublisherIdentity) -> PublisherModel:
+    """The pypi-attestations publisher for ``identity`` (a kind in SUPPORTED_KINDS; ValueError
+    otherwise). GitHub's ``workflow`` is the workflow's file name, GitLab's the CI file's path;
+    an environment of "" is none."""
+    environment = identity.environment or None
+    if identity.kind == "GitHub":
+        return GitHubPublisher(repository=identity.repository, workflow=identity.workflow,
+                               environment=environment)
+    if identity.kind == "GitLab":
+        return GitLabPublisher(repository=identity.repository,
+                               workflow_filepath=identity.workflow, environment=environment)
+    if identity.kind == "Google":
+        return GooglePublisher(email=identity.email)
+    raise ValueError(f"publisher kind {identity.kind!r} has no attestation identity")
+
+
+def publisher_object(model: PublisherModel) -> dict[str, Any]:
+    """The provenance object's ``publisher``: the model's fields (what PyPI serves, so that
+    pypi-attestations reads it back) and ``claims``, which PEP 740 requires; this index keeps
+    no claims of the token beyond the identity, so it is null."""
+    return {**model.model_dump(mode="json"), "claims": None}
+
+
+def publisher_key(publisher: dict[str, Any]) -> str:
+    """A publisher object as compact JSON with sorted keys: the text two publishers are
+    compared by (the same identity always gives the same text)."""
+    return json.dumps(publisher, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
