@@ -3,11 +3,28 @@ and the trusted publishers that signed them."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
+from strongroom.attestations import (
+    AttestationVerifier,
+    NewFileRow,
+    PreviousRelease,
+    ProvenanceChange,
+    VerifiedProvenance,
+    record_provenance,
+    submitted,
+    verify_submitted,
+)
+from strongroom.db.base import utcnow
+from strongroom.db.engine import Database
 from strongroom.domain.principals import Principal, PrincipalKind, PublisherIdentity
+from strongroom.projects import Project
+from strongroom.upload import File, Release
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attestations"
 PRODUCTION_ROOT = FIXTURES / "sigstore-production.trusted_root.json"
@@ -70,3 +87,29 @@ def publisher(identity: PublisherIdentity, publisher_id: int = 1) -> Principal:
     return Principal(kind=PrincipalKind.PUBLISHER,
                      name=f"{identity.kind} publisher {identity.repository or identity.email}",
                      publisher_id=publisher_id, publisher=identity)
+
+
+@functools.cache
+def verified(signed: Signed) -> VerifiedProvenance:
+    """The provenance object that verifying ``signed`` as an upload's gives (production root)."""
+    claim = submitted(f"[{signed.text}]", publisher(signed.identity))
+    assert claim is not None
+    return verify_submitted(AttestationVerifier(PRODUCTION_ROOT), claim, signed.dist,
+                            signed.sha256)
+
+
+def attach(db: Database, filename: str, provenance: VerifiedProvenance | None, *,
+           previous: PreviousRelease | None = None, by: Principal | None = None
+           ) -> ProvenanceChange | None:
+    """Record the provenance (and flag) of the stored file ``filename`` as its upload's record
+    step does, for read-side tests whose files a builder made (tests/readside.py)."""
+    with db.write_connection() as connection:
+        release_id, version, project = connection.execute(
+            select(Release.id, Release.version, Project.normalized_name)
+            .join(File, File.release_id == Release.id)
+            .join(Project, Project.id == Release.project_id)
+            .where(File.filename == filename)).one()
+        return record_provenance(connection, NewFileRow(project, version, release_id, filename),
+                                 provenance, previous,
+                                 principal=by or Principal(PrincipalKind.USER, "alice"),
+                                 now=utcnow())

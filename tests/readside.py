@@ -48,7 +48,7 @@ class Index:
         self.db = db
         self.blobs = LocalBlobStore(tmp_path / "blobs")
         self.feed = FileChangeFeed(tmp_path / "serial")
-        self.reader = IndexReader(db, self.blobs, self.feed)
+        self.reader = IndexReader(db, self.blobs, self.feed, base_url=BASE_URL)
 
     def app(self, inner: ASGIApp | None = None, *, access: ReadAccess = PUBLIC,
             base_url: str = BASE_URL) -> Reads:

@@ -211,6 +211,9 @@ class Settings:
     # Days the maintainers of a project that became critical have to set up a second factor
     # before a policy that requires one refuses their tokens for it (README "Critical projects").
     critical_grace: float = 30.0
+    # The Sigstore trusted root (a trusted_root.json) that uploads' PEP 740 attestations must
+    # chain to; None: the production root sigstore ships (README "Attestations").
+    attestation_trusted_root: Path | None = None
 
     @property
     def critical_grace_period(self) -> dt.timedelta:
@@ -327,6 +330,7 @@ _ENV = {
     "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
     "STRONGROOM_TWO_FACTOR_REQUIRED": "two_factor_required",
     "STRONGROOM_CRITICAL_GRACE": "critical_grace",
+    "STRONGROOM_ATTESTATION_TRUSTED_ROOT": "attestation_trusted_root",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -411,10 +415,9 @@ def _from_file(config_file: Path) -> dict[str, object]:
 
 def _convert(values: dict[str, object]) -> None:
     """Give the values read as text their types, checking them; InvalidInput names a bad one."""
-    if "data_dir" in values:
-        values["data_dir"] = Path(str(values["data_dir"]))
-    if "breached_passwords" in values:
-        values["breached_passwords"] = Path(str(values["breached_passwords"]))
+    for key in ("data_dir", "breached_passwords", "attestation_trusted_root"):
+        if key in values:
+            values[key] = Path(str(values[key]))
     if values.get("base_url"):
         values["base_url"] = _base_url(str(values["base_url"]))
     for key in _POSITIVE_REALS:

@@ -346,3 +346,14 @@ def test_whom_each_policy_covers(required: TwoFactorRequired, upload_token: bool
     assert required.covers_token(read_only=False) is upload_token
     assert required.covers_token(read_only=True) is read_only_token
     assert required.covers_web is web
+
+
+def test_attestations_use_sigstores_root_unless_a_file_is_named(tmp_path: Path) -> None:
+    assert load_settings(environ={}).attestation_trusted_root is None
+    config = tmp_path / "strongroom.toml"
+    config.write_text('[strongroom]\nattestation_trusted_root = "/etc/strongroom/root.json"\n')
+    assert load_settings(config, environ={}).attestation_trusted_root == Path(
+        "/etc/strongroom/root.json")
+    environ = {"STRONGROOM_ATTESTATION_TRUSTED_ROOT": "/srv/trusted_root.json"}
+    assert load_settings(config, environ=environ).attestation_trusted_root == Path(
+        "/srv/trusted_root.json")

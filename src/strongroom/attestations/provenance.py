@@ -9,20 +9,19 @@ one bundle whose publisher its attestations are verified against in the same way
 
 Either way the result is the file's PEP 740 provenance object, one bundle of the publisher and
 its attestations, as compact JSON bytes: what ``/integrity/.../provenance`` serves.
+pypi-attestations and pydantic are imported on first use (publishers.py says why).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
-from pypi_attestations import Attestation, Provenance
+from typing import TYPE_CHECKING, Any
 
 from strongroom.attestations.publishers import (
-    PublisherModel,
+    is_supported,
     publisher_key,
     publisher_model,
     publisher_object,
@@ -37,7 +36,12 @@ from strongroom.domain.echo import clipped
 from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Problem, UploadRejected
 
-_ATTESTATIONS = TypeAdapter(list[Attestation])
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+    from pypi_attestations import Attestation
+
+    from strongroom.attestations.publishers import PublisherModel
+
 _UPLOAD_REFUSED = "Invalid attestations supplied during upload: "
 
 
@@ -59,6 +63,15 @@ class Submitted:
 
     attestations: tuple[Attestation, ...]
     publisher: PublisherModel
+
+
+@functools.cache
+def _attestation_list() -> TypeAdapter[list[Attestation]]:
+    """The parser of an ``attestations`` field (built once, on first use)."""
+    from pydantic import TypeAdapter  # noqa: PLC0415 - see the module's docstring
+    from pypi_attestations import Attestation  # noqa: PLC0415
+
+    return TypeAdapter(list[Attestation])
 
 
 def _refused(reason: str) -> UploadRejected:
@@ -87,8 +100,10 @@ def submitted(text: str | None, principal: Principal) -> Submitted | None:
     if not supports_attestations(identity):
         raise _refused(f"Attestations are not currently supported with {identity.kind} "
                        "publishers")
+    from pydantic import ValidationError  # noqa: PLC0415 - see the module's docstring
+
     try:
-        attestations = _ATTESTATIONS.validate_json(text)
+        attestations = _attestation_list().validate_json(text)
     except ValidationError as exc:
         raise _refused(f"Malformed attestations: {_malformed(exc)}") from None
     if not attestations:
@@ -115,6 +130,9 @@ def verify_provenance_file(verifier: AttestationVerifier, text: str | bytes, fil
     """Verify a provenance object another index served for ``filename`` (SHA-256 ``sha256``):
     one bundle whose attestations all verify as its publisher's. Raises UploadRejected naming
     the ``provenance`` field when it is malformed or does not verify."""
+    from pydantic import ValidationError  # noqa: PLC0415 - see the module's docstring
+    from pypi_attestations import Provenance  # noqa: PLC0415
+
     try:
         provenance = Provenance.model_validate_json(text)
     except ValidationError as exc:
@@ -124,7 +142,7 @@ def verify_provenance_file(verifier: AttestationVerifier, text: str | bytes, fil
                         f"not {len(provenance.attestation_bundles)}")
     bundle = provenance.attestation_bundles[0]
     publisher = bundle.publisher
-    if not isinstance(publisher, PublisherModel):
+    if not is_supported(publisher):
         raise _bad_file(f"attestations of {publisher.kind} publishers are not supported")
     if not bundle.attestations:
         raise _bad_file("its bundle holds no attestation")

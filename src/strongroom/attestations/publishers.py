@@ -5,18 +5,22 @@ a provenance object names (PEP 740: ``kind`` and ``claims``, then the publisher'
 GitHub, GitLab and Google publishers sign with Sigstore certificates whose identity these
 models check; other issuers an administrator configures have no such identity, so their
 uploads carry no attestations (as on PyPI, where ActiveState's do not either).
+
+pypi-attestations (with pydantic and sigstore, some 27 MB per process) is imported on the
+first use of an attestation, never by a process that only reads.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from pypi_attestations import GitHubPublisher, GitLabPublisher, GooglePublisher
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 from strongroom.domain.principals import PublisherIdentity
 
-PublisherModel = GitHubPublisher | GitLabPublisher | GooglePublisher
+if TYPE_CHECKING:
+    from pypi_attestations import GitHubPublisher, GitLabPublisher, GooglePublisher
+
+PublisherModel: TypeAlias = "GitHubPublisher | GitLabPublisher | GooglePublisher"
 SUPPORTED_KINDS = ("GitHub", "GitLab", "Google")
 
 
@@ -29,6 +33,8 @@ def publisher_model(identity: PublisherIdentity) -> PublisherModel:
     """The pypi-attestations publisher for ``identity`` (a kind in SUPPORTED_KINDS; ValueError
     otherwise). GitHub's ``workflow`` is the workflow's file name, GitLab's the CI file's path;
     an environment of "" is none."""
+    from pypi_attestations import GitHubPublisher, GitLabPublisher, GooglePublisher  # noqa: PLC0415 - see the module's docstring
+
     environment = identity.environment or None
     if identity.kind == "GitHub":
         return GitHubPublisher(repository=identity.repository, workflow=identity.workflow,
@@ -39,6 +45,13 @@ def publisher_model(identity: PublisherIdentity) -> PublisherModel:
     if identity.kind == "Google":
         return GooglePublisher(email=identity.email)
     raise ValueError(f"publisher kind {identity.kind!r} has no attestation identity")
+
+
+def is_supported(model: object) -> TypeGuard[PublisherModel]:
+    """Whether ``model`` (a provenance bundle's publisher) is of a kind this index verifies."""
+    from pypi_attestations import GitHubPublisher, GitLabPublisher, GooglePublisher  # noqa: PLC0415 - see the module's docstring
+
+    return isinstance(model, GitHubPublisher | GitLabPublisher | GooglePublisher)
 
 
 def publisher_object(model: PublisherModel) -> dict[str, Any]:

@@ -17,7 +17,8 @@ pyproject.toml bounds the library's version and the tests with the real fixtures
 The trusted root: the file the setting names, read when the verifier is made; else sigstore's
 production root, read offline on first use (``Verifier.production(offline=True)``: the copy
 in sigstore's cache directory, ``$XDG_CACHE_HOME/sigstore-python``, which it first fills from
-the copy its wheel ships). Neither reaches the network.
+the copy its wheel ships). Neither reaches the network. Sigstore is imported then too, not
+before (publishers.py says why).
 """
 
 from __future__ import annotations
@@ -25,19 +26,22 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
-from pypi_attestations import Attestation, AttestationType
-from sigstore.models import TrustedRoot
-from sigstore.verify import Verifier
 
-from strongroom.attestations.publishers import PublisherModel
 from strongroom.domain.echo import brief, clipped
 from strongroom.errors import InvalidInput, Unavailable
 
-PUBLISH_V1 = AttestationType.PYPI_PUBLISH_V1.value
-SLSA_PROVENANCE_V1 = AttestationType.SLSA_PROVENANCE_V1.value
+if TYPE_CHECKING:
+    from pypi_attestations import Attestation
+    from sigstore.verify import Verifier
+
+    from strongroom.attestations.publishers import PublisherModel
+
+# pypi-attestations' AttestationType: the predicate types PyPI accepts.
+PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
+SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 PREDICATE_TYPES = (PUBLISH_V1, SLSA_PROVENANCE_V1)
 _IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
 _STATEMENT_V1 = "https://in-toto.io/Statement/v1"
@@ -67,6 +71,9 @@ class AttestationVerifier:
         self._lock = threading.Lock()
         self._verifier: Verifier | None = None
         if trusted_root is not None:
+            from sigstore.models import TrustedRoot  # noqa: PLC0415 - see the module's docstring
+            from sigstore.verify import Verifier  # noqa: PLC0415
+
             try:
                 root = TrustedRoot.from_file(str(trusted_root))
             except Exception as exc:  # OSError, JSON, or sigstore's own: an unusable file
@@ -77,6 +84,8 @@ class AttestationVerifier:
     def _sigstore(self) -> Verifier:
         with self._lock:
             if self._verifier is None:
+                from sigstore.verify import Verifier  # noqa: PLC0415 - see the module's docstring
+
                 try:
                     self._verifier = Verifier.production(offline=True)
                 except Exception as exc:  # an unwritable cache directory, a damaged copy

@@ -42,14 +42,15 @@ def export_static_command(target: Path, data_dir: Path | None, config_file: Path
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("export", total=len(projects))
         for project in projects:
-            write_project(db, target, project)
+            write_project(db, target, project, base_url=settings.public_base_url)
             progress.advance(task)
     serial = write_index(db, target)
     console.print(f"exported {len(projects)} project(s) at serial {serial} to {target / 'simple'}")
     if follow:
         console.print(f"following the change feed every {interval:g} s (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
-            for refresh in export_follow(db, feed, target, since, interval=interval):
+            for refresh in export_follow(db, feed, target, since, interval=interval,
+                                         base_url=settings.public_base_url):
                 removed = f", removed {', '.join(refresh.removed)}" if refresh.removed else ""
                 console.print(f"serial {refresh.serial}: rewrote {len(refresh.rewritten)} "
                               f"project page(s) and the root page{removed}")

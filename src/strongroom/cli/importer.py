@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strongroom.accounts import AccountService
+from strongroom.attestations import AttestationVerifier
 from strongroom.cli.errors import about
 from strongroom.cli.options import open_state, state_options
 from strongroom.domain.filenames import SDIST_EXTENSIONS
@@ -75,8 +76,11 @@ def import_command(paths: tuple[Path, ...], username: str, policy_name: str,
     # An administrator on this machine, publishing for (and as the uploader) the account given.
     principal = Principal(PrincipalKind.ADMIN, name=user.username, user_id=user.id)
     readmes = ReadmeSandbox(timeout=settings.readme_timeout)
+    # Provenance beside a file is verified against the index's trusted root; a flag it raises
+    # goes to the security history, and no owner is mailed about what an admin imports.
     service = UploadService(db, open_blob_store(settings), TokenService(db), settings.limits,
-                            render=readmes, on_commit=commit_hook(settings))
+                            render=readmes, on_commit=commit_hook(settings),
+                            verifier=AttestationVerifier(settings.attestation_trusted_root))
     files = _distributions(paths)
     imported, present, warned = 0, 0, 0
     refused: list[tuple[str, str, str]] = []

@@ -3,8 +3,11 @@
 ``info`` is filled from the shown release's core metadata (packaging's RawMetadata keys), which
 the caller supplies through ``metadata_of`` for that one release only; absent fields are null, as
 on PyPI. ``downloads`` is always -1, ``has_sig`` always false, ``vulnerabilities``
-empty. URLs are absolute, built on the ``base_url`` the caller passes (scheme and host, no
-trailing slash). Callers must not pass a quarantined project's releases (it has none visible).
+empty. A file whose provenance (PEP 740) breaks with the release uploaded before its own
+carries ``provenance_change``: ``{"change": "lost" | "changed", "previous_version": ...}``
+(files without such a break have no such key, as on PyPI). URLs are absolute, built on the
+``base_url`` the caller passes (scheme and host, no trailing slash). Callers must not pass a
+quarantined project's releases (it has none visible).
 """
 
 from __future__ import annotations
@@ -115,6 +118,9 @@ def _file(f: FileView, base_url: str) -> dict[str, Any]:
         # Only files that break an upload rule carry the key (PyPI's documents have none).
         document["warnings"] = [{"rule": rule, "message": message}
                                 for rule, message in f.warnings]
+    if f.provenance_change is not None:
+        change, previous_version = f.provenance_change
+        document["provenance_change"] = {"change": change, "previous_version": previous_version}
     return document
 
 

@@ -1,4 +1,4 @@
-"""PEP 691 content negotiation for the simple API.
+"""PEP 691 content negotiation for the simple API, and the Integrity API's (PEP 740).
 
 The server offers three media types: ``text/html``, ``application/vnd.pypi.simple.v1+html`` and
 ``application/vnd.pypi.simple.v1+json``. A client may name the ``latest`` alias of either v1 type;
@@ -12,6 +12,9 @@ same bytes it would get from pypi.org. Clients that want JSON say so, as pip, uv
 do.
 
 ``?format=`` holds exactly one media type and takes precedence over ``Accept``.
+
+The Integrity API offers ``application/vnd.pypi.integrity.v1+json`` and ``application/json``
+(in that order, as PyPI does), by the same rule and without ``?format=``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ V1_HTML = "application/vnd.pypi.simple.v1+html"
 V1_JSON = "application/vnd.pypi.simple.v1+json"
 OFFERS: tuple[str, ...] = (TEXT_HTML, V1_HTML, V1_JSON)
 """What the server can send, in tie-break order (first wins a tie)."""
+INTEGRITY_V1_JSON = "application/vnd.pypi.integrity.v1+json"
+INTEGRITY_OFFERS: tuple[str, ...] = (INTEGRITY_V1_JSON, "application/json")
 
 _ALIASES = {
     "application/vnd.pypi.simple.latest+json": V1_JSON,
@@ -99,9 +104,21 @@ def negotiate(accept: str | None, format_param: str | None = None) -> str | None
         wanted = format_param.split(";")[0].strip().lower()
         wanted = _ALIASES.get(wanted, wanted)
         return wanted if wanted in OFFERS else None
+    return _best(accept, OFFERS)
+
+
+def negotiate_integrity(accept: str | None) -> str | None:
+    """The media type of a provenance object's answer (``INTEGRITY_OFFERS``), or None when
+    ``accept`` (the raw header; None or blank means ``*/*``) takes neither."""
+    return _best(accept, INTEGRITY_OFFERS)
+
+
+def _best(accept: str | None, offers: tuple[str, ...]) -> str | None:
+    """The offer ``accept`` gives the highest q-value, the earlier one on a tie; None when
+    it gives every offer 0."""
     ranges = _parse_accept(accept) if accept and accept.strip() else [_Range("*", "*", 1.0)]
     best_offer, best_q = None, 0.0
-    for offer in OFFERS:
+    for offer in offers:
         q = _quality(offer, ranges)
         if q > best_q:
             best_offer, best_q = offer, q

@@ -1,9 +1,12 @@
-"""The simple repository API's pages (PEP 503/691/592/658/714/700/792), rendered to bytes.
+"""The simple repository API's pages (PEP 503/691/592/658/714/700/740/792), rendered to bytes.
 
 The view dataclasses are what the read side loads from the database; the renderers are pure. API
 version 1.4: HTML with ``pypi:repository-version`` and ``pypi:project-status`` metas, JSON with
 ``meta``, ``project-status``, ``versions`` and per-file ``size``/``upload-time``. A quarantined
 project lists no versions and no files (PEP 792). File URLs are absolute paths on the same host.
+A file with provenance (PEP 740, part of API version 1.3, so within 1.4) links it with
+``data-provenance`` and ``provenance``: a fully qualified URL, as the spec asks, built on the
+index's configured base URL; a file without stays as it was (no attribute, ``null``).
 """
 
 from __future__ import annotations
@@ -43,12 +46,24 @@ class FileView:
     comment: str | None = None
     # (rule, message) of each upload rule the file breaks, tolerated when it was imported.
     warnings: tuple[tuple[str, str], ...] = ()
+    # Whether the file has a PEP 740 provenance object, and how its provenance breaks with
+    # the release uploaded before its own: (``lost`` or ``changed``, that release's version).
+    has_provenance: bool = False
+    provenance_change: tuple[str, str] | None = None
 
     @property
     def path(self) -> str:
         """The file's absolute-path URL: ``/packages/ab/cd/<rest of sha256>/<filename>``."""
         h = self.sha256
         return f"/packages/{h[:2]}/{h[2:4]}/{h[4:]}/{quote(self.filename)}"
+
+    def provenance_url(self, project: str, base_url: str) -> str | None:
+        """Where the Integrity API serves the file's provenance, under ``base_url``: ``<base>/
+        integrity/<project>/<version>/<filename>/provenance``; None without provenance."""
+        if not self.has_provenance:
+            return None
+        parts = "/".join(quote(part, safe="") for part in (project, self.version, self.filename))
+        return f"{base_url}/integrity/{parts}/provenance"
 
 
 @dataclass(frozen=True)
@@ -182,7 +197,7 @@ def _files(project: ProjectView) -> list[FileView]:
     return [f for release in project.visible_releases for f in release.files]
 
 
-def _anchor(f: FileView) -> str:
+def _anchor(f: FileView, project: str, base_url: str) -> str:
     attrs = [f'href="{escape(f.path)}#sha256={escape(f.sha256)}"']
     if f.requires_python:
         attrs.append(f'data-requires-python="{escape(f.requires_python)}"')
@@ -192,17 +207,21 @@ def _anchor(f: FileView) -> str:
         digest = escape(f"sha256={f.metadata_sha256}")
         attrs.append(f'data-dist-info-metadata="{digest}"')
         attrs.append(f'data-core-metadata="{digest}"')
+    provenance = f.provenance_url(project, base_url)
+    if provenance is not None:
+        attrs.append(f'data-provenance="{escape(provenance)}"')
     return f"<a {' '.join(attrs)}>{escape(f.filename)}</a>"
 
 
-def render_project_html(project: ProjectView) -> bytes:
-    """A project's detail page as HTML (the same bytes serve ``text/html`` and v1 HTML)."""
+def render_project_html(project: ProjectView, base_url: str = "") -> bytes:
+    """A project's detail page as HTML (the same bytes serve ``text/html`` and v1 HTML);
+    ``base_url`` (scheme and host, no trailing slash) starts provenance URLs."""
     metas = [("pypi:repository-version", API_VERSION)]
     if project.status != "active":
         metas.append(("pypi:project-status", project.status))
         if project.status_reason:
             metas.append(("pypi:project-status-reason", project.status_reason))
-    anchors = [_anchor(f) for f in _files(project)]
+    anchors = [_anchor(f, project.normalized_name, base_url) for f in _files(project)]
     return _html_page(f"Links for {project.name}", metas, anchors, project.last_serial)
 
 
@@ -212,7 +231,7 @@ def _yanked_value(f: FileView) -> bool | str:
     return f.yanked_reason or True
 
 
-def _file_json(f: FileView) -> dict[str, Any]:
+def _file_json(f: FileView, project: str, base_url: str) -> dict[str, Any]:
     metadata: dict[str, str] | bool = (
         {"sha256": f.metadata_sha256} if f.metadata_sha256 else False
     )
@@ -226,12 +245,13 @@ def _file_json(f: FileView) -> dict[str, Any]:
         "yanked": _yanked_value(f),
         "core-metadata": metadata,
         "data-dist-info-metadata": metadata,
-        "provenance": None,
+        "provenance": f.provenance_url(project, base_url),
     }
 
 
-def render_project_json(project: ProjectView) -> bytes:
-    """A project's detail page as PEP 691 JSON (api-version 1.4)."""
+def render_project_json(project: ProjectView, base_url: str = "") -> bytes:
+    """A project's detail page as PEP 691 JSON (api-version 1.4); ``base_url`` as in
+    ``render_project_html``."""
     status: dict[str, str] = {"status": project.status}
     if project.status_reason:
         status["reason"] = project.status_reason
@@ -242,6 +262,7 @@ def render_project_json(project: ProjectView) -> bytes:
             "name": project.normalized_name,
             "project-status": status,
             "versions": [r.version for r in releases],
-            "files": [_file_json(f) for f in _files(project)],
+            "files": [_file_json(f, project.normalized_name, base_url)
+                      for f in _files(project)],
         }
     )

@@ -63,15 +63,17 @@ def project_names(db: Database) -> list[str]:
             Project.normalized_name)))
 
 
-def write_project(db: Database, root: Path, project: str) -> None:
-    """Write ``<root>/simple/<project>/`` in HTML and JSON; NotFound if the project is unknown."""
+def write_project(db: Database, root: Path, project: str, *, base_url: str = "") -> None:
+    """Write ``<root>/simple/<project>/`` in HTML and JSON, provenance URLs starting with
+    ``base_url`` (the index's, as the server's pages have them); NotFound if the project is
+    unknown."""
     with db.read() as session:
         view = load_project(session, project)
     if view is None:
         raise NotFound(f"no project {project!r}")
     directory = root / "simple" / view.normalized_name
-    _write_atomically(directory / HTML_NAME, render_project_html(view))
-    _write_atomically(directory / JSON_NAME, render_project_json(view))
+    _write_atomically(directory / HTML_NAME, render_project_html(view, base_url))
+    _write_atomically(directory / JSON_NAME, render_project_json(view, base_url))
 
 
 def write_index(db: Database, root: Path) -> int:
@@ -100,8 +102,9 @@ class Refresh:
 
 
 def follow(db: Database, feed: ChangeFeed, root: Path, since: int, *, interval: float,
-           stop: threading.Event | None = None) -> Iterator[Refresh]:
-    """Keep the export under ``root``, complete as of serial ``since``, current.
+           stop: threading.Event | None = None, base_url: str = "") -> Iterator[Refresh]:
+    """Keep the export under ``root``, complete as of serial ``since``, current (``base_url``
+    as ``write_project`` takes it).
 
     Every ``interval`` seconds the feed is checked; when it moved, the projects with journal
     entries after the last serial handled are rewritten, then the root page, and a ``Refresh``
@@ -118,7 +121,7 @@ def follow(db: Database, feed: ChangeFeed, root: Path, since: int, *, interval: 
         rewritten, removed = [], []
         for project in changed:
             try:
-                write_project(db, root, project)
+                write_project(db, root, project, base_url=base_url)
                 rewritten.append(project)
             except NotFound:
                 shutil.rmtree(root / "simple" / project, ignore_errors=True)

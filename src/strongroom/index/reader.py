@@ -34,7 +34,13 @@ from strongroom.domain.simple import (
 from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
 from strongroom.index.changes import ChangeFeed
 from strongroom.index.metadata_files import metadata_file_sound
-from strongroom.index.views import load_core_metadata, load_file, load_index, load_project
+from strongroom.index.views import (
+    load_core_metadata,
+    load_file,
+    load_index,
+    load_project,
+    load_provenance,
+)
 from strongroom.storage import BlobStore
 
 DEFAULT_MAX_ENTRIES = 20_000
@@ -68,10 +74,13 @@ class BlobTarget:
 
 
 class IndexReader:
-    """Serves simple pages, JSON API documents and file locations, cached until they change.
+    """Serves simple pages, JSON API documents, provenance objects and file locations, cached
+    until they change.
 
     ``fmt`` is ``"html"`` or ``"json"``. Page methods return None for an unknown project (or
     version). All public methods are coroutines that only leave the event loop on a miss.
+    ``base_url`` (the index's configured one, no trailing slash) starts the provenance URLs of
+    simple pages; "" leaves them absolute paths.
     """
 
     def __init__(
@@ -82,10 +91,12 @@ class IndexReader:
         *,
         max_entries: int = DEFAULT_MAX_ENTRIES,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        base_url: str = "",
     ) -> None:
         self.db = db
         self.blobs = blobs
         self.feed = feed
+        self.base_url = base_url.rstrip("/")
         self._pages: ReadCache[Page] = ReadCache(max_entries, max_bytes)
         self._files: ReadCache[BlobTarget] = ReadCache(max_entries,
                                                        max_entries * 2 * _FILE_ENTRY_SIZE)
@@ -206,7 +217,7 @@ class IndexReader:
                 return None
             self._remember_files(view, files_epoch)
             render_fn = render_project_json if fmt == "json" else render_project_html
-            return Page.of(render_fn(view), view.last_serial)
+            return Page.of(render_fn(view, self.base_url), view.last_serial)
 
         return await self._page_or_none(("simple", project, fmt), project, render)
 
@@ -223,6 +234,18 @@ class IndexReader:
         render = partial(self._document, project, lambda view, metadata_of:
                          jsonapi.render_release_document(view, version, base_url, metadata_of))
         return await self._page_or_none(("pypi", project, version, base_url), project, render)
+
+    async def provenance(self, project: str, version: str, filename: str) -> Page | None:
+        """The PEP 740 provenance object of ``filename`` in ``project`` (normalised) and
+        ``version``; None when there is none (or no such file there)."""
+
+        def render() -> Page | None:
+            with self.db.read() as session:
+                found = load_provenance(session, project, version, filename)
+            return None if found is None else Page.of(*found)
+
+        return await self._page_or_none(("integrity", project, version, filename), project,
+                                        render)
 
     # -- files --------------------------------------------------------------------------------
 

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_version
 from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
+from strongroom.attestations import FileProvenance, ProvenanceState, provenance_of_releases
 from strongroom.db import journal
 from strongroom.domain.simple import (
     QUARANTINED,
@@ -43,7 +45,9 @@ _FILES = select(
 ).where(File.release_id.in_(bindparam("release_ids", expanding=True))).order_by(File.filename)
 
 
-def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]]) -> FileView:
+def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]],
+               provenance: ProvenanceState | None) -> FileView:
+    change = provenance.change if provenance is not None else None
     return FileView(
         filename=row.filename,
         version=release.version,
@@ -60,6 +64,9 @@ def _file_view(row: Row[*tuple[Any, ...]], release: Row[*tuple[Any, ...]]) -> Fi
         yanked_reason=release.yanked_reason,
         comment=row.comment,
         warnings=tuple((w["rule"], w["message"]) for w in row.warnings or ()),
+        has_provenance=provenance is not None and provenance.has_provenance,
+        provenance_change=(change, provenance.previous_version or "")
+        if provenance is not None and change is not None else None,
     )
 
 
@@ -69,8 +76,10 @@ def _release_views(connection: Connection, project_id: int) -> Iterator[ReleaseV
     if not releases:
         return
     files: dict[int, list[FileView]] = {release_id: [] for release_id in releases}
+    provenance = provenance_of_releases(connection, releases)
     for row in connection.execute(_FILES, {"release_ids": list(releases)}):
-        files[row.release_id].append(_file_view(row, releases[row.release_id]))
+        files[row.release_id].append(_file_view(row, releases[row.release_id],
+                                                provenance.get(row.filename)))
     for release_id, release in releases.items():
         yield ReleaseView(
             version=release.version,
@@ -85,8 +94,9 @@ def _release_views(connection: Connection, project_id: int) -> Iterator[ReleaseV
 def load_project(session: Session, normalized_name: str) -> ProjectView | None:
     """The project with its releases and files (none while quarantined); None when unknown.
 
-    Three prepared Core queries (project, releases, their files), no ORM objects and no
-    release's core metadata: every cold page of a large index passes here.
+    Four prepared Core queries (project, releases, their files, the provenance state of those
+    that have one), no ORM objects and no release's core metadata: every cold page of a large
+    index passes here.
     """
     connection = session.connection()
     project = connection.execute(_PROJECT_ROW, {"name": normalized_name}).first()
@@ -181,3 +191,28 @@ def load_file(session: Session, sha256_path: str, filename: str) -> StoredFile |
         return None
     return StoredFile(row.normalized_name, row.metadata_sha256, None, filename, row.upload_time,
                       row.sha256)
+
+
+_PROVENANCE = (
+    select(FileProvenance.provenance, Release.version, Project.normalized_name,
+           Project.status, Project.last_serial)
+    .join(File, File.filename == FileProvenance.filename)
+    .join(Release, File.release_id == Release.id)
+    .join(Project, Release.project_id == Project.id)
+    .where(FileProvenance.filename == bindparam("filename"))
+)
+
+
+def load_provenance(session: Session, normalized_name: str, version: str, filename: str
+                    ) -> tuple[bytes, int] | None:
+    """The provenance object of ``filename`` (as served) and its project's serial, when the
+    file is of that project and version (any spelling of it) and has one; None otherwise, or
+    while the project is quarantined. One query by the file's name."""
+    row = session.connection().execute(_PROVENANCE, {"filename": filename}).first()
+    if (row is None or row.provenance is None or row.normalized_name != normalized_name
+            or row.status == QUARANTINED):
+        return None
+    # Text that is no version stays as it is, and matches only itself.
+    if canonicalize_version(version) != canonicalize_version(row.version):
+        return None
+    return row.provenance.encode(), row.last_serial

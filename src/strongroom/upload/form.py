@@ -34,6 +34,9 @@ class UploadForm:
     summary: str | None
     requires_python: str | None
     comment: str | None
+    # The PEP 740 attestations, a JSON array as sent (None: the field is absent); the
+    # attestations package reads it.
+    attestations: str | None = None
 
 
 def _one(fields: Mapping[str, Sequence[str]], key: str) -> str | None:
@@ -75,6 +78,7 @@ def parse_form(fields: Mapping[str, Sequence[str]]) -> tuple[UploadForm | None, 
             summary=_one(fields, "summary"),
             requires_python=_one(fields, "requires_python"),
             comment=_one(fields, "comment"),
+            attestations=next(iter(fields.get("attestations") or []), None),
         ),
         [],
     )

@@ -20,6 +20,14 @@ from packaging.utils import canonicalize_version
 from sqlalchemy import Connection, and_, bindparam, exists, func, null, or_, select, union_all
 from sqlalchemy import update as sql_update
 
+from strongroom.attestations import (
+    FileProvenance,
+    NewFileRow,
+    PreviousRelease,
+    ProvenanceChange,
+    VerifiedProvenance,
+    record_provenance,
+)
 from strongroom.config import Limits, format_size
 from strongroom.db import journal
 from strongroom.db.statements import Prepared, execute, first, insert_values, scalar
@@ -45,6 +53,16 @@ class NewFile:
     comment: str | None
     uploaded_via: str | None
     policy: Policy = UPLOAD_POLICY
+    provenance: VerifiedProvenance | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the record step wrote: the journal's serial and names, and the file's provenance
+    flag when its provenance breaks with the release before (attestations/stored.py)."""
+
+    written: journal.Written
+    provenance_change: ProvenanceChange | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,18 @@ _NEW_FILE = Prepared(insert_values(
     "metadata_blake2_256", "comment", "uploaded_via", "warnings",
 ))
 _NEW_NAME = Prepared(insert_values(FilenameRegistry, "filename"))
+# The release uploaded before this file's own (ids grow as releases are made), with the
+# publishers of its files that have provenance: one row per publisher, or one with NULL.
+_BEFORE = (
+    select(Release.id, Release.version)
+    .where(Release.project_id == bindparam("project_id"), Release.id < bindparam("release_id"))
+    .order_by(Release.id.desc()).limit(1).subquery()
+)
+_PREVIOUS = Prepared(
+    select(_BEFORE.c.version, FileProvenance.publisher).select_from(_BEFORE)
+    .outerjoin(FileProvenance, and_(FileProvenance.release_id == _BEFORE.c.id,
+                                    FileProvenance.publisher.is_not(None)))
+)
 _GROW_PROJECT = Prepared(
     sql_update(Project)
     .where(Project.id == bindparam("project_id"))
@@ -184,11 +214,11 @@ def check_access(name: str, access: ProjectAccess | None, principal: Principal) 
 def record(
     connection: Connection, new: NewFile, principal: Principal, *, now: dt.datetime,
     defaults: Limits,
-) -> journal.Written:
-    """Write the file in three steps (ensure the project, ensure the release, add the file),
-    by ``principal`` (the journal's submitter and the new release's uploader); returns what
-    was written. ``defaults`` are the index's limits; the project's own, read here
-    under the write lock, replace them.
+) -> Recorded:
+    """Write the file in three steps (ensure the project, ensure the release, add the file
+    with its provenance), by ``principal`` (the journal's submitter and the new release's
+    uploader); returns what was written. ``defaults`` are the index's limits; the project's
+    own, read here under the write lock, replace them.
 
     Raises Forbidden when the uploader lost the right to upload meanwhile, Conflict for a
     second sdist (unless the file's policy tolerates it: then it is a warning), UploadRejected
@@ -203,7 +233,9 @@ def record(
     project = _ensure_project(recording, target, defaults)
     release = _ensure_release(recording, target, project, canonical)
     serial = _add_file(recording, project, release)
-    return journal.Written(serial, {new.dist.name: frozenset({release.version})})
+    change = _add_provenance(recording, project, release)
+    return Recorded(journal.Written(serial, {new.dist.name: frozenset({release.version})}),
+                    change)
 
 
 @dataclass
@@ -318,6 +350,21 @@ def _add_file(recording: _Recording, project: _TargetProject, release: _TargetRe
         "display_name": dist.display_name if release.is_new else project.display_name,
     })
     return serial
+
+
+def _add_provenance(recording: _Recording, project: _TargetProject, release: _TargetRelease
+                    ) -> ProvenanceChange | None:
+    """Store the file's provenance, compared with the release before its own (one query
+    finds that release and its publishers); the flag, when the comparison raises one."""
+    connection, new = recording.connection, recording.new
+    rows = list(execute(connection, _PREVIOUS, {"project_id": project.id,
+                                                "release_id": release.id}))
+    previous = None
+    if rows:
+        previous = PreviousRelease(rows[0][0], frozenset(p for _v, p in rows if p is not None))
+    return record_provenance(
+        connection, NewFileRow(new.dist.name, release.version, release.id, new.dist.filename),
+        new.provenance, previous, principal=recording.principal, now=recording.now)
 
 
 def _check_size(display_name: str, total_size: int, size: int, limits: Limits) -> None:

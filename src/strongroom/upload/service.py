@@ -1,5 +1,10 @@
 """The upload use-case as a pipeline of named steps:
-parse -> authenticate -> authorise -> receive -> validate -> store -> record -> notify."""
+parse -> authenticate -> authorise -> receive -> validate -> attest -> store -> record -> notify.
+
+``attest`` verifies the PEP 740 attestations a trusted publisher sends (strongroom.attestations)
+before anything is stored; the record step writes the file's provenance in its transaction
+and flags a break with the release before, and ``notify`` tells the project's owners of one.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,14 @@ from typing import BinaryIO
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
+from strongroom.attestations import (
+    AttestationVerifier,
+    ProvenanceChange,
+    VerifiedProvenance,
+    submitted,
+    verify_provenance_file,
+    verify_submitted,
+)
 from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
@@ -32,6 +45,7 @@ from strongroom.upload.receive import ReceivedFile, digest_problems, receive
 from strongroom.upload.record import (
     NewFile,
     ProjectAccess,
+    Recorded,
     check_access,
     existing_identical,
     file_exists_message,
@@ -63,7 +77,9 @@ class UploadOutcome:
 
 class UploadService:
     """Validates and records distribution uploads; ``authenticator`` turns each upload's
-    credentials into the Principal that uploads."""
+    credentials into the Principal that uploads. ``verifier`` checks attestations (by default
+    against sigstore's production root); ``on_provenance_change`` hears of each file whose
+    provenance breaks with the release before, once it is committed."""
 
     def __init__(
         self,
@@ -75,6 +91,8 @@ class UploadService:
         render: DescriptionRenderer,
         on_commit: Callable[[journal.Written], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        verifier: AttestationVerifier | None = None,
+        on_provenance_change: Callable[[ProvenanceChange], object] | None = None,
     ) -> None:
         self._db = db
         self._blobs = blobs
@@ -83,6 +101,8 @@ class UploadService:
         self._render = render
         self._on_commit = on_commit
         self._clock = clock
+        self._verifier = verifier or AttestationVerifier()
+        self._on_provenance_change = on_provenance_change
 
     @property
     def limits(self) -> Limits:
@@ -111,8 +131,9 @@ class UploadService:
 
         A file that is already stored is answered only after the uploader was authorised for
         the form's project and the form and file passed every check a new file passes (which
-        makes the form's project the file's own): a stranger re-sending someone's file learns
-        nothing, and a no-op is never a success for a form that would be refused.
+        makes the form's project the file's own), its attestations included: a stranger
+        re-sending someone's file learns nothing, and a no-op is never a success for a form
+        that would be refused.
         """
         form, content = self._parse(request)
         now = self._clock()
@@ -126,6 +147,7 @@ class UploadService:
                                                          now=now, reading=connection)
             access = project_access(connection, name, principal)
             check_access(name, access, principal)
+            claim = submitted(form.attestations, principal)
             limits = access.limits(self._limits) if access else self._limits
             received = receive(source.content, max_size=limits.max_file_size,
                                project=access.name if access else form.name)
@@ -137,9 +159,11 @@ class UploadService:
         dist = self._validate(form, source.filename, received, limits)
         if conflict is not None:
             raise conflict
+        provenance = (None if claim is None else
+                      verify_submitted(self._verifier, claim, dist.filename, received.sha256))
         if stored:
             return UploadOutcome(filename=source.filename, serial=None)
-        return self._publish(source, received, dist, principal, now)
+        return self._publish(source, received, dist, principal, now, provenance=provenance)
 
     def import_file(self, path: Path, *, principal: Principal,
                     policy: Policy = IMPORT_POLICY) -> UploadOutcome:
@@ -150,7 +174,8 @@ class UploadService:
         recorded on the file as warnings; only the form and the credentials are absent (the
         local ``principal`` is trusted as it is), so the file type comes from the extension
         and the project, whose limits apply, from the file name (which validation holds to the
-        metadata's name). Raises like ``upload``.
+        metadata's name). A provenance object beside the file (``<file>.provenance``, as an
+        index serves it) is verified and kept with it. Raises like ``upload``.
         """
         filetype = _filetype_of(path.name)
         parsed, _problems = parse_filename(path.name, filetype)
@@ -169,12 +194,25 @@ class UploadService:
             dist = self._validate(None, source.filename, received, limits, policy=policy)
             # Validation holds the file name to the metadata's name: ``access`` is dist.name's.
             check_access(dist.name, access, principal)
-            return self._publish(source, received, dist, principal, self._clock(), policy=policy)
+            provenance = self._imported_provenance(path, dist.filename, received.sha256)
+            return self._publish(source, received, dist, principal, self._clock(), policy=policy,
+                                 provenance=provenance)
+
+    def _imported_provenance(self, path: Path, filename: str, sha256: str
+                             ) -> VerifiedProvenance | None:
+        """The verified provenance object beside an imported file, if there is one."""
+        beside = path.with_name(f"{path.name}.provenance")
+        if not beside.is_file():
+            return None
+        try:
+            return verify_provenance_file(self._verifier, beside.read_bytes(), filename, sha256)
+        except UploadRejected as rejected:
+            raise UploadRejected(rejected.problems, filename=filename) from None
 
     def _publish(self, source: _Source, received: ReceivedFile, dist: Distribution,
-                 principal: Principal, now: dt.datetime, *, policy: Policy = UPLOAD_POLICY
-                 ) -> UploadOutcome:
-        """Store -> record -> notify a validated file, shared by both ways in."""
+                 principal: Principal, now: dt.datetime, *, policy: Policy = UPLOAD_POLICY,
+                 provenance: VerifiedProvenance | None = None) -> UploadOutcome:
+        """Store -> record -> notify a validated (and attested) file, shared by both ways in."""
         filename = source.filename
         metadata = dist.metadata_file
         new = NewFile(
@@ -186,12 +224,16 @@ class UploadService:
             comment=source.comment,
             uploaded_via=source.uploaded_via,
             policy=policy,
+            provenance=provenance,
         )
         self._store(new)
-        written = self._record(new, principal, now)
-        if written is None:
+        recorded = self._record(new, principal, now)
+        if recorded is None:
             return UploadOutcome(filename=filename, serial=None)
+        written = recorded.written
         self._on_commit(written)
+        if recorded.provenance_change is not None and self._on_provenance_change is not None:
+            self._on_provenance_change(recorded.provenance_change)
         return UploadOutcome(filename=filename, serial=written.serial, warnings=dist.warnings)
 
     def _parse(self, request: UploadRequest) -> tuple[UploadForm, BinaryIO]:
@@ -229,7 +271,7 @@ class UploadService:
             self._blobs.put(new.metadata_sha256, io.BytesIO(new.dist.metadata_file), flush=False)
 
     def _record(self, new: NewFile, principal: Principal, now: dt.datetime
-                ) -> journal.Written | None:
+                ) -> Recorded | None:
         """The write transaction, once the blobs are stored."""
         try:
             with self._db.write_connection() as connection:

@@ -16,6 +16,7 @@ Rules that hold for every answer:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -23,12 +24,13 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from strongroom.domain.access import Refusal
-from strongroom.domain.negotiation import OFFERS, TEXT_HTML, V1_HTML
+from strongroom.domain.negotiation import INTEGRITY_V1_JSON, OFFERS, TEXT_HTML, V1_HTML
 from strongroom.index import BlobTarget, Page
 
 Headers = list[tuple[bytes, bytes]]
 
 SIMPLE_CACHE_CONTROL = "max-age=600, public"
+PROVENANCE_CACHE_CONTROL = "max-age=600, public"  # PyPI's 10 minutes: provenance may grow
 JSON_API_CACHE_CONTROL = "max-age=900, public"
 FILE_CACHE_CONTROL = "max-age=31536000, public, immutable"
 # Short: the web UI will answer these addresses itself, and caches should notice soon.
@@ -105,6 +107,8 @@ NOT_FOUND = text(404, "404 Not Found")
 SIMPLE_NOT_FOUND = text(404, "404 Not Found", vary=True)
 NOT_ACCEPTABLE = text(406, _NOT_ACCEPTABLE, vary=True)
 JSON_NOT_FOUND = _with_body(404, {}, "application/json", b'{"message":"Not Found"}')
+INTEGRITY_NOT_ACCEPTABLE = _with_body(406, {"Vary": "Accept"}, "application/json",
+                                     b'{"message":"Request not acceptable"}')
 METHOD_NOT_ALLOWED = _with_body(405, {"Allow": "GET, HEAD"}, "text/plain; charset=utf-8",
                                 b"Method Not Allowed")
 
@@ -160,6 +164,21 @@ def json_document(page: Page, project: str) -> Answer:
                "Surrogate-Key": f"project/{project} all-legacy-json"}
     return _with_body(200, _page_headers(page, page.etag, headers), "application/json",
                       page.body)
+
+
+def provenance(page: Page, media_type: str, project: str) -> Answer:
+    """The 200 of a file's provenance object (PEP 740's Integrity API) sent as ``media_type``,
+    one of the two JSON types it is offered in, each with its own ETag."""
+    etag = page.etag if media_type == INTEGRITY_V1_JSON else page.etag[:-1] + '-j"'
+    headers = {"Vary": "Accept", "Cache-Control": PROVENANCE_CACHE_CONTROL,
+               "Surrogate-Key": f"project/{project}", "X-Content-Type-Options": "nosniff"}
+    return _with_body(200, _page_headers(page, etag, headers), media_type, page.body)
+
+
+def no_provenance(filename: str) -> Answer:
+    """PyPI's 404 for a file without provenance (or no such file in that release)."""
+    body = json.dumps({"message": f"No provenance available for {filename}"}).encode()
+    return _with_body(404, {"Vary": "Accept"}, "application/json", body)
 
 
 # -- files --------------------------------------------------------------------------------------

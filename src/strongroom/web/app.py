@@ -21,6 +21,7 @@ from strongroom.accounts import (
     SessionService,
     TotpService,
 )
+from strongroom.attestations import AttestationVerifier, ProvenanceNotices
 from strongroom.config import Settings
 from strongroom.critical import DownloadCounter
 from strongroom.db.base import utcnow
@@ -93,9 +94,13 @@ def create_app(settings: Settings, *, migrate: bool = True,
     tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
                                                  settings.public_base_url,
                                                  settings.critical_grace_period))
+    notices = ProvenanceNotices(db, open_sender(settings), mail_from=settings.mail_sender,
+                                base_url=settings.public_base_url)
     uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
-                            on_commit=on_commit)
-    reader = IndexReader(db, blobs, feed)
+                            on_commit=on_commit,
+                            verifier=AttestationVerifier(settings.attestation_trusted_root),
+                            on_provenance_change=notices.tell)
+    reader = IndexReader(db, blobs, feed, base_url=settings.public_base_url)
     downloads = DownloadCounter(db)
     endpoint = LegacyUpload(uploads)
     upload: ASGIApp = endpoint

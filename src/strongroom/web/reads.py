@@ -1,4 +1,5 @@
-"""The read API: simple pages, PyPI's JSON API, project links and the files themselves.
+"""The read API: simple pages, PyPI's JSON API, project links, provenance objects (PEP 740's
+Integrity API) and the files themselves.
 
 ``Reads`` is an ASGI layer that answers every read and hands anything else (uploads, unknown
 paths) to the app it wraps. It works out what a read asks for, asks the index's read-access
@@ -30,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strongroom.config import ConnectionLimits
 from strongroom.domain.access import PUBLIC, ReadAccess, Refusal
 from strongroom.domain.names import is_valid_project_name, normalize
-from strongroom.domain.negotiation import is_json, negotiate
+from strongroom.domain.negotiation import is_json, negotiate, negotiate_integrity
 from strongroom.domain.principals import Credentials, Principal
 from strongroom.errors import Forbidden, NotAuthenticated
 from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
@@ -352,6 +353,30 @@ class Reads:
         return answers.redirect(self.base_url + target, 302,
                                 cache_control=answers.PROJECT_LINK_CACHE_CONTROL)
 
+    # -- provenance -----------------------------------------------------------------------------
+
+    async def _integrity(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+        # /integrity/<project>/<version>/<filename>/provenance
+        name, version, filename, leaf = parts[2:]
+        if leaf != "provenance" or not (name and version and filename):
+            return None
+        if not is_valid_project_name(name):
+            return answers.no_provenance(filename)
+        project = normalize(name)
+        refused = await self._checked(project, headers, json=True)
+        if refused is not None:
+            return refused
+        request = _Request(headers)
+        media_type = negotiate_integrity(
+            None if request.accept is None else request.accept.decode("latin-1"))
+        if media_type is None:
+            return answers.INTEGRITY_NOT_ACCEPTABLE
+        page = await self.reader.provenance(project, version, filename)
+        if page is None:
+            return answers.no_provenance(filename)
+        full = answers.provenance(page, media_type, project)
+        return answers.not_modified(full) if request.holds(_etag(full)) else full
+
     # -- files ----------------------------------------------------------------------------------
 
     async def _file(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
@@ -513,6 +538,7 @@ _ROUTES: dict[tuple[str, int], _Handler] = {
     **{("pypi", n): Reads._json for n in (4, 5, 6)},
     **{("project", n): Reads._link for n in (3, 4, 5)},
     ("packages", 6): Reads._file,
+    ("integrity", 6): Reads._integrity,
 }
 
 
