@@ -77,8 +77,9 @@ class AttestationVerifier:
             try:
                 root = TrustedRoot.from_file(str(trusted_root))
             except Exception as exc:  # OSError, JSON, or sigstore's own: an unusable file
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
                 raise InvalidInput(f"setting attestation_trusted_root: {trusted_root} is not "
-                                   f"a Sigstore trusted root: {exc}") from exc
+                                   f"a Sigstore trusted root: {clipped(first)}") from exc
             self._verifier = Verifier(trusted_root=root)
 
     def _sigstore(self) -> Verifier:
