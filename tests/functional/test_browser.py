@@ -24,7 +24,6 @@ import base64
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
 from tests.functional.browsing import link_in
-from tests.functional.clients import twine_upload
+from tests.functional.clients import said, twine_upload
 from tests.functional.server import LiveIndex, running_index
 from tests.smtp import SmtpServer, running
 
@@ -251,11 +250,6 @@ def _create_token(page: Page, screens: Screens, base: str, who: str) -> str:
     return secret
 
 
-def _said(result: subprocess.CompletedProcess[str]) -> str:
-    """What a command printed, its lines joined (twine wraps to its terminal)."""
-    return " ".join((result.stdout + result.stderr).split())
-
-
 def _invite(page: Page, smtp: SmtpServer, screens: Screens, project: str,
             username: str) -> str:
     """As the project's Owner, invite ``username`` as Maintainer from the project's page;
@@ -357,8 +351,8 @@ def test_a_new_user_secures_the_account_publishes_and_shares_a_project(
     other_token = _create_token(other, screens, base, "xena")
     refused = twine_upload(base, other_token, [second], tmp_path, check=False)
     assert refused.returncode != 0
-    assert "403 Forbidden" in _said(refused), _said(refused)
-    assert "isn't allowed to upload to project" in _said(refused), _said(refused)
+    assert "403 Forbidden" in said(refused), said(refused)
+    assert "isn't allowed to upload to project" in said(refused), said(refused)
 
     link = _invite(page, smtp, screens, PROJECT, "xena")
     assert link == f"{base}/account/projects"
