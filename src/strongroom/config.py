@@ -166,6 +166,9 @@ class Settings:
     # default, so one address may bulk-publish to a private index) turns a limit off.
     upload_rate: str = "off"
     auth_failure_rate: str = "off"
+    # A private index's reads with credentials that do not verify, per client address (README
+    # "Private indexes"): on by default, as a private index's reads are what a guesser tries.
+    read_auth_failure_rate: str = "30/minute;300/hour"
     # Seconds a long description may take to render before the upload is refused.
     readme_timeout: float = 5.0
     # Index-wide upload limits in bytes; ``strongroom admin project limits`` sets a project's own.
@@ -190,10 +193,15 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = ""
     smtp_timeout: float = 10.0
-    # DNS for `admin check-email-domains`: comma-separated resolvers ("IP" or "IP:port",
-    # "[IPv6]:port"; default those of /etc/resolv.conf) and seconds each query may take.
+    # DNS for `admin check-email-domains` (README "Lapsed e-mail domains"): comma-separated
+    # resolvers ("IP" or "IP:port", "[IPv6]:port"; default those of /etc/resolv.conf), seconds
+    # each query may take, and comma-separated canary domains that must receive mail, or the
+    # resolver is not trusted; the share of the domains checked (at least one) that one run may
+    # find lapsed and un-verify the addresses of without --force.
     dns_servers: str | None = None
     dns_timeout: float = 5.0
+    dns_canaries: str = "gmail.com,outlook.com,yahoo.com"
+    lapsed_domains_ceiling: float = 0.2
     # Have I Been Pwned's SHA-1 file, sorted by hash: new passwords found in it are refused
     # (README "Passwords"). None: no breach check.
     breached_passwords: Path | None = None
@@ -283,6 +291,11 @@ class Settings:
         return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]
 
     @property
+    def dns_canary_domains(self) -> list[str]:
+        """The domains ``dns_canaries`` names (``load_settings`` makes sure there is one)."""
+        return [name.strip() for name in self.dns_canaries.split(",") if name.strip()]
+
+    @property
     def dns_nameservers(self) -> list[tuple[str, int]]:
         """The resolvers ``dns_servers`` names, as (IP address, port); empty when it names none
         (then the system's, from /etc/resolv.conf). Raises InvalidInput on a malformed entry."""
@@ -302,6 +315,7 @@ _ENV = {
     "STRONGROOM_PURGE_METHOD": "purge_method",
     "STRONGROOM_UPLOAD_RATE": "upload_rate",
     "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
+    "STRONGROOM_READ_AUTH_FAILURE_RATE": "read_auth_failure_rate",
     "STRONGROOM_README_TIMEOUT": "readme_timeout",
     "STRONGROOM_KEEP_ALIVE_TIMEOUT": "keep_alive_timeout",
     "STRONGROOM_HEAD_TIMEOUT": "head_timeout",
@@ -319,6 +333,8 @@ _ENV = {
     "STRONGROOM_SMTP_TIMEOUT": "smtp_timeout",
     "STRONGROOM_DNS_SERVERS": "dns_servers",
     "STRONGROOM_DNS_TIMEOUT": "dns_timeout",
+    "STRONGROOM_DNS_CANARIES": "dns_canaries",
+    "STRONGROOM_LAPSED_DOMAINS_CEILING": "lapsed_domains_ceiling",
     "STRONGROOM_BREACHED_PASSWORDS": "breached_passwords",
     "STRONGROOM_REGISTRATION": "registration",
     "STRONGROOM_INDEX_NAME": "index_name",
@@ -429,9 +445,19 @@ def _convert(values: dict[str, object]) -> None:
     for key in _BOOLEANS:
         if key in values:
             values[key] = _boolean(key, values[key])
-    if values.get("dns_servers"):
-        parse_dns_servers(str(values["dns_servers"]))  # a bad entry stops the command early
+    _convert_email_domains(values)
     _convert_policies(values)
+
+
+def _convert_email_domains(values: dict[str, object]) -> None:
+    """The settings of `admin check-email-domains`, checked (a bad one stops it early)."""
+    if values.get("dns_servers"):
+        parse_dns_servers(str(values["dns_servers"]))
+    if "dns_canaries" in values:
+        values["dns_canaries"] = _canaries(values["dns_canaries"])
+    if "lapsed_domains_ceiling" in values:
+        values["lapsed_domains_ceiling"] = _share("lapsed_domains_ceiling",
+                                                  values["lapsed_domains_ceiling"])
 
 
 def _convert_policies(values: dict[str, object]) -> None:
@@ -463,6 +489,42 @@ def _size(key: str, value: object) -> int:
         pass
     raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a positive size "
                        "in bytes, such as 104857600, \"100MiB\" or \"2GiB\"")
+
+
+def parse_share(text: str) -> float:
+    """A share from ``text``: a percentage (``20%``) or a fraction (``0.2``), more than 0 and
+    at most 1. Raises ValueError otherwise."""
+    value = text.strip()
+    share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    if not 0 < share <= 1:
+        raise ValueError(f"{text!r} is not more than 0% and at most 100%")
+    return share
+
+
+def _share(key: str, value: object) -> float:
+    """``value`` (a TOML number, or text ``parse_share`` reads) as a share; InvalidInput names
+    the setting, its environment variable and the value."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return parse_share(str(value))
+        if isinstance(value, str):
+            return parse_share(value)
+    except ValueError:
+        pass
+    raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a share such as "
+                       "20% or 0.2 (more than 0, at most 100%)")
+
+
+def _canaries(value: object) -> str:
+    """``dns_canaries`` (comma-separated text, or a TOML list of names) as comma-separated
+    text naming at least one domain; InvalidInput otherwise."""
+    names = value if isinstance(value, list) else str(value).split(",")
+    text = ",".join(str(name).strip() for name in names if str(name).strip())
+    if not text:
+        raise InvalidInput("setting dns_canaries (STRONGROOM_DNS_CANARIES): name at least one "
+                           "domain that receives mail, such as gmail.com: without one the "
+                           "resolver cannot be trusted to judge e-mail domains")
+    return text
 
 
 def parse_dns_servers(text: str) -> list[tuple[str, int]]:

@@ -126,6 +126,15 @@ def refused(refusal: Refusal, *, json: bool = False) -> Answer:
     return _REFUSALS[refusal, json]
 
 
+def too_many_failures(retry_after: int) -> Answer:
+    """The 429 of a credentialed read from an address past its limit of failed
+    authentications, ``retry_after`` seconds before it may read again."""
+    message = ("429 Too Many Requests: too many failed authentications from this address; "
+               f"retry in {retry_after} s.")
+    return _with_body(429, {"Retry-After": str(retry_after)}, "text/plain; charset=utf-8",
+                      message.encode())
+
+
 def redirect(location: str, status: int, *, cache_control: str | None = None) -> Answer:
     headers = {"Location": quote(location, safe=_LOCATION_SAFE)}
     if cache_control is not None:

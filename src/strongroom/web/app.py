@@ -39,7 +39,13 @@ from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
 from strongroom.web.pages.required import session_reader
-from strongroom.web.ratelimit import RateLimits, Throttle, open_storage, parse_rate
+from strongroom.web.ratelimit import (
+    AddressFailures,
+    RateLimits,
+    Throttle,
+    open_storage,
+    parse_rate,
+)
 from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
@@ -79,7 +85,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
     The blob store, change feed, purger and rate-limit counters follow the settings (local,
     file and memory by default; S3, Redis and HTTP PURGE when configured). ``read_access``
     decides who may read what (web/reads.py); by default everyone, or on a private index
-    (``settings.private``) whoever presents an API token that verifies.
+    (``settings.private``) whoever presents an API token that verifies, with the failures of
+    that limited per client address (``read_auth_failure_rate``).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
@@ -128,9 +135,14 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     if read_access is None:
         read_access = SIGNED_IN if settings.private else PUBLIC
+    read_failures = parse_rate(settings.read_auth_failure_rate, "read_auth_failure_rate")
+    failures = None
+    if read_failures and read_access is not PUBLIC:  # a public index authenticates no read
+        failures = AddressFailures(open_storage(settings), read_failures,
+                                   kind="read-auth-failures")
 
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,
                           authenticate=authenticate,
                           connection_limits=settings.connection_limits,
-                          count_download=downloads.count))
+                          count_download=downloads.count, failures=failures))

@@ -1,9 +1,13 @@
-"""Rate limits on the upload endpoint: uploads per client address and per credential, and
-failed authentications per client address, answered with ``429`` and ``Retry-After``.
+"""Rate limits, answered with ``429`` and ``Retry-After``: on the upload endpoint, uploads per
+client address and per credential and failed authentications per client address
+(``RateLimits``); on a private index's reads, failed authentications per client address
+(``AddressFailures``, which web/reads.py asks).
 
 Counters live in Redis when a Redis URL is configured (shared by every worker), else in this
 process's memory. The limits are ``limits`` strings such as ``"60/minute"`` or
-``"20/minute;200/hour"``; an empty string or ``off`` disables one.
+``"20/minute;200/hour"``; an empty string or ``off`` disables one. Every call may wait on Redis
+(at most ``_REDIS_TIMEOUT`` per attempt, two attempts), so the read path makes them in a worker
+thread; a Redis error propagates, as the change feed's do (index/redis_feed.py).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from strongroom.errors import InvalidInput
 
 UPLOAD_PATHS = frozenset({"/legacy/", "/legacy"})
 _AUTH_FAILED = frozenset({401, 403})
+# Seconds each connection to Redis, and each command on it, may take (redis-py's own defaults
+# wait 5 s and retry ten times); a Redis that slow is down, and the request fails rather than
+# hold a worker thread for a minute.
+_REDIS_TIMEOUT = 1.0
 
 
 def parse_rate(text: str, setting: str) -> list[RateLimitItem]:
@@ -38,7 +46,16 @@ def parse_rate(text: str, setting: str) -> list[RateLimitItem]:
 def open_storage(settings: Settings) -> Storage:
     """Redis (shared by all workers) when configured, else memory (this process only)."""
     if settings.redis_url:
-        return RedisStorage(settings.redis_url, key_prefix=f"{settings.redis_prefix}limits")
+        # Only scaled-out deployments load the client.
+        from redis import ConnectionPool  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.retry import Retry  # noqa: PLC0415
+
+        pool = ConnectionPool.from_url(settings.redis_url, socket_timeout=_REDIS_TIMEOUT,
+                                       socket_connect_timeout=_REDIS_TIMEOUT,
+                                       retry=Retry(NoBackoff(), 1))
+        return RedisStorage(settings.redis_url, connection_pool=pool,
+                            key_prefix=f"{settings.redis_prefix}limits")
     return MemoryStorage()
 
 
@@ -60,6 +77,28 @@ class Throttle:
         """Count one attempt against each limit of ``items``."""
         for item in items:
             self.limiter.hit(item, *identifiers)
+
+
+class AddressFailures:
+    """Failed authentications per client address, against ``items``: a caller asks
+    ``retry_after`` before it verifies credentials, and tells ``failed`` when they did not
+    verify. Both wait on the storage (Redis: the network), so call them off the event loop."""
+
+    def __init__(self, storage: Storage, items: list[RateLimitItem], *, kind: str) -> None:
+        self._throttle = Throttle(storage)
+        self._items = items
+        self._kind = kind  # counters of one kind of failure apart from others per address
+
+    def retry_after(self, address: str) -> int | None:
+        """None while ``address`` is within every limit; else seconds until it is again."""
+        return self._throttle.retry_after(self._items, self._kind, address)
+
+    def failed(self, address: str) -> int | None:
+        """Count one failure of ``address``. None when it was within every limit; else the
+        seconds until it is again (the failure past a limit is not counted against it)."""
+        limiter = self._throttle.limiter
+        exhausted = [item for item in self._items if not limiter.hit(item, self._kind, address)]
+        return self._throttle.retry_after(exhausted, self._kind, address) if exhausted else None
 
 
 class RateLimits:
