@@ -313,7 +313,7 @@ class Reads:
         memo = self._pages.get(memo_key)
         if memo is None:
             keys = "all-projects" if project == ALL_PROJECTS else answers.project_keys(project)
-            full = answers.simple_page(page, media_type, keys)
+            full = answers.simple_page(page, media_type, keys, private=self._restricted)
             memo = full, answers.not_modified(full)
             if len(self._pages) >= _MEMO_LIMIT:
                 self._pages.clear()
@@ -347,7 +347,7 @@ class Reads:
             page = await self.reader.release_document(project, version, self.base_url)
         if page is None:
             return answers.JSON_NOT_FOUND
-        full = answers.json_document(page, project)
+        full = answers.json_document(page, project, private=self._restricted)
         return answers.not_modified(full) if _Request(headers).holds(page.etag) else full
 
     async def _link(self, parts: list[str], query: str, headers: Headers, address: str
@@ -392,7 +392,8 @@ class Reads:
         if kept is not None:
             return self._kept_file(target, kept, request)
         if request.holds(f'"{target.sha256}"'):
-            return answers.not_modified(answers.file_answer(target, None, b"", None))
+            return answers.not_modified(answers.file_answer(target, None, b"", None,
+                                                           private=self._restricted))
         return await run_in_threadpool(self._load_file, target, request)
 
     def _load_file(self, target: BlobTarget, request: _Request) -> Answer:
@@ -410,7 +411,7 @@ class Reads:
         byte_range = answers.parse_range(request.range_for(f'"{target.sha256}"'), size)
         body = BlobBody(_opener(local) if local is not None else self._remote(target.sha256),
                         0, size)
-        return answers.file_answer(target, size, body, byte_range)
+        return answers.file_answer(target, size, body, byte_range, private=self._restricted)
 
     def _remote(self, sha256: str) -> Callable[[], BinaryIO]:
         return lambda: self.reader.open_blob(sha256)
@@ -425,7 +426,8 @@ class Reads:
         if request.byte_range is None:
             return full
         byte_range = answers.parse_range(request.range_for(_etag(full)), len(data))
-        return answers.file_answer(target, len(data), data, byte_range)
+        return answers.file_answer(target, len(data), data, byte_range,
+                                   private=self._restricted)
 
     def _keep(self, target: BlobTarget, data: bytes) -> tuple[Answer, bytes]:
         """Keep a small file's 200 with its bytes; content-addressed, so they never go stale.
@@ -434,7 +436,8 @@ class Reads:
         kept = self._files.get(key)
         if kept is not None:
             return kept
-        kept = answers.file_answer(target, len(data), data, None), data
+        kept = answers.file_answer(target, len(data), data, None,
+                                   private=self._restricted), data
         self._files[key] = kept
         self._file_bytes += len(data) + _ANSWER_OVERHEAD
         while self._file_bytes > _FILE_CACHE_BYTES:
