@@ -19,6 +19,7 @@ import time
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -111,6 +112,19 @@ class RateLimits:
         self.uploads = uploads
         self.auth_failures = auth_failures
 
+    def _admit(self, checks: list[tuple[list[RateLimitItem], tuple[str, str]]], address: str,
+               credential: str) -> PlainTextResponse | None:
+        """The 429 of the first exhausted limit; else None, and the upload is counted."""
+        for items, identifiers in checks:
+            wait = self.throttle.retry_after(items, *identifiers)
+            if wait is not None:
+                message = f"Too many requests ({identifiers[0]}); retry in {wait} s."
+                return PlainTextResponse(f"429 {message}\n", status_code=429,
+                                         headers={"Retry-After": str(wait)})
+        self.throttle.hit(self.uploads, "uploads-address", address)
+        self.throttle.hit(self.uploads, "uploads-credential", credential)
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limited = scope["type"] == "http" and scope["method"] == "POST"
         if not limited or scope["path"] not in UPLOAD_PATHS:
@@ -123,20 +137,17 @@ class RateLimits:
         checks = [(self.auth_failures, ("auth-failures", address)),
                   (self.uploads, ("uploads-address", address)),
                   (self.uploads, ("uploads-credential", credential))]
-        for items, identifiers in checks:
-            wait = self.throttle.retry_after(items, *identifiers)
-            if wait is not None:
-                message = f"Too many requests ({identifiers[0]}); retry in {wait} s."
-                response = PlainTextResponse(f"429 {message}\n", status_code=429,
-                                             headers={"Retry-After": str(wait)})
-                await response(scope, receive, send)
-                return
-        self.throttle.hit(self.uploads, "uploads-address", address)
-        self.throttle.hit(self.uploads, "uploads-credential", credential)
+        # The counters may be in Redis: every call waits in a worker thread, never on the
+        # event loop, so a slow Redis delays this upload and no one else's request.
+        refusal = await run_in_threadpool(self._admit, checks, address, credential)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in _AUTH_FAILED:
-                self.throttle.hit(self.auth_failures, "auth-failures", address)
+                await run_in_threadpool(self.throttle.hit, self.auth_failures, "auth-failures",
+                                        address)
             await send(message)
 
         await self.app(scope, receive, watch)
