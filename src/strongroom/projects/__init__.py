@@ -3,8 +3,9 @@ journaling of a change to a project, and admin work: made empty for an owner, li
 its roles given up when an account is deleted.
 
 Roles: ``RoleService`` lists and changes them, ``InvitationService`` invites users to them,
-``TeamService`` manages teams and their roles (roles.py states the rules); ``team_role`` is the
-expression the upload's one access query adds so that a team's role lets its members upload.
+``TeamService`` manages teams and their roles (roles.py states the rules, teams.py who may give a
+team a role); ``team_role`` is the expression the upload's one access query adds so that a
+team's role lets its members upload.
 """
 
 from strongroom.projects.changes import journal_changes

@@ -1,5 +1,6 @@
 """Admin work on projects: creating one empty for its owner, setting its own limits, and a
-summary of it. Rare work, so the ORM throughout; each change is journaled like an upload's."""
+summary of it (its users' and teams' roles among it). Rare work, so the ORM throughout; each
+change is journaled like an upload's."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from strongroom.domain.metadata import MAX_NAME_LENGTH
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Conflict, InvalidInput, NotFound
 from strongroom.projects.changes import journal_changes
-from strongroom.projects.models import Project, Role
+from strongroom.projects.models import Project, Role, Team, TeamRole
 
 
 class Keep(enum.Enum):
@@ -34,14 +35,17 @@ KEEP = Keep.KEEP
 
 @dataclass(frozen=True)
 class ProjectSummary:
-    """One project as ``strongroom admin project show`` prints it. Sizes in bytes; an own
-    limit of None means the index's default, which ``limits`` then holds."""
+    """One project as ``strongroom admin project show`` prints it: its users' roles by
+    username and its teams' by team name. Sizes in bytes; an own limit of None means the
+    index's default, which ``limits`` then holds."""
 
     name: str
     status: str
     created: dt.datetime
     owners: tuple[str, ...]
     maintainers: tuple[str, ...]
+    owner_teams: tuple[str, ...]
+    maintainer_teams: tuple[str, ...]
     releases: int
     files: int
     total_size: int
@@ -138,6 +142,9 @@ class ProjectService:
             roles = session.execute(
                 select(Role.role, User.username).join(User, Role.user_id == User.id)
                 .where(Role.project_id == project.id).order_by(User.username)).all()
+            teams = session.execute(
+                select(TeamRole.role, Team.name).join(Team, TeamRole.team_id == Team.id)
+                .where(TeamRole.project_id == project.id).order_by(Team.normalized_name)).all()
             releases, files = session.execute(
                 select(func.count(func.distinct(Release.id)), func.count(File.id))
                 .select_from(Release).outerjoin(File, File.release_id == Release.id)
@@ -148,6 +155,8 @@ class ProjectService:
                 created=project.created,
                 owners=tuple(user for role, user in roles if role == "Owner"),
                 maintainers=tuple(user for role, user in roles if role == "Maintainer"),
+                owner_teams=tuple(team for role, team in teams if role == "Owner"),
+                maintainer_teams=tuple(team for role, team in teams if role == "Maintainer"),
                 releases=releases,
                 files=files,
                 total_size=project.total_size,

@@ -31,7 +31,7 @@ from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
-from strongroom.projects import InvitationService, RoleService
+from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenPolicy, TokenService
@@ -67,6 +67,7 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 factors=factors, addresses=Addresses(db), history=History(db),
                 roles=RoleService(db, on_commit=on_commit),
                 invitations=InvitationService(db, on_commit=on_commit),
+                teams=TeamService(db, on_commit=on_commit),
                 sessions=sessions, links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),

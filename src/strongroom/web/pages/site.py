@@ -33,7 +33,7 @@ from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.history import History
 from strongroom.mail import Sender, compose
-from strongroom.projects import InvitationService, RoleService
+from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.tokens import TokenService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
@@ -76,6 +76,7 @@ class Site:
     history: History
     roles: RoleService
     invitations: InvitationService
+    teams: TeamService
     sessions: SessionService
     links: Links
     sender: Sender
