@@ -115,11 +115,14 @@ def _handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
                 self.send_error(503 if issuer.refuse else 404)
                 return
             body = json.dumps(documents[self.path]()).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # a client that gave up waiting on a slow answer
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -162,7 +162,7 @@ class TrustedPublishing:
     def _candidates(session: Session, verified: VerifiedToken, key: str, now: dt.datetime
                     ) -> tuple[PendingPublisher | None, TrustedPublisher | None, str]:
         """The pending publisher and the publisher the token fits (None: none), and why none
-        of the publishers does."""
+        of the publishers (else none of the pending ones) does."""
         issuer = verified.issuer.url
         pending_rows = session.scalars(select(PendingPublisher).where(
             PendingPublisher.issuer == issuer, PendingPublisher.lookup == key,
@@ -170,9 +170,9 @@ class TrustedPublishing:
         rows = session.scalars(select(TrustedPublisher).where(
             TrustedPublisher.issuer == issuer, TrustedPublisher.lookup == key)
             .order_by(TrustedPublisher.id)).all()
-        pending, _pending_reason = _pick(pending_rows, verified.claims)
+        pending, pending_reason = _pick(pending_rows, verified.claims)
         publisher, reason = _pick(rows, verified.claims)
-        return pending, publisher, reason
+        return pending, publisher, reason if rows or not pending_rows else pending_reason
 
     def _make_project(self, session: Session, pending: PendingPublisher,
                       verified: VerifiedToken, now: dt.datetime, client: Client | None
