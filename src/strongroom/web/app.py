@@ -36,6 +36,7 @@ from strongroom.mail import open_sender
 from strongroom.oidc import (
     HttpKeyFetcher,
     Issuers,
+    PublisherService,
     PublisherTokens,
     TokenVerifier,
     TrustedPublishing,
@@ -78,7 +79,10 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 throttle=Throttle(open_storage(settings)), limits=limits,
                 registration_open=settings.registration,
                 keys=SecurityKeys(db, sessions, party),
-                tokens=tokens, two_factor_required=settings.two_factor_required)
+                tokens=tokens, two_factor_required=settings.two_factor_required,
+                publishers=PublisherService(
+                    db, pending_lifetime=settings.pending_publisher_lifetime),
+                issuers=Issuers.from_settings(settings))
 
 
 def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseRoute]:
