@@ -219,11 +219,37 @@ class Settings:
     # Days the maintainers of a project that became critical have to set up a second factor
     # before a policy that requires one refuses their tokens for it (README "Critical projects").
     critical_grace: float = 30.0
+    # Trusted publishing (README "Trusted publishing"): whether CI workflows may exchange an
+    # OIDC token for a 15-minute upload token; the audience their tokens must name (empty: the
+    # host name of public_base_url); the issuers trusted, comma-separated, per kind of CI (an
+    # empty value turns a kind off; several GitHub Enterprise or self-managed GitLab issuers
+    # may be listed), and other issuers as "Name=URL"; seconds a fetch of an issuer's keys may
+    # take; days a pending publisher waits for its first use.
+    trusted_publishing: bool = True
+    oidc_audience: str = ""
+    oidc_github_issuers: str = "https://token.actions.githubusercontent.com"
+    oidc_gitlab_issuers: str = "https://gitlab.com"
+    oidc_google_issuers: str = "https://accounts.google.com"
+    oidc_other_issuers: str = ""
+    oidc_timeout: float = 5.0
+    pending_publisher_days: float = 30.0
 
     @property
     def critical_grace_period(self) -> dt.timedelta:
         """``critical_grace`` as a duration."""
         return dt.timedelta(days=self.critical_grace)
+
+    @property
+    def audience(self) -> str:
+        """The audience OIDC tokens for trusted publishing must name: ``oidc_audience``, else
+        the host name of ``public_base_url`` (an index's own word, so that a token minted for
+        one index is refused by every other, PyPI's "pypi" included)."""
+        return self.oidc_audience or urlsplit(self.public_base_url).hostname or "localhost"
+
+    @property
+    def pending_publisher_lifetime(self) -> dt.timedelta:
+        """``pending_publisher_days`` as a duration."""
+        return dt.timedelta(days=self.pending_publisher_days)
 
     @property
     def limits(self) -> Limits:
@@ -343,16 +369,24 @@ _ENV = {
     "STRONGROOM_TWO_FACTOR_RATE": "two_factor_rate",
     "STRONGROOM_TWO_FACTOR_REQUIRED": "two_factor_required",
     "STRONGROOM_CRITICAL_GRACE": "critical_grace",
+    "STRONGROOM_TRUSTED_PUBLISHING": "trusted_publishing",
+    "STRONGROOM_OIDC_AUDIENCE": "oidc_audience",
+    "STRONGROOM_OIDC_GITHUB_ISSUERS": "oidc_github_issuers",
+    "STRONGROOM_OIDC_GITLAB_ISSUERS": "oidc_gitlab_issuers",
+    "STRONGROOM_OIDC_GOOGLE_ISSUERS": "oidc_google_issuers",
+    "STRONGROOM_OIDC_OTHER_ISSUERS": "oidc_other_issuers",
+    "STRONGROOM_OIDC_TIMEOUT": "oidc_timeout",
+    "STRONGROOM_PENDING_PUBLISHER_DAYS": "pending_publisher_days",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
                    "min_body_rate", "send_timeout", "smtp_timeout", "critical_grace",
-                   "dns_timeout")
+                   "dns_timeout", "oidc_timeout", "pending_publisher_days")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
-_BOOLEANS = ("private", "registration")
+_BOOLEANS = ("private", "registration", "trusted_publishing")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 

@@ -12,11 +12,27 @@ from strongroom.projects.changes import journal_changes
 from strongroom.projects.invitations import INVITATION_LIFETIME, Invitation, InvitationService
 from strongroom.projects.members import leave_projects, sole_owner_of
 from strongroom.projects.models import Project, Role
-from strongroom.projects.roles import MAINTAINER, OWNER, ROLES, RoleHolder, RoleService, team_role
-from strongroom.projects.service import KEEP, Keep, ProjectService, ProjectSummary
+from strongroom.projects.roles import (
+    MAINTAINER,
+    OWNER,
+    ROLES,
+    RoleHolder,
+    RoleService,
+    require_owner,
+    team_role,
+)
+from strongroom.projects.service import (
+    KEEP,
+    Keep,
+    ProjectService,
+    ProjectSummary,
+    new_project,
+    project_named,
+)
 from strongroom.projects.teams import TeamService, TeamSummary
 
 __all__ = ["INVITATION_LIFETIME", "KEEP", "MAINTAINER", "OWNER", "ROLES", "Invitation",
            "InvitationService", "Keep", "Project", "ProjectService", "ProjectSummary", "Role",
            "RoleHolder", "RoleService", "TeamService", "TeamSummary", "journal_changes",
-           "leave_projects", "sole_owner_of", "team_role"]
+           "leave_projects", "new_project", "project_named", "require_owner", "sole_owner_of",
+           "team_role"]

@@ -81,25 +81,11 @@ class ProjectService:
         if len(name) > MAX_NAME_LENGTH or not is_valid_project_name(name):
             raise InvalidInput(f"project name {name!r}: use ASCII letters, digits and '._-' "
                                f"inside, at most {MAX_NAME_LENGTH} characters")
-        normalized = normalize(name)
         now = self._clock()
         with self._db.write() as session:
             user = user_named(session, owner)
-            existing = session.scalar(select(Project.name).where(
-                Project.normalized_name == normalized))
-            if existing is not None:
-                raise Conflict(f"project {existing!r} already exists")
-            project = Project(name=name, normalized_name=normalized, created=now,
-                              status="active", total_size=0, last_serial=0)
-            session.add(project)
-            session.flush()
-            session.add(Role(project_id=project.id, user_id=user.id, role="Owner"))
-            session.flush()
-            serial = journal_changes(
-                session.connection(), project=normalized,
-                changes=[journal.Change("create"), journal.Change(f"add Owner {user.username}")],
-                now=now, submitted_by=actor)
-        self._on_commit(journal.Written(serial, {normalized: frozenset()}))
+            project, serial = new_project(session, name, user, actor=actor, now=now)
+        self._on_commit(journal.Written(serial, {project.normalized_name: frozenset()}))
         return serial
 
     def set_limits(self, name: str, *, file_size: int | Literal[Keep.KEEP] | None = KEEP,
@@ -165,6 +151,29 @@ class ProjectService:
                 limits=self._defaults.for_project(project.upload_limit,
                                                   project.total_size_limit),
             )
+
+
+def new_project(session: Session, name: str, owner: User, *, actor: str, now: dt.datetime
+                ) -> tuple[Project, int]:
+    """Make the project ``name`` (a valid name) with no releases in ``session``'s write
+    transaction, ``owner`` its Owner, journaled by ``actor`` ("create", "add Owner ..."); the
+    project and the new serial, which the caller hands its commit hook once committed. Raises
+    Conflict when a project of that normalised name exists."""
+    normalized = normalize(name)
+    existing = session.scalar(select(Project.name).where(Project.normalized_name == normalized))
+    if existing is not None:
+        raise Conflict(f"project {existing!r} already exists", project=existing)
+    project = Project(name=name, normalized_name=normalized, created=now, status="active",
+                      total_size=0, last_serial=0)
+    session.add(project)
+    session.flush()
+    session.add(Role(project_id=project.id, user_id=owner.id, role="Owner"))
+    session.flush()
+    serial = journal_changes(
+        session.connection(), project=normalized,
+        changes=[journal.Change("create"), journal.Change(f"add Owner {owner.username}")],
+        now=now, submitted_by=actor)
+    return project, serial
 
 
 def project_named(session: Session, name: str) -> Project:

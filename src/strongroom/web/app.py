@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from strongroom.accounts import (
@@ -31,12 +33,22 @@ from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
+from strongroom.oidc import (
+    HttpKeyFetcher,
+    Issuers,
+    PublisherService,
+    PublisherTokens,
+    TokenVerifier,
+    TrustedPublishing,
+    open_replay_guard,
+)
 from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenPolicy, TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
+from strongroom.web.oidc import oidc_routes
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
 from strongroom.web.pages.required import session_reader
 from strongroom.web.ratelimit import (
@@ -74,7 +86,21 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 throttle=Throttle(open_storage(settings)), limits=limits,
                 registration_open=settings.registration,
                 keys=SecurityKeys(db, sessions, party),
-                tokens=tokens, two_factor_required=settings.two_factor_required)
+                tokens=tokens, two_factor_required=settings.two_factor_required,
+                publishers=PublisherService(
+                    db, pending_lifetime=settings.pending_publisher_lifetime),
+                issuers=Issuers.from_settings(settings))
+
+
+def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseRoute]:
+    """Trusted publishing's endpoints and the services behind them."""
+    verifier = TokenVerifier(Issuers.from_settings(settings),
+                             HttpKeyFetcher(timeout=settings.oidc_timeout),
+                             audience=settings.audience)
+    publishing = TrustedPublishing(db, verifier, open_replay_guard(settings),
+                                   enabled=settings.trusted_publishing, on_commit=on_commit)
+    return oidc_routes(publishing, base_url=settings.public_base_url,
+                       base_path=urlsplit(settings.public_base_url).path.rstrip("/"))
 
 
 def create_app(settings: Settings, *, migrate: bool = True,
@@ -101,8 +127,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
     tokens = TokenService(db, policy=TokenPolicy(settings.two_factor_required,
                                                  settings.public_base_url,
                                                  settings.critical_grace_period))
-    uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
-                            on_commit=on_commit)
+    uploads = UploadService(db, blobs, PublisherTokens(db, tokens), settings.limits,
+                            render=readmes, on_commit=on_commit)
     reader = IndexReader(db, blobs, feed)
     downloads = DownloadCounter(db)
     endpoint = LegacyUpload(uploads)
@@ -124,8 +150,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
     site = _site(settings, db, on_commit, tokens)
-    framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
-                          lifespan=lifespan)
+    framework = Starlette(routes=[*upload_routes(upload), *_oidc(settings, db, on_commit),
+                                  *account_routes(site)], lifespan=lifespan)
 
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
         if credentials.session is not None:  # a signed-in browser reads every project

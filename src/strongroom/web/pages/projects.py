@@ -18,6 +18,7 @@ from strongroom.errors import Conflict, Forbidden, InvalidInput, NotFound
 from strongroom.history import iso_utc
 from strongroom.projects import OWNER, Invitation
 from strongroom.web.errors import status_for
+from strongroom.web.pages.publishers import pending_publishers, project_publishers
 from strongroom.web.pages.reauth import needs_password
 from strongroom.web.pages.site import Site, guarded
 from strongroom.web.pages.visits import Visit
@@ -31,7 +32,8 @@ async def _mine(site: Site, visit: Visit, *, status: int = 200, error: str | Non
     held = await site.call(site.roles.held_by, visit.user_id or 0)
     invited = await site.call(site.invitations.invitations, username=principal.name)
     return site.page("projects.html", visit, status=status, held=held, invited=invited,
-                     now=visit.now, error=error, notice=notice)
+                     now=visit.now, error=error, notice=notice,
+                     **await pending_publishers(site, visit))
 
 
 @guarded
@@ -65,7 +67,8 @@ async def _project_page(site: Site, visit: Visit, name: str, *, status: int = 20
     teams = await site.call(site.teams.teams, member_id=visit.user_id) if owner else []
     return site.page("project.html", visit, status=status, project=name, roles=roles,
                      owner=owner, invited=invited, events=events, teams=teams, now=visit.now,
-                     error=error, notice=notice)
+                     error=error, notice=notice,
+                     **await project_publishers(site, name, owner=owner))
 
 
 @guarded

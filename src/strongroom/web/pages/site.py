@@ -33,6 +33,7 @@ from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.history import History
 from strongroom.mail import Sender, compose
+from strongroom.oidc import Issuers, PublisherService
 from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.tokens import TokenService
 from strongroom.web.errors import status_for
@@ -89,6 +90,8 @@ class Site:
     keys: SecurityKeys
     tokens: TokenService
     two_factor_required: TwoFactorRequired
+    publishers: PublisherService
+    issuers: Issuers
 
     @property
     def secure_cookies(self) -> bool:
