@@ -169,6 +169,9 @@ class Settings:
     # A private index's reads with credentials that do not verify, per client address (README
     # "Private indexes"): on by default, as a private index's reads are what a guesser tries.
     read_auth_failure_rate: str = "30/minute;300/hour"
+    # Failed exchanges of OIDC tokens at /_/oidc/mint-token, per client address (README
+    # "Trusted publishing"): each may cost a fetch of an issuer's keys.
+    mint_failure_rate: str = "30/minute;300/hour"
     # Seconds a long description may take to render before the upload is refused.
     readme_timeout: float = 5.0
     # Index-wide upload limits in bytes; ``strongroom admin project limits`` sets a project's own.
@@ -342,6 +345,7 @@ _ENV = {
     "STRONGROOM_UPLOAD_RATE": "upload_rate",
     "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
     "STRONGROOM_READ_AUTH_FAILURE_RATE": "read_auth_failure_rate",
+    "STRONGROOM_MINT_FAILURE_RATE": "mint_failure_rate",
     "STRONGROOM_README_TIMEOUT": "readme_timeout",
     "STRONGROOM_KEEP_ALIVE_TIMEOUT": "keep_alive_timeout",
     "STRONGROOM_HEAD_TIMEOUT": "head_timeout",

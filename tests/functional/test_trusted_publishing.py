@@ -261,3 +261,26 @@ def test_an_index_without_trusted_publishing(tmp_path: Path, github: Issuer) -> 
         assert audience.json() == {"message": "Trusted publishing functionality not enabled"}
         refused_with(mint(live, github_token(github, "acme/x")), "not-enabled")
         assert httpx.get(f"{live.url}/.well-known/pytp?discover=%2Flegacy%2F").status_code == 404
+
+
+def test_failed_exchanges_are_limited_per_address(tmp_path: Path, github: Issuer) -> None:
+    """Past mint_failure_rate an address gets 429 with Retry-After, even with a good token,
+    which is not looked at; another address mints on."""
+    env = {"STRONGROOM_OIDC_GITHUB_ISSUERS": github.url, "STRONGROOM_MINT_FAILURE_RATE": "3/minute"}
+    with running_index("sqlite", tmp_path, extra_env=env) as live:
+        live.create_user("alice")
+        live.cli("admin", "project", "create", "tp-limited", "--owner", "alice")
+        add_publisher(live, "tp-limited", "--kind", "github", "--repository", "acme/tp-limited",
+                      "--workflow", "release.yml")
+        url = f"{live.url}/_/oidc/mint-token"
+        guesser = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.21"))
+        other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.22"))
+        with guesser, other:
+            for _ in range(3):
+                refused_with(guesser.post(url, json={"token": "eyJ.not.a.jwt"}), "invalid-payload")
+            limited = guesser.post(url, json={"token": github_token(github, "acme/tp-limited")})
+            assert limited.status_code == 429, limited.text
+            assert 0 < int(limited.headers["retry-after"]) <= 60
+            assert limited.json()["errors"][0]["code"] == "rate-limited"
+            good = other.post(url, json={"token": github_token(github, "acme/tp-limited")})
+            assert good.status_code == 200, good.text

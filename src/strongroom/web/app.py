@@ -99,8 +99,12 @@ def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseR
                              audience=settings.audience)
     publishing = TrustedPublishing(db, verifier, open_replay_guard(settings),
                                    enabled=settings.trusted_publishing, on_commit=on_commit)
+    limit = parse_rate(settings.mint_failure_rate, "mint_failure_rate")
+    failures = (AddressFailures(open_storage(settings), limit, kind="mint-failures")
+                if limit else None)
     return oidc_routes(publishing, base_url=settings.public_base_url,
-                       base_path=urlsplit(settings.public_base_url).path.rstrip("/"))
+                       base_path=urlsplit(settings.public_base_url).path.rstrip("/"),
+                       failures=failures)
 
 
 def create_app(settings: Settings, *, migrate: bool = True,

@@ -10,7 +10,9 @@ client of PyPI's exchange) works against this index unchanged:
 
 Error bodies also carry RFC 9457's ``title``, ``status`` and ``detail``, as PEP 807 asks, beside
 PyPI's members. A request body is read to at most 64 KiB (an OIDC token is 1-3 KiB), and the
-work (fetching an issuer's keys, the database) runs in a worker thread.
+work (fetching an issuer's keys, the database, the failures' counters) runs in a worker thread.
+Failed exchanges are limited per client address (``mint_failure_rate``): past the limit an
+address gets 429 with ``Retry-After`` and its tokens are not looked at.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from strongroom.accounts import Client
 from strongroom.errors import Unavailable
 from strongroom.oidc import Code, TokenRequestFailed, TrustedPublishing
 from strongroom.web.pages.visits import client_address
+from strongroom.web.ratelimit import AddressFailures
 from strongroom.web.upload import UPLOAD_PATH
 
 AUDIENCE_PATH = "/_/oidc/audience"
@@ -54,6 +57,13 @@ def _problem(status: int, title: str, errors: list[dict[str, str]] | None = None
 
 def _failed(code: str, description: str, *, status: int = 422) -> JSONResponse:
     return _problem(status, "Token request failed", [{"code": code, "description": description}])
+
+
+def _too_many(wait: int) -> JSONResponse:
+    answer = _failed("rate-limited", f"too many failed token requests from this address; "
+                     f"retry in {wait} s", status=429)
+    answer.headers["Retry-After"] = str(wait)
+    return answer
 
 
 async def _body(request: Request) -> bytes | None:
@@ -87,10 +97,10 @@ def _payload(body: bytes) -> tuple[str, bool]:
     return payload["token"], features == [SINGLE_USE]
 
 
-def oidc_routes(publishing: TrustedPublishing, *, base_url: str, base_path: str
-                ) -> list[BaseRoute]:
+def oidc_routes(publishing: TrustedPublishing, *, base_url: str, base_path: str,
+                failures: AddressFailures | None = None) -> list[BaseRoute]:
     """The routes, for an index reached at ``base_url`` whose upload path is ``base_path`` +
-    ``/legacy/``."""
+    ``/legacy/``; ``failures`` counts failed exchanges per client address (None: unlimited)."""
 
     async def audience(_request: Request) -> Response:
         if not publishing.enabled:
@@ -102,11 +112,17 @@ def oidc_routes(publishing: TrustedPublishing, *, base_url: str, base_path: str
         if body is None:
             return _failed(Code.INVALID_PAYLOAD, f"the body is longer than {MAX_BODY} bytes")
         client = Client(client_address(request), request.headers.get("user-agent", "")[:300])
+        wait = None if failures is None else await run_in_threadpool(failures.retry_after,
+                                                                      client.address)
+        if wait is not None:
+            return _too_many(wait)
         try:
             token, single_use = _payload(body)
             minted = await run_in_threadpool(publishing.mint, token, single_use=single_use,
                                              client=client)
         except TokenRequestFailed as failure:
+            if failures is not None:
+                await run_in_threadpool(failures.failed, client.address)
             return _failed(failure.code, failure.message)
         except Unavailable as busy:
             return _failed("unavailable", busy.message, status=503)
