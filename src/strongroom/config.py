@@ -166,6 +166,12 @@ class Settings:
     # default, so one address may bulk-publish to a private index) turns a limit off.
     upload_rate: str = "off"
     auth_failure_rate: str = "off"
+    # A private index's reads with credentials that do not verify, per client address (README
+    # "Private indexes"): on by default, as a private index's reads are what a guesser tries.
+    read_auth_failure_rate: str = "30/minute;300/hour"
+    # Failed exchanges of OIDC tokens at /_/oidc/mint-token, per client address (README
+    # "Trusted publishing"): each may cost a fetch of an issuer's keys.
+    mint_failure_rate: str = "30/minute;300/hour"
     # Seconds a long description may take to render before the upload is refused.
     readme_timeout: float = 5.0
     # Index-wide upload limits in bytes; ``strongroom admin project limits`` sets a project's own.
@@ -190,10 +196,15 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = ""
     smtp_timeout: float = 10.0
-    # DNS for `admin check-email-domains`: comma-separated resolvers ("IP" or "IP:port",
-    # "[IPv6]:port"; default those of /etc/resolv.conf) and seconds each query may take.
+    # DNS for `admin check-email-domains` (README "Lapsed e-mail domains"): comma-separated
+    # resolvers ("IP" or "IP:port", "[IPv6]:port"; default those of /etc/resolv.conf), seconds
+    # each query may take, and comma-separated canary domains that must receive mail, or the
+    # resolver is not trusted; the share of the domains checked (at least one) that one run may
+    # find lapsed and un-verify the addresses of without --force.
     dns_servers: str | None = None
     dns_timeout: float = 5.0
+    dns_canaries: str = "gmail.com,outlook.com,yahoo.com"
+    lapsed_domains_ceiling: float = 0.2
     # Have I Been Pwned's SHA-1 file, sorted by hash: new passwords found in it are refused
     # (README "Passwords"). None: no breach check.
     breached_passwords: Path | None = None
@@ -214,11 +225,37 @@ class Settings:
     # The Sigstore trusted root (a trusted_root.json) that uploads' PEP 740 attestations must
     # chain to; None: the production root sigstore ships (README "Attestations").
     attestation_trusted_root: Path | None = None
+    # Trusted publishing (README "Trusted publishing"): whether CI workflows may exchange an
+    # OIDC token for a 15-minute upload token; the audience their tokens must name (empty: the
+    # host name of public_base_url); the issuers trusted, comma-separated, per kind of CI (an
+    # empty value turns a kind off; several GitHub Enterprise or self-managed GitLab issuers
+    # may be listed), and other issuers as "Name=URL"; seconds a fetch of an issuer's keys may
+    # take; days a pending publisher waits for its first use.
+    trusted_publishing: bool = True
+    oidc_audience: str = ""
+    oidc_github_issuers: str = "https://token.actions.githubusercontent.com"
+    oidc_gitlab_issuers: str = "https://gitlab.com"
+    oidc_google_issuers: str = "https://accounts.google.com"
+    oidc_other_issuers: str = ""
+    oidc_timeout: float = 5.0
+    pending_publisher_days: float = 30.0
 
     @property
     def critical_grace_period(self) -> dt.timedelta:
         """``critical_grace`` as a duration."""
         return dt.timedelta(days=self.critical_grace)
+
+    @property
+    def audience(self) -> str:
+        """The audience OIDC tokens for trusted publishing must name: ``oidc_audience``, else
+        the host name of ``public_base_url`` (an index's own word, so that a token minted for
+        one index is refused by every other, PyPI's "pypi" included)."""
+        return self.oidc_audience or urlsplit(self.public_base_url).hostname or "localhost"
+
+    @property
+    def pending_publisher_lifetime(self) -> dt.timedelta:
+        """``pending_publisher_days`` as a duration."""
+        return dt.timedelta(days=self.pending_publisher_days)
 
     @property
     def limits(self) -> Limits:
@@ -286,6 +323,11 @@ class Settings:
         return [u.strip().rstrip("/") for u in (self.purge_urls or "").split(",") if u.strip()]
 
     @property
+    def dns_canary_domains(self) -> list[str]:
+        """The domains ``dns_canaries`` names (``load_settings`` makes sure there is one)."""
+        return [name.strip() for name in self.dns_canaries.split(",") if name.strip()]
+
+    @property
     def dns_nameservers(self) -> list[tuple[str, int]]:
         """The resolvers ``dns_servers`` names, as (IP address, port); empty when it names none
         (then the system's, from /etc/resolv.conf). Raises InvalidInput on a malformed entry."""
@@ -305,6 +347,8 @@ _ENV = {
     "STRONGROOM_PURGE_METHOD": "purge_method",
     "STRONGROOM_UPLOAD_RATE": "upload_rate",
     "STRONGROOM_AUTH_FAILURE_RATE": "auth_failure_rate",
+    "STRONGROOM_READ_AUTH_FAILURE_RATE": "read_auth_failure_rate",
+    "STRONGROOM_MINT_FAILURE_RATE": "mint_failure_rate",
     "STRONGROOM_README_TIMEOUT": "readme_timeout",
     "STRONGROOM_KEEP_ALIVE_TIMEOUT": "keep_alive_timeout",
     "STRONGROOM_HEAD_TIMEOUT": "head_timeout",
@@ -322,6 +366,8 @@ _ENV = {
     "STRONGROOM_SMTP_TIMEOUT": "smtp_timeout",
     "STRONGROOM_DNS_SERVERS": "dns_servers",
     "STRONGROOM_DNS_TIMEOUT": "dns_timeout",
+    "STRONGROOM_DNS_CANARIES": "dns_canaries",
+    "STRONGROOM_LAPSED_DOMAINS_CEILING": "lapsed_domains_ceiling",
     "STRONGROOM_BREACHED_PASSWORDS": "breached_passwords",
     "STRONGROOM_REGISTRATION": "registration",
     "STRONGROOM_INDEX_NAME": "index_name",
@@ -331,16 +377,24 @@ _ENV = {
     "STRONGROOM_TWO_FACTOR_REQUIRED": "two_factor_required",
     "STRONGROOM_CRITICAL_GRACE": "critical_grace",
     "STRONGROOM_ATTESTATION_TRUSTED_ROOT": "attestation_trusted_root",
+    "STRONGROOM_TRUSTED_PUBLISHING": "trusted_publishing",
+    "STRONGROOM_OIDC_AUDIENCE": "oidc_audience",
+    "STRONGROOM_OIDC_GITHUB_ISSUERS": "oidc_github_issuers",
+    "STRONGROOM_OIDC_GITLAB_ISSUERS": "oidc_gitlab_issuers",
+    "STRONGROOM_OIDC_GOOGLE_ISSUERS": "oidc_google_issuers",
+    "STRONGROOM_OIDC_OTHER_ISSUERS": "oidc_other_issuers",
+    "STRONGROOM_OIDC_TIMEOUT": "oidc_timeout",
+    "STRONGROOM_PENDING_PUBLISHER_DAYS": "pending_publisher_days",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
 _POSITIVE_REALS = ("readme_timeout", "keep_alive_timeout", "head_timeout", "body_timeout",
                    "min_body_rate", "send_timeout", "smtp_timeout", "critical_grace",
-                   "dns_timeout")
+                   "dns_timeout", "oidc_timeout", "pending_publisher_days")
 _POSITIVE_WHOLES = ("port", "max_connections", "max_request_line", "max_header_bytes")
 # Settings that are sizes in bytes, written as whole numbers or with a unit ("2GiB").
 _SIZES = ("max_file_size", "max_project_size")
-_BOOLEANS = ("private", "registration")
+_BOOLEANS = ("private", "registration", "trusted_publishing")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -432,9 +486,19 @@ def _convert(values: dict[str, object]) -> None:
     for key in _BOOLEANS:
         if key in values:
             values[key] = _boolean(key, values[key])
-    if values.get("dns_servers"):
-        parse_dns_servers(str(values["dns_servers"]))  # a bad entry stops the command early
+    _convert_email_domains(values)
     _convert_policies(values)
+
+
+def _convert_email_domains(values: dict[str, object]) -> None:
+    """The settings of `admin check-email-domains`, checked (a bad one stops it early)."""
+    if values.get("dns_servers"):
+        parse_dns_servers(str(values["dns_servers"]))
+    if "dns_canaries" in values:
+        values["dns_canaries"] = _canaries(values["dns_canaries"])
+    if "lapsed_domains_ceiling" in values:
+        values["lapsed_domains_ceiling"] = _share("lapsed_domains_ceiling",
+                                                  values["lapsed_domains_ceiling"])
 
 
 def _convert_policies(values: dict[str, object]) -> None:
@@ -466,6 +530,42 @@ def _size(key: str, value: object) -> int:
         pass
     raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a positive size "
                        "in bytes, such as 104857600, \"100MiB\" or \"2GiB\"")
+
+
+def parse_share(text: str) -> float:
+    """A share from ``text``: a percentage (``20%``) or a fraction (``0.2``), more than 0 and
+    at most 1. Raises ValueError otherwise."""
+    value = text.strip()
+    share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    if not 0 < share <= 1:
+        raise ValueError(f"{text!r} is not more than 0% and at most 100%")
+    return share
+
+
+def _share(key: str, value: object) -> float:
+    """``value`` (a TOML number, or text ``parse_share`` reads) as a share; InvalidInput names
+    the setting, its environment variable and the value."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return parse_share(str(value))
+        if isinstance(value, str):
+            return parse_share(value)
+    except ValueError:
+        pass
+    raise InvalidInput(f"setting {key} ({_VARIABLES[key]}): {value!r} is not a share such as "
+                       "20% or 0.2 (more than 0, at most 100%)")
+
+
+def _canaries(value: object) -> str:
+    """``dns_canaries`` (comma-separated text, or a TOML list of names) as comma-separated
+    text naming at least one domain; InvalidInput otherwise."""
+    names = value if isinstance(value, list) else str(value).split(",")
+    text = ",".join(str(name).strip() for name in names if str(name).strip())
+    if not text:
+        raise InvalidInput("setting dns_canaries (STRONGROOM_DNS_CANARIES): name at least one "
+                           "domain that receives mail, such as gmail.com: without one the "
+                           "resolver cannot be trusted to judge e-mail domains")
+    return text
 
 
 def parse_dns_servers(text: str) -> list[tuple[str, int]]:

@@ -62,6 +62,11 @@ def run(args: list[str], tmp: Path, *, check: bool = True, env: Mapping[str, str
     return result
 
 
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """What a client printed, its lines joined (twine wraps to its terminal)."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
 def twine_upload(index_url: str, token: str, files: list[Path], tmp: Path, *extra: str,
                  check: bool = True) -> subprocess.CompletedProcess[str]:
     return run([str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",

@@ -5,6 +5,7 @@ cookies, redirects to other sites, guessing passwords and replaying links."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -225,11 +226,42 @@ def test_the_security_history_shows_what_happened_and_from_where(
         stranger = Visitor(index.url)
         try:
             assert stranger.get("/account/history").status_code == 303  # to the login page
+            assert stranger.get("/account/history.jsonl").status_code == 303
         finally:
             stranger.close()
     finally:
         visitor.close()
         other.close()
+
+
+def test_a_user_downloads_their_own_history_as_json_lines(
+        index: LiveIndex, smtp: SmtpServer) -> None:
+    visitor, neighbour = Visitor(index.url), Visitor(index.url)
+    try:
+        visitor.client.headers["User-Agent"] = "lee-desktop/3.1"
+        for browser, name in ((neighbour, "kim"), (visitor, "lee")):
+            _register(browser, smtp, name)
+            browser.get("/account/")
+            browser.post("/account/logout", {})
+            assert browser.login(name, PASSWORD).status_code == 303
+        page = visitor.get("/account/history")
+        assert 'href="/account/history.jsonl"' in page.text
+        download = visitor.get("/account/history.jsonl")
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "application/x-ndjson"
+        assert download.headers["content-disposition"] == (
+            'attachment; filename="security-history.jsonl"')
+        events = [json.loads(line) for line in download.text.splitlines()]
+        assert [e["id"] for e in events] == sorted(e["id"] for e in events)  # oldest first
+        assert {e["username"] for e in events} == {"lee"}
+        assert len({e["user_id"] for e in events}) == 1
+        assert [e["kind"] for e in events] == ["login"]
+        # Their own events keep where they came from, as their page shows.
+        assert any(e["user_agent"] == "lee-desktop/3.1" and e["address"] == "127.0.0.1"
+                   for e in events)
+    finally:
+        visitor.close()
+        neighbour.close()
 
 
 def test_guessing_passwords_hits_the_limit(index: LiveIndex) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
-from tests.functional.clients import pip_install, twine_upload
+from tests.functional.clients import pip_install, said, twine_upload
 from tests.functional.server import LiveIndex, running_index
 
 pytestmark = pytest.mark.functional
@@ -42,11 +41,6 @@ def big_wheel(directory: Path, name: str, version: str, size: int = 3 * MiB) -> 
                       extra_files={f"{module}/data.bin": os.urandom(size)})
 
 
-def output(result: subprocess.CompletedProcess[str]) -> str:
-    """A client's output with its line wrapping undone (twine wraps to its terminal)."""
-    return " ".join(f"{result.stdout}{result.stderr}".split())
-
-
 def test_a_file_over_the_default_passes_once_the_project_limit_is_raised(
         index: LiveIndex, tmp_path: Path) -> None:
     token = index.token("alice")
@@ -55,7 +49,7 @@ def test_a_file_over_the_default_passes_once_the_project_limit_is_raised(
 
     refused = twine_upload(index.url, token, [wheel], tmp_path, check=False)
     assert refused.returncode != 0
-    assert "File too large. Limit for project 'Big-Lib' is 1 MiB." in output(refused)
+    assert "File too large. Limit for project 'Big-Lib' is 1 MiB." in said(refused)
 
     index.cli("admin", "project", "limits", "big-lib", "--file-size", "5MiB", "--total", "20MiB")
     twine_upload(index.url, token, [wheel], tmp_path)
@@ -80,7 +74,7 @@ def test_a_project_total_limit_refuses_what_would_pass_it(index: LiveIndex,
                            check=False)
     assert refused.returncode != 0
     assert ("Project size too large. Limit for project 'Tall-Lib' total size is 5 MiB."
-            in output(refused))
+            in said(refused))
     index.cli("admin", "project", "limits", "tall-lib", "--total", "default")  # 4 MiB
     show = index.cli("admin", "project", "show", "tall-lib").stdout
     assert "total size limit: 4 MiB (default)" in show
@@ -116,8 +110,8 @@ def test_an_admin_creates_a_project_for_its_owner(index: LiveIndex, tmp_path: Pa
 
     denied = twine_upload(index.url, index.token("carol"),
                           [make_wheel(tmp_path / "c", "Gift.Pkg", "1.0")], tmp_path, check=False)
-    assert "403" in output(denied)
-    assert "isn't allowed to upload to project 'gift-pkg'" in output(denied)
+    assert "403" in said(denied)
+    assert "isn't allowed to upload to project 'gift-pkg'" in said(denied)
     twine_upload(index.url, index.token("bob"), [make_wheel(tmp_path / "b", "Gift.Pkg", "1.0")],
                  tmp_path)
     show = index.cli("admin", "project", "show", "gift_pkg").stdout

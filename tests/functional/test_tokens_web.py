@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from strongroom.db.engine import Database
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
 from tests.functional.browsing import Visitor
-from tests.functional.clients import twine_upload
+from tests.functional.clients import said, twine_upload
 from tests.functional.server import LiveIndex, running_index
 
 pytestmark = pytest.mark.functional
@@ -43,11 +42,6 @@ def signed_in(index: LiveIndex, username: str) -> Visitor:
     visitor = Visitor(index.url)
     assert visitor.login(username, PASSWORD).status_code == 303
     return visitor
-
-
-def said(result: subprocess.CompletedProcess[str]) -> str:
-    """What a command printed, its lines joined (twine wraps to its terminal)."""
-    return " ".join((result.stdout + result.stderr).split())
 
 
 def new_token(visitor: Visitor, **fields: str) -> str:

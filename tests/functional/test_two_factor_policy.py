@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
 from tests.functional.browsing import Visitor
-from tests.functional.clients import twine_upload
+from tests.functional.clients import said, twine_upload
 from tests.functional.server import LiveIndex, running_index
 
 pytestmark = pytest.mark.functional
@@ -45,11 +44,6 @@ def everyone(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                        extra_env={"STRONGROOM_TWO_FACTOR_REQUIRED": "everyone",
                                   "STRONGROOM_PRIVATE": "true"}) as live:
         yield live
-
-
-def said(result: subprocess.CompletedProcess[str]) -> str:
-    """What a command printed, its lines joined (twine wraps to its terminal)."""
-    return " ".join((result.stdout + result.stderr).split())
 
 
 def signed_in(index: LiveIndex, username: str) -> Visitor:

@@ -299,6 +299,41 @@ def test_the_dns_timeout_must_be_a_positive_number(value: str) -> None:
         load_settings(environ={"STRONGROOM_DNS_TIMEOUT": value})
 
 
+def test_dns_canaries_and_the_lapsed_domains_ceiling(tmp_path: Path) -> None:
+    defaults = load_settings(environ={})
+    assert defaults.dns_canary_domains == ["gmail.com", "outlook.com", "yahoo.com"]
+    assert defaults.lapsed_domains_ceiling == 0.2
+    from_env = load_settings(environ={"STRONGROOM_DNS_CANARIES": " mail.internal, ,b.internal",
+                                      "STRONGROOM_LAPSED_DOMAINS_CEILING": "5%"})
+    assert from_env.dns_canary_domains == ["mail.internal", "b.internal"]
+    assert from_env.lapsed_domains_ceiling == 0.05
+    config = tmp_path / "strongroom.toml"
+    config.write_text('[strongroom]\ndns_canaries = ["mail.internal"]\n'
+                      "lapsed_domains_ceiling = 0.5\n")
+    from_file = load_settings(config, environ={})
+    assert (from_file.dns_canary_domains, from_file.lapsed_domains_ceiling) == (
+        ["mail.internal"], 0.5)
+
+
+@pytest.mark.parametrize("value", ["0", "0%", "1.5", "101%", "most", "nan"])
+def test_the_lapsed_domains_ceiling_is_a_share(value: str) -> None:
+    pattern = (r"setting lapsed_domains_ceiling \(STRONGROOM_LAPSED_DOMAINS_CEILING\): .* is "
+               "not a share such as 20% or 0.2")
+    with pytest.raises(InvalidInput, match=pattern):
+        load_settings(environ={"STRONGROOM_LAPSED_DOMAINS_CEILING": value})
+
+
+def test_no_dns_canary_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"setting dns_canaries .*name at least one domain"):
+        load_settings(environ={"STRONGROOM_DNS_CANARIES": " , "})
+
+
+def test_failed_read_authentications_are_limited_by_default() -> None:
+    assert load_settings(environ={}).read_auth_failure_rate == "30/minute;300/hour"
+    assert load_settings(environ={"STRONGROOM_READ_AUTH_FAILURE_RATE": "off"}
+                         ).read_auth_failure_rate == "off"
+
+
 def test_nobody_needs_a_second_factor_by_default() -> None:
     assert load_settings(environ={}).two_factor_required is TwoFactorRequired.NOBODY
 

@@ -10,8 +10,18 @@ from strongroom.accounts.admin import (
     SecondFactorsReset,
 )
 from strongroom.accounts.clients import Client
-from strongroom.accounts.domains import DomainChecker, DomainStatus, DomainVerdict
-from strongroom.accounts.emails import DomainReport, DomainResult, EmailDomainService
+from strongroom.accounts.domains import (
+    DomainChecker,
+    DomainStatus,
+    DomainVerdict,
+    UntrustedResolver,
+)
+from strongroom.accounts.emails import (
+    DomainReport,
+    DomainResult,
+    EmailDomainService,
+    TooManyUnreachable,
+)
 from strongroom.accounts.factors import FactorState, SecondFactors
 from strongroom.accounts.keys import KeyView, RelyingParty, SecurityKeys
 from strongroom.accounts.links import Link, Links, Purpose
@@ -66,8 +76,10 @@ __all__ = [
     "SecurityKeys",
     "SessionService",
     "SessionView",
+    "TooManyUnreachable",
     "TotpEnrolment",
     "TotpService",
+    "UntrustedResolver",
     "User",
     "UserSummary",
     "end_sessions_of",

@@ -6,6 +6,11 @@ verified, so only a definite answer from DNS counts against a domain: the name d
 (NXDOMAIN), it publishes a null MX (RFC 7505), or it has no MX and no A or AAAA record to
 deliver to (RFC 5321 section 5.1). A timeout or a failing server (SERVFAIL, REFUSED) is
 "unknown": a resolver's outage must not read as every domain gone.
+
+A resolver may also lie: a captive portal, or a sandbox's resolver that answers NXDOMAIN for
+every name it does not serve, would make every domain look lapsed. ``vouch`` asks first about
+canary domains that must receive mail, and refuses a resolver that denies one of them or finds
+none.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dns.rdtypes.ANY.MX import MX
 
 from strongroom.errors import Unavailable
 
+_SHOWN_CANARIES = 5  # an error names this many canaries' verdicts, then counts the rest
+
 
 class DomainStatus(enum.StrEnum):
     """What DNS said about a domain's mail."""
@@ -41,6 +48,20 @@ class DomainVerdict:
     domain: str
     status: DomainStatus
     reason: str
+
+
+class UntrustedResolver(Unavailable):
+    """DNS denied that a canary domain receives mail, or answered for none of them, so its
+    word on any other domain is worth nothing. ``verdicts``: the canaries'."""
+
+    def __init__(self, verdicts: Sequence[DomainVerdict]) -> None:
+        said = [f"{v.domain}: {v.status.value}, {v.reason}" for v in verdicts[:_SHOWN_CANARIES]]
+        if len(verdicts) > _SHOWN_CANARIES:
+            said.append(f"and {len(verdicts) - _SHOWN_CANARIES} more")
+        super().__init__("DNS cannot be trusted to judge e-mail domains: asked about the "
+                         "canary domains (dns_canaries), which receive mail, it must confirm at "
+                         f"least one and deny none, but it says {'; '.join(said)}")
+        self.verdicts = tuple(verdicts)
 
 
 class _Lookup(enum.Enum):
@@ -82,6 +103,17 @@ class DomainChecker:
         except dns.exception.DNSException as exc:  # no answer: a timeout, a failing server
             return DomainVerdict(domain, DomainStatus.UNKNOWN,
                                  f"DNS did not answer: {self._failure(exc)}")
+
+    def vouch(self, canaries: Sequence[str]) -> list[DomainVerdict]:
+        """Ask about ``canaries``, domains that receive mail and will go on doing so, before
+        any other: their verdicts, when at least one is OK and none unreachable. Raises
+        UntrustedResolver otherwise: a resolver that says a canary cannot receive mail lies
+        (or is not the one meant), and one that answers for no canary has shown nothing."""
+        verdicts = [self.check(domain) for domain in canaries]
+        statuses = {verdict.status for verdict in verdicts}
+        if DomainStatus.UNREACHABLE in statuses or DomainStatus.OK not in statuses:
+            raise UntrustedResolver(verdicts)
+        return verdicts
 
     def _failure(self, error: dns.exception.DNSException) -> str:
         if isinstance(error, dns.exception.Timeout):

@@ -17,6 +17,7 @@ from strongroom.cli.history import history
 from strongroom.cli.importer import import_command
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.projects import project
+from strongroom.cli.publishers import publisher
 from strongroom.cli.rows import print_rows
 from strongroom.cli.teams import team
 from strongroom.cli.users import user
@@ -38,8 +39,8 @@ def _now() -> dt.datetime:
 
 @click.group()
 def admin() -> None:
-    """Administer the index (users, projects and their roles, teams, tokens, yanks, garbage
-    collection, journal, security history)."""
+    """Administer the index (users, projects and their roles, teams, trusted publishers,
+    tokens, yanks, garbage collection, journal, security history)."""
 
 
 admin.add_command(import_command)
@@ -50,6 +51,7 @@ admin.add_command(check_email_domains)
 admin.add_command(critical)
 admin.add_command(history)
 admin.add_command(team)
+admin.add_command(publisher)
 
 
 @admin.group()

@@ -11,20 +11,17 @@ import click
 from strongroom.cli.durations import Duration
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.rows import print_rows
-from strongroom.config import Settings
+from strongroom.config import Settings, parse_share
 from strongroom.critical import DEFAULT_WINDOW, CriticalProjects, NewlyCritical
 from strongroom.mail import compose, open_sender
 
 
 def _share(text: str) -> float:
-    value = text.strip()
     try:
-        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+        return parse_share(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a share such as 1% or 0.01") from None
-    if not 0 < share <= 1:
-        raise click.BadParameter(f"{text!r}: give more than 0% and at most 100%")
-    return share
+        raise click.BadParameter(f"{text!r} is not a share such as 1% or 0.01 (more than 0%, "
+                                 "at most 100%)") from None
 
 
 def notice_text(settings: Settings, newly: NewlyCritical, username: str) -> str:

@@ -88,7 +88,8 @@ def project_limits(name: str, file_size: int | Default | None, total: int | Defa
 @click.argument("name")
 @state_options
 def project_show(name: str, data_dir: Path | None, config_file: Path | None) -> None:
-    """Show a project: owners, maintainers, status, releases, total size and limits."""
+    """Show a project: owners and maintainers (users, then teams), status, releases, total
+    size and limits."""
     summary = _service(data_dir, config_file).summary(name)
     lines = [
         f"name: {summary.name}",
@@ -96,6 +97,8 @@ def project_show(name: str, data_dir: Path | None, config_file: Path | None) -> 
         f"created: {summary.created:%Y-%m-%d %H:%M:%S} UTC",
         f"owners: {', '.join(summary.owners) or '-'}",
         f"maintainers: {', '.join(summary.maintainers) or '-'}",
+        f"owner teams: {', '.join(summary.owner_teams) or '-'}",
+        f"maintainer teams: {', '.join(summary.maintainer_teams) or '-'}",
         f"releases: {summary.releases} ({summary.files} files)",
         f"total size: {_size(summary.total_size)}",
         *_limit_lines(summary),

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from strongroom.cli.options import open_state, state_options
-from strongroom.cli.projects import ROLE_CHOICE
+from strongroom.cli.projects import ADMIN, ROLE_CHOICE
 from strongroom.cli.rows import print_rows
 from strongroom.index import commit_hook
 from strongroom.projects import TeamService
@@ -86,7 +86,7 @@ def team_list(data_dir: Path | None, config_file: Path | None) -> None:
 def team_grant(name: str, project: str, role: str, data_dir: Path | None,
                config_file: Path | None) -> None:
     """Give a team a role in a project (or change its role there): every member may upload."""
-    serial = _teams(data_dir, config_file).grant(name, project, role, actor=_ACTOR)
+    serial = _teams(data_dir, config_file).grant(name, project, role, by=ADMIN)
     click.echo(f"team {name} is {role} of {project}" + ("" if serial else " already"), err=True)
 
 
@@ -97,5 +97,5 @@ def team_grant(name: str, project: str, role: str, data_dir: Path | None,
 def team_revoke(name: str, project: str, data_dir: Path | None,
                 config_file: Path | None) -> None:
     """Take a team's role in a project away."""
-    _teams(data_dir, config_file).revoke(name, project, actor=_ACTOR)
+    _teams(data_dir, config_file).revoke(name, project, by=ADMIN)
     click.echo(f"team {name} has no role in {project} any more", err=True)

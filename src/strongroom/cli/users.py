@@ -19,6 +19,7 @@ from strongroom.accounts import (
 from strongroom.cli.options import open_state, state_options
 from strongroom.cli.rows import print_rows
 from strongroom.index import commit_hook
+from strongroom.oidc import forget_pending_publishers
 from strongroom.projects import leave_projects
 from strongroom.tokens import TokenService, forget_tokens
 from strongroom.upload import forget_uploader
@@ -26,7 +27,8 @@ from strongroom.upload import forget_uploader
 _COLUMNS = ("user", "email", "status", "created")
 _ACTOR = "admin"
 # Every capability whose rows point at an account, each doing its part of deleting one.
-_DEPENDENTS: tuple[AccountDependent, ...] = (leave_projects, forget_tokens, forget_uploader)
+_DEPENDENTS: tuple[AccountDependent, ...] = (leave_projects, forget_tokens, forget_uploader,
+                                             forget_pending_publishers)
 
 
 def _accounts(data_dir: Path | None, config_file: Path | None) -> AccountService:

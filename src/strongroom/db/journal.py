@@ -20,6 +20,7 @@ from strongroom.db.models import JournalEntry
 from strongroom.db.statements import Prepared, execute_many, first, insert_values
 
 GENESIS_HASH = "0" * 64
+MAX_SUBMITTER_LENGTH = 50  # what the journal's column holds; longer names are cut
 
 
 def _entry_hash(
@@ -70,8 +71,12 @@ def add_entries(
     """Append one entry per change for the normalised ``project``; returns the last serial.
 
     The project's ``last_serial`` is its owner's to move: ``projects.journal_changes`` does
-    both, and an upload sets it in the update of the project it makes anyway.
+    both, and an upload sets it in the update of the project it makes anyway. A
+    ``submitted_by`` longer than the column (a trusted publisher's name) is cut to fit, before
+    it is hashed.
     """
+    if submitted_by is not None:
+        submitted_by = submitted_by[:MAX_SUBMITTER_LENGTH]
     # Writers are serialised, so the last entry is the chain's tail until this commits.
     last = first(connection, _TAIL_QUERY)
     serial, prev_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)

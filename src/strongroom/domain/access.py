@@ -28,7 +28,9 @@ class Caller(Protocol):
 
     def principal(self) -> Principal | None:
         """The verified caller, or None when the request carried no credentials. Raises
-        NotAuthenticated for credentials that do not verify."""
+        NotAuthenticated for credentials that do not verify, Forbidden for credentials that
+        may not read, and TooManyAttempts when the caller's address has failed too often to
+        have credentials verified now; a policy lets each pass."""
 
 
 class ReadAccess(Protocol):

@@ -49,6 +49,15 @@ class EventKind(StrEnum):
     # has none where that release had some, or another publisher's.
     PROVENANCE_LOST = "provenance.lost"
     PROVENANCE_CHANGED = "provenance.changed"
+    # Trusted publishers (``details.publisher`` names one): registered for a project or, pending,
+    # for a project to be made by its first use; a 15-minute token minted for a CI run
+    # (``details.run``); its first use for each project.
+    PUBLISHER_ADDED = "publisher.added"
+    PUBLISHER_REMOVED = "publisher.removed"
+    PUBLISHER_PENDING_ADDED = "publisher.pending.added"
+    PUBLISHER_PENDING_REMOVED = "publisher.pending.removed"
+    PUBLISHER_MINTED = "publisher.minted"
+    PUBLISHER_USED = "publisher.used"
     # An administrator's actions on an account.
     ACCOUNT_DISABLED = "account.disabled"
     ACCOUNT_ENABLED = "account.enabled"

@@ -71,12 +71,13 @@ class EventView:
     user_agent: str | None
     details: dict[str, Any]
 
-    def as_json(self) -> dict[str, Any]:
-        """The event as a JSON object: every field, ``created`` in ISO 8601 UTC ("Z")."""
+    def as_json(self, *, client: bool = True) -> dict[str, Any]:
+        """The event as a JSON object: every field, ``created`` in ISO 8601 UTC ("Z"); without
+        ``client``, none of the client's (``address``, ``user_agent``)."""
+        where = {"address": self.address, "user_agent": self.user_agent} if client else {}
         return {"id": self.id, "created": iso_utc(self.created), "kind": self.kind,
                 "user_id": self.user_id, "username": self.username, "project": self.project,
-                "address": self.address, "user_agent": self.user_agent,
-                "details": self.details}
+                **where, "details": self.details}
 
 
 def iso_utc(moment: dt.datetime) -> str:
@@ -209,12 +210,20 @@ class History:
         *,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
+        user_id: int | None = None,
+        project: str | None = None,
+        client: bool = True,
         batch: int = EXPORT_BATCH,
     ) -> int:
         """Write every event created at or after ``since`` and before ``until`` (aware
-        datetimes; None: no bound) as JSON lines, oldest first: one ``EventView.as_json``
-        object per line, each line ending in a newline, given to ``out.write`` or to ``out``
-        itself. Returns how many were written.
+        datetimes; None: no bound), of the account ``user_id`` and of ``project`` (any
+        spelling of its name) when given, as JSON lines, oldest first: one
+        ``EventView.as_json(client=client)`` object per line, each line ending in a newline,
+        given to ``out.write`` or to ``out`` itself. Returns how many were written.
+
+        Without ``client`` the lines leave out the address and user agent of whoever caused
+        each event: an export for one person of events that others caused (a project's, for
+        its Owners) must not hand them the others' addresses.
 
         The events are read ``batch`` at a time, each query starting after the last id
         written, so memory stays flat however many there are. Raises InvalidInput for a naive
@@ -229,13 +238,17 @@ class History:
             conditions.append(SecurityEvent.created >= since)
         if until is not None:
             conditions.append(SecurityEvent.created < until)
+        if user_id is not None:
+            conditions.append(SecurityEvent.user_id == user_id)
+        if project is not None:
+            conditions.append(SecurityEvent.project == normalize(project))
         query = select(*_COLUMNS).where(*conditions).order_by(SecurityEvent.id).limit(batch)
         written, last_id = 0, 0
         with self._db.read() as session:
             while True:
                 rows = session.execute(query.where(SecurityEvent.id > last_id)).all()
                 for row in rows:
-                    write(json.dumps(_view(row).as_json(), separators=(",", ":"),
+                    write(json.dumps(_view(row).as_json(client=client), separators=(",", ":"),
                                      ensure_ascii=False) + "\n")
                 written += len(rows)
                 if len(rows) < batch:

@@ -57,11 +57,12 @@ ROLES = (OWNER, MAINTAINER)
 @dataclass(frozen=True)
 class RoleHolder:
     """One role in a project, held by the user ``name``, or by the team ``name`` when
-    ``team`` is true."""
+    ``team`` is true; a team's ``members`` by username (each may do what the role allows)."""
 
     name: str
     role: str
     team: bool = False
+    members: tuple[str, ...] = ()
 
 
 def valid_role(role: str) -> str:
@@ -148,16 +149,32 @@ class RoleService:
         self._clock = clock
 
     def roles(self, project: str) -> list[RoleHolder]:
-        """Every role in ``project``: its users' by username, then its teams' by team name.
-        Raises NotFound for an unknown project."""
+        """Every role in ``project``: its users' by username, then its teams' by team name,
+        with their members. Raises NotFound for an unknown project."""
         with self._db.read() as session:
             found = project_named(session, project)
             users = session.execute(select(User.username, Role.role).join(Role).where(
                 Role.project_id == found.id).order_by(func.lower(User.username))).all()
-            teams = session.execute(select(Team.name, TeamRole.role).join(TeamRole).where(
-                TeamRole.project_id == found.id).order_by(Team.normalized_name)).all()
+            teams = session.execute(select(Team.id, Team.name, TeamRole.role).join(TeamRole)
+                                    .where(TeamRole.project_id == found.id)
+                                    .order_by(Team.normalized_name)).all()
+            members: dict[int, list[str]] = {team_id: [] for team_id, _name, _role in teams}
+            for team_id, username in session.execute(
+                    select(TeamMember.team_id, User.username)
+                    .join(User, User.id == TeamMember.user_id)
+                    .where(TeamMember.team_id.in_(members))
+                    .order_by(func.lower(User.username))):
+                members[team_id].append(username)
         return ([RoleHolder(name, role) for name, role in users]
-                + [RoleHolder(name, role, team=True) for name, role in teams])
+                + [RoleHolder(name, role, team=True, members=tuple(members[team_id]))
+                   for team_id, name, role in teams])
+
+    def acting_role(self, project: str, *, by: Principal) -> str | None:
+        """The role ``by`` acts with in ``project``: their own or their teams', the stronger
+        (Owner for the administrator; None: no role). Raises NotFound for an unknown
+        project."""
+        with self._db.read() as session:
+            return acting_role(session, project_named(session, project), by)
 
     def held_by(self, user_id: int) -> list[tuple[str, str]]:
         """The projects where the user ``user_id`` holds a role, their own or a team's (the

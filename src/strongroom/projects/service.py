@@ -1,5 +1,6 @@
 """Admin work on projects: creating one empty for its owner, setting its own limits, and a
-summary of it. Rare work, so the ORM throughout; each change is journaled like an upload's."""
+summary of it (its users' and teams' roles among it). Rare work, so the ORM throughout; each
+change is journaled like an upload's."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from strongroom.domain.metadata import MAX_NAME_LENGTH
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.errors import Conflict, InvalidInput, NotFound
 from strongroom.projects.changes import journal_changes
-from strongroom.projects.models import Project, Role
+from strongroom.projects.models import Project, Role, Team, TeamRole
 
 
 class Keep(enum.Enum):
@@ -34,14 +35,17 @@ KEEP = Keep.KEEP
 
 @dataclass(frozen=True)
 class ProjectSummary:
-    """One project as ``strongroom admin project show`` prints it. Sizes in bytes; an own
-    limit of None means the index's default, which ``limits`` then holds."""
+    """One project as ``strongroom admin project show`` prints it: its users' roles by
+    username and its teams' by team name. Sizes in bytes; an own limit of None means the
+    index's default, which ``limits`` then holds."""
 
     name: str
     status: str
     created: dt.datetime
     owners: tuple[str, ...]
     maintainers: tuple[str, ...]
+    owner_teams: tuple[str, ...]
+    maintainer_teams: tuple[str, ...]
     releases: int
     files: int
     total_size: int
@@ -77,25 +81,11 @@ class ProjectService:
         if len(name) > MAX_NAME_LENGTH or not is_valid_project_name(name):
             raise InvalidInput(f"project name {name!r}: use ASCII letters, digits and '._-' "
                                f"inside, at most {MAX_NAME_LENGTH} characters")
-        normalized = normalize(name)
         now = self._clock()
         with self._db.write() as session:
             user = user_named(session, owner)
-            existing = session.scalar(select(Project.name).where(
-                Project.normalized_name == normalized))
-            if existing is not None:
-                raise Conflict(f"project {existing!r} already exists")
-            project = Project(name=name, normalized_name=normalized, created=now,
-                              status="active", total_size=0, last_serial=0)
-            session.add(project)
-            session.flush()
-            session.add(Role(project_id=project.id, user_id=user.id, role="Owner"))
-            session.flush()
-            serial = journal_changes(
-                session.connection(), project=normalized,
-                changes=[journal.Change("create"), journal.Change(f"add Owner {user.username}")],
-                now=now, submitted_by=actor)
-        self._on_commit(journal.Written(serial, {normalized: frozenset()}))
+            project, serial = new_project(session, name, user, actor=actor, now=now)
+        self._on_commit(journal.Written(serial, {project.normalized_name: frozenset()}))
         return serial
 
     def set_limits(self, name: str, *, file_size: int | Literal[Keep.KEEP] | None = KEEP,
@@ -138,6 +128,9 @@ class ProjectService:
             roles = session.execute(
                 select(Role.role, User.username).join(User, Role.user_id == User.id)
                 .where(Role.project_id == project.id).order_by(User.username)).all()
+            teams = session.execute(
+                select(TeamRole.role, Team.name).join(Team, TeamRole.team_id == Team.id)
+                .where(TeamRole.project_id == project.id).order_by(Team.normalized_name)).all()
             releases, files = session.execute(
                 select(func.count(func.distinct(Release.id)), func.count(File.id))
                 .select_from(Release).outerjoin(File, File.release_id == Release.id)
@@ -148,6 +141,8 @@ class ProjectService:
                 created=project.created,
                 owners=tuple(user for role, user in roles if role == "Owner"),
                 maintainers=tuple(user for role, user in roles if role == "Maintainer"),
+                owner_teams=tuple(team for role, team in teams if role == "Owner"),
+                maintainer_teams=tuple(team for role, team in teams if role == "Maintainer"),
                 releases=releases,
                 files=files,
                 total_size=project.total_size,
@@ -156,6 +151,29 @@ class ProjectService:
                 limits=self._defaults.for_project(project.upload_limit,
                                                   project.total_size_limit),
             )
+
+
+def new_project(session: Session, name: str, owner: User, *, actor: str, now: dt.datetime
+                ) -> tuple[Project, int]:
+    """Make the project ``name`` (a valid name) with no releases in ``session``'s write
+    transaction, ``owner`` its Owner, journaled by ``actor`` ("create", "add Owner ..."); the
+    project and the new serial, which the caller hands its commit hook once committed. Raises
+    Conflict when a project of that normalised name exists."""
+    normalized = normalize(name)
+    existing = session.scalar(select(Project.name).where(Project.normalized_name == normalized))
+    if existing is not None:
+        raise Conflict(f"project {existing!r} already exists", project=existing)
+    project = Project(name=name, normalized_name=normalized, created=now, status="active",
+                      total_size=0, last_serial=0)
+    session.add(project)
+    session.flush()
+    session.add(Role(project_id=project.id, user_id=owner.id, role="Owner"))
+    session.flush()
+    serial = journal_changes(
+        session.connection(), project=normalized,
+        changes=[journal.Change("create"), journal.Change(f"add Owner {owner.username}")],
+        now=now, submitted_by=actor)
+    return project, serial
 
 
 def project_named(session: Session, name: str) -> Project:

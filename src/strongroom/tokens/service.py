@@ -225,7 +225,7 @@ class TokenService:
         only once the token's signature verifies (an expired token, a token for another
         project), never for one that could be forged.
         """
-        macaroon = _parse(credentials.secret or "", project)
+        macaroon = parse_token(credentials.secret or "", project)
         token_id = str(macaroon.identifier)
         if reading is None:
             with self._db.read_connection() as own:
@@ -250,7 +250,7 @@ class TokenService:
             verified = False
         if not verified:
             # Only a genuine token is told it expired or names its account.
-            if not self._signature_ok(macaroon, row.key):
+            if not signature_ok(macaroon, row.key):
                 raise NotAuthenticated("Invalid API token: signature does not verify",
                                        project=project)
             if expired:
@@ -320,16 +320,6 @@ class TokenService:
                 .where(or_(own.in_(uploaders), team_role(Project.id, user.id).in_(uploaders)))
                 .order_by(Project.normalized_name)))
 
-    @staticmethod
-    def _signature_ok(macaroon: Macaroon, key: str) -> bool:
-        """Whether the signature verifies when every caveat is taken as satisfied."""
-        verifier = Verifier()
-        verifier.satisfy_general(lambda _caveat: True)
-        try:
-            return bool(verifier.verify(macaroon, key))
-        except Exception:  # any failure here means a bad signature
-            return False
-
 
 def forget_tokens(session: Session, user: User, *, now: dt.datetime, actor: str) -> Released:
     """Delete every API token of ``user``, whose account ``actor`` is deleting, in the
@@ -345,6 +335,17 @@ def forget_tokens(session: Session, user: User, *, now: dt.datetime, actor: str)
     return Released(f"{len(tokens)} API token(s) deleted")
 
 
+def signature_ok(macaroon: Macaroon, key: str) -> bool:
+    """Whether the signature of ``macaroon`` verifies with ``key`` when every caveat is taken
+    as satisfied: a genuine token, which may be told why it does not reach a request."""
+    verifier = Verifier()
+    verifier.satisfy_general(lambda _caveat: True)
+    try:
+        return bool(verifier.verify(macaroon, key))
+    except Exception:  # any failure here means a bad signature
+        return False
+
+
 def _where(client: Client | None) -> dict[str, str]:
     """The history's address and user agent of ``client``, if there is one."""
     return {} if client is None else {"address": client.address,
@@ -356,8 +357,10 @@ def _hour(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _parse(raw: str, project: str) -> Macaroon:
-    """The macaroon a presented token carries; NotAuthenticated when there is none."""
+def parse_token(raw: str, project: str) -> Macaroon:
+    """The macaroon a presented token carries (an API token's, or a token minted for a trusted
+    publisher, which strongroom.oidc verifies); NotAuthenticated, carrying ``project``, when
+    there is none."""
     if not raw.startswith(TOKEN_PREFIX):
         raise NotAuthenticated("Invalid API token: not a Strongroom token", project=project)
     if len(raw) > MAX_TOKEN_LENGTH:

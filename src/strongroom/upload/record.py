@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.utils import canonicalize_version
-from sqlalchemy import Connection, and_, bindparam, exists, func, null, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import update as sql_update
 
 from strongroom.attestations import (
@@ -34,9 +45,10 @@ from strongroom.db.statements import Prepared, execute, first, insert_values, sc
 from strongroom.domain import rules
 from strongroom.domain.distributions import Distribution
 from strongroom.domain.policy import accepts_uploads, upload_denial
-from strongroom.domain.principals import Principal
+from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.domain.rules import UPLOAD_POLICY, Policy
 from strongroom.errors import Conflict, Forbidden, Problem, UploadRejected
+from strongroom.oidc import publisher_role
 from strongroom.projects import Project, Role, team_role
 from strongroom.upload.models import File, FilenameRegistry, Release
 from strongroom.upload.receive import ReceivedFile
@@ -98,28 +110,41 @@ _CLASHES = Prepared(union_all(
     ),
 ))
 
+_PROJECT = (Project.id, Project.name, Project.status, Project.total_size, Project.upload_limit,
+            Project.total_size_limit)
 # The uploader's own role, else the strongest of their teams' (a subquery: still one query).
 _ACCESS = (
-    select(Project.id, Project.name, Project.status, Project.total_size, Project.upload_limit,
-           Project.total_size_limit,
+    select(*_PROJECT,
            func.coalesce(Role.role, team_role(Project.id, bindparam("user_id"))).label("role"))
     .outerjoin(Role, and_(Role.project_id == Project.id, Role.user_id == bindparam("user_id")))
     .where(Project.normalized_name == bindparam("name"))
 )
-
-# The project with the uploader's role and the release being added to, in one query.
-_TARGET = Prepared(
-    _ACCESS.add_columns(
-        Release.id.label("release_id"),
-        Release.version,
-        exists().where(File.release_id == Release.id, File.packagetype == "sdist")
-        .label("has_sdist"),
-    )
-    .outerjoin(Release, and_(Release.project_id == Project.id,
-                             Release.canonical_version == bindparam("canonical")))
+# A trusted publisher's right, where a user's role goes.
+_PUBLISHER_ACCESS = (
+    select(*_PROJECT,
+           publisher_role(Project.id, bindparam("publisher_id")).label("role"))
+    .where(Project.normalized_name == bindparam("name"))
 )
 
+
+def _target(access: Select[*tuple[Any, ...]]) -> Prepared:
+    """The project with the uploader's role and the release being added to, in one query."""
+    return Prepared(
+        access.add_columns(
+            Release.id.label("release_id"),
+            Release.version,
+            exists().where(File.release_id == Release.id, File.packagetype == "sdist")
+            .label("has_sdist"),
+        )
+        .outerjoin(Release, and_(Release.project_id == Project.id,
+                                 Release.canonical_version == bindparam("canonical")))
+    )
+
+
+_TARGET = _target(_ACCESS)
+_PUBLISHER_TARGET = _target(_PUBLISHER_ACCESS)
 _ACCESS_ONLY = Prepared(_ACCESS)
+_PUBLISHER_ACCESS_ONLY = Prepared(_PUBLISHER_ACCESS)
 _NEW_PROJECT = Prepared(insert_values(
     Project, "name", "normalized_name", "created", "status", "total_size", "last_serial",
 ).returning(Project.id))
@@ -184,8 +209,13 @@ def existing_identical(connection: Connection, filename: str, received: Received
 
 def project_access(connection: Connection, name: str, principal: Principal
                    ) -> ProjectAccess | None:
-    """The normalised project ``name`` with ``principal``'s role, or None when it is new."""
-    row = first(connection, _ACCESS_ONLY, {"name": name, "user_id": principal.user_id})
+    """The normalised project ``name`` with ``principal``'s role, or None when it is new. A
+    trusted publisher's role is Maintainer where it is registered, else None."""
+    if principal.kind is PrincipalKind.PUBLISHER:
+        row = first(connection, _PUBLISHER_ACCESS_ONLY,
+                    {"name": name, "publisher_id": principal.publisher_id})
+    else:
+        row = first(connection, _ACCESS_ONLY, {"name": name, "user_id": principal.user_id})
     return ProjectAccess(*row) if row else None
 
 
@@ -194,10 +224,22 @@ def check_access(name: str, access: ProjectAccess | None, principal: Principal) 
 
     The error carries ``name`` as ``project``, and the principal too unless the project is
     closed to everyone (archived, quarantined). A new project needs a principal with an
-    account, which becomes its Owner.
+    account, which becomes its Owner: a trusted publisher makes one only through a pending
+    publisher, when its token is minted; it uploads only where it is registered.
     """
+    if access is None and principal.kind is PrincipalKind.PUBLISHER:
+        raise Forbidden("Non-user identities cannot create new projects. This was probably "
+                        "caused by successfully using a pending publisher but specifying the "
+                        "project name incorrectly (either in the publisher or in your "
+                        f"project's metadata). Please ensure that both match ('{name}').",
+                        project=name, principal=principal)
     if access is None and principal.user_id is None:
         raise Forbidden(f"{principal} has no account to own the new project '{name}'.",
+                        project=name, principal=principal)
+    if (principal.kind is PrincipalKind.PUBLISHER and access is not None
+            and accepts_uploads(access.status) and access.role is None):
+        raise Forbidden(f"The trusted publisher '{principal.name}' isn't allowed to upload to "
+                        f"project '{name}': it is not one of the project's publishers.",
                         project=name, principal=principal)
     denial = upload_denial(
         project=name,
@@ -227,8 +269,14 @@ def record(
     caller checked (``existing_identical``).
     """
     canonical = canonicalize_version(new.dist.version)
-    target = first(connection, _TARGET, {"name": new.dist.name, "user_id": principal.user_id,
-                                         "canonical": canonical})
+    if principal.kind is PrincipalKind.PUBLISHER:
+        target = first(connection, _PUBLISHER_TARGET, {
+            "name": new.dist.name, "publisher_id": principal.publisher_id,
+            "canonical": canonical})
+    else:
+        target = first(connection, _TARGET, {"name": new.dist.name,
+                                             "user_id": principal.user_id,
+                                             "canonical": canonical})
     recording = _Recording(connection, new, principal, now)
     project = _ensure_project(recording, target, defaults)
     release = _ensure_release(recording, target, project, canonical)

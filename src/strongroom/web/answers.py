@@ -130,6 +130,15 @@ def refused(refusal: Refusal, *, json: bool = False) -> Answer:
     return _REFUSALS[refusal, json]
 
 
+def too_many_failures(retry_after: int) -> Answer:
+    """The 429 of a credentialed read from an address past its limit of failed
+    authentications, ``retry_after`` seconds before it may read again."""
+    message = ("429 Too Many Requests: too many failed authentications from this address; "
+               f"retry in {retry_after} s.")
+    return _with_body(429, {"Retry-After": str(retry_after)}, "text/plain; charset=utf-8",
+                      message.encode())
+
+
 def redirect(location: str, status: int, *, cache_control: str | None = None) -> Answer:
     headers = {"Location": quote(location, safe=_LOCATION_SAFE)}
     if cache_control is not None:
@@ -149,18 +158,28 @@ def _page_headers(page: Page, etag: str, headers: dict[str, str]) -> dict[str, s
             "Access-Control-Allow-Origin": "*"}
 
 
-def simple_page(page: Page, media_type: str, keys: str) -> Answer:
-    """The 200 of a simple page sent as ``media_type``, cached under surrogate ``keys``."""
+def cache_control(value: str, *, private: bool) -> str:
+    """``value``, or for a private index's answers the same lifetime kept to the client: a
+    shared cache (deploy/nginx.conf's, a CDN) stores no answer marked ``private``, so a page
+    or file sent to one holder of a token is never sent to anyone else from there."""
+    return value.replace("public", "private") if private else value
+
+
+def simple_page(page: Page, media_type: str, keys: str, *, private: bool = False) -> Answer:
+    """The 200 of a simple page sent as ``media_type``, cached under surrogate ``keys``;
+    ``private`` for a private index's (``cache_control``)."""
     # text/html and v1+html share bytes but are distinct representations, so distinct ETags.
     etag = page.etag[:-1] + '-h"' if media_type == V1_HTML else page.etag
     content_type = f"{TEXT_HTML}; charset=utf-8" if media_type == TEXT_HTML else media_type
-    headers = {"Vary": "Accept", "Cache-Control": SIMPLE_CACHE_CONTROL, "Surrogate-Key": keys}
+    headers = {"Vary": "Accept", "Cache-Control": cache_control(SIMPLE_CACHE_CONTROL,
+                                                                private=private),
+               "Surrogate-Key": keys}
     return _with_body(200, _page_headers(page, etag, headers), content_type, page.body)
 
 
-def json_document(page: Page, project: str) -> Answer:
-    """The 200 of a JSON API document of ``project``."""
-    headers = {"Cache-Control": JSON_API_CACHE_CONTROL,
+def json_document(page: Page, project: str, *, private: bool = False) -> Answer:
+    """The 200 of a JSON API document of ``project``; ``private`` for a private index's."""
+    headers = {"Cache-Control": cache_control(JSON_API_CACHE_CONTROL, private=private),
                "Surrogate-Key": f"project/{project} all-legacy-json"}
     return _with_body(200, _page_headers(page, page.etag, headers), "application/json",
                       page.body)
@@ -199,9 +218,10 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename*=utf-8''{quoted}"
 
 
-def file_headers(target: BlobTarget) -> dict[str, str]:
+def file_headers(target: BlobTarget, *, private: bool = False) -> dict[str, str]:
     """What every answer about a file carries; the ETag is the content's SHA-256."""
-    return {"ETag": f'"{target.sha256}"', "Cache-Control": FILE_CACHE_CONTROL,
+    return {"ETag": f'"{target.sha256}"',
+            "Cache-Control": cache_control(FILE_CACHE_CONTROL, private=private),
             "Last-Modified": format_datetime(target.uploaded.astimezone(dt.UTC), usegmt=True),
             "X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*",
             "Accept-Ranges": "bytes", "Content-Disposition": _disposition(target.filename)}
@@ -237,11 +257,11 @@ def parse_range(value: str | None, size: int | None) -> tuple[int, int] | bool |
 
 
 def file_answer(target: BlobTarget, size: int | None, body: bytes | BlobBody,
-                byte_range: tuple[int, int] | bool | None) -> Answer:
+                byte_range: tuple[int, int] | bool | None, *, private: bool = False) -> Answer:
     """The 200, 206 or 416 of a file of ``size`` bytes whose content is ``body`` (its bytes, or
     a blob read from the start when it is sent), for what ``parse_range`` made of the request's
-    Range."""
-    headers = _encode(file_headers(target))
+    Range; ``private`` for a private index's."""
+    headers = _encode(file_headers(target, private=private))
     headers.append((b"content-type", file_media_type(target.filename).encode()))
     if byte_range is False:
         return Answer(416, [*headers, (b"content-range", f"bytes */{size}".encode()),

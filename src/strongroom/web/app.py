@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from strongroom.accounts import (
@@ -32,15 +34,31 @@ from strongroom.history import History
 from strongroom.index import CommitHook, IndexReader, open_change_feed
 from strongroom.index.commits import open_purger
 from strongroom.mail import open_sender
-from strongroom.projects import InvitationService, RoleService
+from strongroom.oidc import (
+    HttpKeyFetcher,
+    Issuers,
+    PublisherService,
+    PublisherTokens,
+    TokenVerifier,
+    TrustedPublishing,
+    open_replay_guard,
+)
+from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.rendering import ReadmeSandbox
 from strongroom.storage import open_blob_store
 from strongroom.tokens import TokenPolicy, TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
+from strongroom.web.oidc import oidc_routes
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
 from strongroom.web.pages.required import session_reader
-from strongroom.web.ratelimit import RateLimits, Throttle, open_storage, parse_rate
+from strongroom.web.ratelimit import (
+    AddressFailures,
+    RateLimits,
+    Throttle,
+    open_storage,
+    parse_rate,
+)
 from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
@@ -62,13 +80,32 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 factors=factors, addresses=Addresses(db), history=History(db),
                 roles=RoleService(db, on_commit=on_commit),
                 invitations=InvitationService(db, on_commit=on_commit),
+                teams=TeamService(db, on_commit=on_commit),
                 sessions=sessions, links=Links(db), sender=open_sender(settings),
                 mail_from=settings.mail_sender, base_url=settings.public_base_url,
                 templates=Templates(index_name=settings.index_name),
                 throttle=Throttle(open_storage(settings)), limits=limits,
                 registration_open=settings.registration,
                 keys=SecurityKeys(db, sessions, party),
-                tokens=tokens, two_factor_required=settings.two_factor_required)
+                tokens=tokens, two_factor_required=settings.two_factor_required,
+                publishers=PublisherService(
+                    db, pending_lifetime=settings.pending_publisher_lifetime),
+                issuers=Issuers.from_settings(settings))
+
+
+def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseRoute]:
+    """Trusted publishing's endpoints and the services behind them."""
+    verifier = TokenVerifier(Issuers.from_settings(settings),
+                             HttpKeyFetcher(timeout=settings.oidc_timeout),
+                             audience=settings.audience)
+    publishing = TrustedPublishing(db, verifier, open_replay_guard(settings),
+                                   enabled=settings.trusted_publishing, on_commit=on_commit)
+    limit = parse_rate(settings.mint_failure_rate, "mint_failure_rate")
+    failures = (AddressFailures(open_storage(settings), limit, kind="mint-failures")
+                if limit else None)
+    return oidc_routes(publishing, base_url=settings.public_base_url,
+                       base_path=urlsplit(settings.public_base_url).path.rstrip("/"),
+                       failures=failures)
 
 
 def create_app(settings: Settings, *, migrate: bool = True,
@@ -80,7 +117,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
     The blob store, change feed, purger and rate-limit counters follow the settings (local,
     file and memory by default; S3, Redis and HTTP PURGE when configured). ``read_access``
     decides who may read what (web/reads.py); by default everyone, or on a private index
-    (``settings.private``) whoever presents an API token that verifies.
+    (``settings.private``) whoever presents an API token that verifies, with the failures of
+    that limited per client address (``read_auth_failure_rate``).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
@@ -96,8 +134,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
                                                  settings.critical_grace_period))
     notices = ProvenanceNotices(db, open_sender(settings), mail_from=settings.mail_sender,
                                 base_url=settings.public_base_url)
-    uploads = UploadService(db, blobs, tokens, settings.limits, render=readmes,
-                            on_commit=on_commit,
+    uploads = UploadService(db, blobs, PublisherTokens(db, tokens), settings.limits,
+                            render=readmes, on_commit=on_commit,
                             verifier=AttestationVerifier(settings.attestation_trusted_root),
                             on_provenance_change=notices.tell)
     reader = IndexReader(db, blobs, feed, base_url=settings.public_base_url)
@@ -121,8 +159,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
     site = _site(settings, db, on_commit, tokens)
-    framework = Starlette(routes=[*upload_routes(upload), *account_routes(site)],
-                          lifespan=lifespan)
+    framework = Starlette(routes=[*upload_routes(upload), *_oidc(settings, db, on_commit),
+                                  *account_routes(site)], lifespan=lifespan)
 
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
         if credentials.session is not None:  # a signed-in browser reads every project
@@ -133,9 +171,14 @@ def create_app(settings: Settings, *, migrate: bool = True,
 
     if read_access is None:
         read_access = SIGNED_IN if settings.private else PUBLIC
+    read_failures = parse_rate(settings.read_auth_failure_rate, "read_auth_failure_rate")
+    failures = None
+    if read_failures and read_access is not PUBLIC:  # a public index authenticates no read
+        failures = AddressFailures(open_storage(settings), read_failures,
+                                   kind="read-auth-failures")
 
     return CatchAll(Reads(UploadsFirst(framework, upload), reader,
                           base_url=settings.public_base_url, access=read_access,
                           authenticate=authenticate,
                           connection_limits=settings.connection_limits,
-                          count_download=downloads.count))
+                          count_download=downloads.count, failures=failures))

@@ -11,6 +11,16 @@ the shortcut, the warm ASGI path and a cold read send the same bytes.
 Access is decided before any cached page or file is used: a page kept warm for one caller is
 never sent to a caller the policy refuses, nor is a 304 about it. The default policy is public,
 which costs a warm read one test of a flag.
+
+Failed authentications are limited per client address (``failures``; README "Private
+indexes"): credentials that do not verify, or may not read what they ask for, count against
+the address, and past the limit every credentialed read from it is answered 429 until the
+window frees; a read without credentials is answered 401 as always, and counts nothing. The
+limit is asked only where the read waits anyway: before credentials not remembered are
+verified (so that a guess from an address past the limit is never tried), and when
+remembered credentials failed. Credentials remembered as verified read on without asking it,
+for up to ``_VERIFIED_SECONDS`` after they were verified: that costs an attacker nothing, as
+only credentials that do verify are remembered so.
 """
 
 from __future__ import annotations
@@ -33,10 +43,11 @@ from strongroom.domain.access import PUBLIC, ReadAccess, Refusal
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.negotiation import is_json, negotiate, negotiate_integrity
 from strongroom.domain.principals import Credentials, Principal
-from strongroom.errors import Forbidden, NotAuthenticated
+from strongroom.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from strongroom.index import ALL_PROJECTS, BlobTarget, IndexReader, Page
 from strongroom.web import answers
 from strongroom.web.answers import Answer, BlobBody, Headers
+from strongroom.web.ratelimit import AddressFailures
 from strongroom.web.upload import credentials_from
 
 # Verifies a read's credentials for a project (None: the list of all projects).
@@ -81,15 +92,16 @@ _Verdict = Principal | type[NotAuthenticated] | type[Forbidden]
 
 class _Caller:
     """The reader of one request; its credentials are verified only if a policy asks, and the
-    verdict is remembered for ``_VERIFIED_SECONDS`` (``Reads._verified``). Without
-    ``blocking``, a verdict not remembered raises _Unresolved instead of being worked out."""
+    verdict is remembered for ``_VERIFIED_SECONDS`` (``Reads._verified``). ``address`` is the
+    client's, known to a caller that may wait (in a worker thread); without it (the warm path)
+    a verdict not remembered, or a failure to count, raises _Unresolved instead."""
 
     def __init__(self, reads: Reads, headers: Headers, project: str | None, *,
-                 blocking: bool) -> None:
+                 address: str | None) -> None:
         self._reads = reads
         self._headers = headers
         self._project = project
-        self._blocking = blocking
+        self._address = address
 
     def principal(self) -> Principal | None:
         authorization = next((v for k, v in self._headers if k == b"authorization"), None)
@@ -99,9 +111,10 @@ class _Caller:
             if session is None:
                 return None
         verdict = self._reads.verdict(authorization or session or b"", self._project,
-                                      blocking=self._blocking, session=session is not None)
+                                      address=self._address, session=session is not None)
         if isinstance(verdict, Principal):
             return verdict
+        self._reads.count_failure(self._address)
         raise verdict("the credentials did not verify")
 
 
@@ -142,7 +155,8 @@ class Reads:
     ``base_url`` starts every absolute URL in JSON API documents and project links: the
     configured one, never the request's Host, so that a client cannot put its own host into a
     document a cache keeps for everyone. ``access`` decides who may read what (default: all);
-    ``authenticate`` turns a read's credentials into a principal when a policy asks.
+    ``authenticate`` turns a read's credentials into a principal when a policy asks;
+    ``failures``, when given, limits the failures of that per client address.
     As the index's outer layer it also carries ``connection_limits``, which the HTTP protocol
     reads from the app it serves.
     """
@@ -150,7 +164,8 @@ class Reads:
     def __init__(self, app: ASGIApp, reader: IndexReader, *, base_url: str,
                  access: ReadAccess = PUBLIC, authenticate: Authenticate | None = None,
                  connection_limits: ConnectionLimits | None = None,
-                 count_download: Callable[[str], None] | None = None) -> None:
+                 count_download: Callable[[str], None] | None = None,
+                 failures: AddressFailures | None = None) -> None:
         self.app = app
         self.reader = reader
         self.base_url = base_url.rstrip("/")
@@ -158,6 +173,7 @@ class Reads:
         self._access = access
         self._restricted = access is not PUBLIC
         self._authenticate = authenticate
+        self._failures = failures
         self._count_download = count_download
         self._negotiated: dict[tuple[bytes | None, str | None], str | None] = {}
         self._normal_names: dict[str, bool] = {}
@@ -178,7 +194,9 @@ class Reads:
             if not query:
                 answer = self.warm(method, path, headers)
             if answer is None:
-                answer = await self.answer(method, path, query.decode("latin-1"), headers)
+                client = scope.get("client")
+                answer = await self.answer(method, path, query.decode("latin-1"), headers,
+                                           client[0] if client else "unknown")
         if answer is None:
             await self.app(scope, receive, send)
             return
@@ -245,10 +263,10 @@ class Reads:
         self._files.move_to_end((target.sha256, target.filename))
         return self._kept_file(target, kept, _Request(headers))
 
-    async def answer(self, method: str, path: str, query: str, headers: Headers
+    async def answer(self, method: str, path: str, query: str, headers: Headers, address: str
                      ) -> Answer | None:
-        """The answer to any request for ``path`` the read API serves; None for a path it
-        does not, which the caller hands on."""
+        """The answer to any request for ``path`` the read API serves, from the client at
+        ``address``; None for a path it does not, which the caller hands on."""
         parts = path.split("/")
         if len(parts) < 2 or parts[0]:
             return None
@@ -257,23 +275,25 @@ class Reads:
             return None
         if method not in _READ_METHODS:
             return answers.METHOD_NOT_ALLOWED
-        return self._counted(method, await route(self, parts, query, headers))
+        return self._counted(method, await route(self, parts, query, headers, address))
 
     # -- simple pages -------------------------------------------------------------------------
 
-    async def _simple(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+    async def _simple(self, parts: list[str], query: str, headers: Headers, address: str
+                      ) -> Answer | None:
         # /simple, /simple/, /simple/<name> and /simple/<name>/
         if parts == ["", "simple", ""]:
-            return await self._simple_page(ALL_PROJECTS, query, headers)
+            return await self._simple_page(ALL_PROJECTS, query, headers, address)
         if len(parts) == 4 and parts[3] != "":
             return None
         moved = _simple_moved(parts, query)
         if moved is not None:
             return moved
-        return await self._simple_page(parts[2], query, headers)
+        return await self._simple_page(parts[2], query, headers, address)
 
-    async def _simple_page(self, project: str, query: str, headers: Headers) -> Answer:
-        refused = await self._checked(project, headers)
+    async def _simple_page(self, project: str, query: str, headers: Headers, address: str
+                           ) -> Answer:
+        refused = await self._checked(project, headers, address)
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -294,7 +314,7 @@ class Reads:
         memo = self._pages.get(memo_key)
         if memo is None:
             keys = "all-projects" if project == ALL_PROJECTS else answers.project_keys(project)
-            full = answers.simple_page(page, media_type, keys)
+            full = answers.simple_page(page, media_type, keys, private=self._restricted)
             memo = full, answers.not_modified(full)
             if len(self._pages) >= _MEMO_LIMIT:
                 self._pages.clear()
@@ -304,7 +324,8 @@ class Reads:
 
     # -- the JSON API and project links -----------------------------------------------------
 
-    async def _json(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+    async def _json(self, parts: list[str], query: str, headers: Headers, address: str
+                    ) -> Answer | None:
         # /pypi/<project>/json[/] and /pypi/<project>/<version>/json[/]
         tail = parts[3:]
         if tail in (["json"], ["json", ""]):
@@ -318,7 +339,7 @@ class Reads:
         if not is_valid_project_name(parts[2]):
             return answers.JSON_NOT_FOUND
         project = normalize(parts[2])
-        refused = await self._checked(project, headers, json=True)
+        refused = await self._checked(project, headers, address, json=True)
         if refused is not None:
             return refused
         if version is None:
@@ -327,10 +348,11 @@ class Reads:
             page = await self.reader.release_document(project, version, self.base_url)
         if page is None:
             return answers.JSON_NOT_FOUND
-        full = answers.json_document(page, project)
+        full = answers.json_document(page, project, private=self._restricted)
         return answers.not_modified(full) if _Request(headers).holds(page.etag) else full
 
-    async def _link(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+    async def _link(self, parts: list[str], query: str, headers: Headers, address: str
+                    ) -> Answer | None:
         """``/project/<name>/`` and ``/project/<name>/<version>/``, which JSON API documents
         give as ``project_url`` and ``release_url`` (PyPI's addresses of the project's and the
         release's pages). Until there is a web UI, a 302 to the project's simple page and the
@@ -355,7 +377,8 @@ class Reads:
 
     # -- provenance -----------------------------------------------------------------------------
 
-    async def _integrity(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+    async def _integrity(self, parts: list[str], query: str, headers: Headers, address: str
+                         ) -> Answer | None:
         # /integrity/<project>/<version>/<filename>/provenance
         name, version, filename, leaf = parts[2:]
         if leaf != "provenance" or not (name and version and filename):
@@ -363,7 +386,7 @@ class Reads:
         if not is_valid_project_name(name):
             return answers.no_provenance(filename)
         project = normalize(name)
-        refused = await self._checked(project, headers, json=True)
+        refused = await self._checked(project, headers, address, json=True)
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -379,14 +402,15 @@ class Reads:
 
     # -- files ----------------------------------------------------------------------------------
 
-    async def _file(self, parts: list[str], query: str, headers: Headers) -> Answer | None:
+    async def _file(self, parts: list[str], query: str, headers: Headers, address: str
+                    ) -> Answer | None:
         found = _file_path("/".join(parts))
         if found is None:
             return answers.NOT_FOUND if all(parts[2:]) else None
         target = await self.reader.file(*found)
         if target is None:
             return answers.NOT_FOUND
-        refused = await self._checked(target.project, headers)
+        refused = await self._checked(target.project, headers, address)
         if refused is not None:
             return refused
         request = _Request(headers)
@@ -394,7 +418,8 @@ class Reads:
         if kept is not None:
             return self._kept_file(target, kept, request)
         if request.holds(f'"{target.sha256}"'):
-            return answers.not_modified(answers.file_answer(target, None, b"", None))
+            return answers.not_modified(answers.file_answer(target, None, b"", None,
+                                                           private=self._restricted))
         return await run_in_threadpool(self._load_file, target, request)
 
     def _load_file(self, target: BlobTarget, request: _Request) -> Answer:
@@ -412,7 +437,7 @@ class Reads:
         byte_range = answers.parse_range(request.range_for(f'"{target.sha256}"'), size)
         body = BlobBody(_opener(local) if local is not None else self._remote(target.sha256),
                         0, size)
-        return answers.file_answer(target, size, body, byte_range)
+        return answers.file_answer(target, size, body, byte_range, private=self._restricted)
 
     def _remote(self, sha256: str) -> Callable[[], BinaryIO]:
         return lambda: self.reader.open_blob(sha256)
@@ -427,7 +452,8 @@ class Reads:
         if request.byte_range is None:
             return full
         byte_range = answers.parse_range(request.range_for(_etag(full)), len(data))
-        return answers.file_answer(target, len(data), data, byte_range)
+        return answers.file_answer(target, len(data), data, byte_range,
+                                   private=self._restricted)
 
     def _keep(self, target: BlobTarget, data: bytes) -> tuple[Answer, bytes]:
         """Keep a small file's 200 with its bytes; content-addressed, so they never go stale.
@@ -436,7 +462,8 @@ class Reads:
         kept = self._files.get(key)
         if kept is not None:
             return kept
-        kept = answers.file_answer(target, len(data), data, None), data
+        kept = answers.file_answer(target, len(data), data, None,
+                                   private=self._restricted), data
         self._files[key] = kept
         self._file_bytes += len(data) + _ANSWER_OVERHEAD
         while self._file_bytes > _FILE_CACHE_BYTES:
@@ -447,46 +474,54 @@ class Reads:
     # -- access and negotiation -------------------------------------------------------------
 
     def _refused(self, project: str, headers: Headers, *, json: bool = False,
-                 blocking: bool = False) -> Answer | None:
+                 address: str | None = None) -> Answer | None:
         """The answer refusing a read of ``project`` (``ALL_PROJECTS``: the list), if the
-        policy refuses it. Without ``blocking``, raises _Unresolved when deciding needs
-        credentials verified that are not remembered (``_checked`` then verifies them)."""
+        policy refuses it. Without the client's ``address`` (which a caller that may wait
+        gives), raises _Unresolved when deciding needs credentials verified that are not
+        remembered, or a failure counted (``_checked`` then does that)."""
         if not self._restricted:  # a public index asks no one
             return None
         named = None if project == ALL_PROJECTS else project
         try:
             refusal = self._access.refusal(named, _Caller(self, headers, named,
-                                                          blocking=blocking))
+                                                          address=address))
         except NotAuthenticated:
             refusal = Refusal.UNAUTHENTICATED
         except Forbidden:
             refusal = Refusal.FORBIDDEN
+        except TooManyAttempts as exc:
+            return answers.too_many_failures(exc.retry_after)
         return None if refusal is None else answers.refused(refusal, json=json)
 
-    async def _checked(self, project: str, headers: Headers, *, json: bool = False
-                       ) -> Answer | None:
-        """``_refused`` for a caller that may wait: credentials not yet verified are verified
-        off the event loop."""
+    async def _checked(self, project: str, headers: Headers, address: str, *,
+                       json: bool = False) -> Answer | None:
+        """``_refused`` for a caller at ``address`` that may wait: credentials not yet verified
+        are verified, and failures counted, off the event loop."""
         if not self._restricted:
             return None
         try:
             return self._refused(project, headers, json=json)
         except _Unresolved:
             return await run_in_threadpool(self._refused, project, headers, json=json,
-                                           blocking=True)
+                                           address=address)
 
-    def verdict(self, authorization: bytes, project: str | None, *, blocking: bool,
+    def verdict(self, authorization: bytes, project: str | None, *, address: str | None,
                 session: bool = False) -> _Verdict:
         """What ``authorization`` (with ``session``: a web session's secret) comes to for
-        reading ``project``: remembered for ``_VERIFIED_SECONDS``, else worked out (only when
-        ``blocking``; else _Unresolved)."""
+        reading ``project``: remembered for ``_VERIFIED_SECONDS``, else worked out for the
+        client at ``address`` (None: raises _Unresolved instead). Raises TooManyAttempts,
+        verifying nothing, when that address is past its limit of failures."""
         key = (authorization, project, session)
         now = time.monotonic()
         remembered = self._verified.get(key)
         if remembered is not None and remembered[0] > now:
             return remembered[1]
-        if not blocking:
+        if address is None:
             raise _Unresolved
+        if self._failures is not None:
+            wait = self._failures.retry_after(address)
+            if wait is not None:
+                raise TooManyAttempts(wait)
         verdict: _Verdict
         if self._authenticate is None:
             verdict = NotAuthenticated
@@ -504,6 +539,18 @@ class Reads:
                 self._verified.clear()
             self._verified[key] = (now + _VERIFIED_SECONDS, verdict)
         return verdict
+
+    def count_failure(self, address: str | None) -> None:
+        """Count credentials that failed (a verdict remembered or just worked out) against
+        ``address`` (None: raises _Unresolved, for the caller that may wait to count them).
+        Raises TooManyAttempts when the address was past its limit already."""
+        if self._failures is None:
+            return
+        if address is None:
+            raise _Unresolved
+        wait = self._failures.failed(address)
+        if wait is not None:
+            raise TooManyAttempts(wait)
 
     def _media_type(self, accept: bytes | None, fmt: str | None) -> str | None:
         key = (accept, fmt)
@@ -531,7 +578,7 @@ class Reads:
         return known
 
 
-_Handler = Callable[[Reads, list[str], str, Headers], Awaitable[Answer | None]]
+_Handler = Callable[[Reads, list[str], str, Headers, str], Awaitable[Answer | None]]
 # (first path segment, number of "/"-separated parts) -> handler
 _ROUTES: dict[tuple[str, int], _Handler] = {
     **{("simple", n): Reads._simple for n in (2, 3, 4)},

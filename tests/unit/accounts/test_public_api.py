@@ -12,7 +12,8 @@ PUBLIC = [
     "KeyView", "Link", "Links", "Logins", "MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH",
     "PasswordPolicy", "Purpose", "RecoveryCodeService", "RelyingParty", "Released",
     "SecondFactors", "SecondFactorsReset", "SecurityKeys",
-    "SessionService", "SessionView", "TotpEnrolment", "TotpService", "User", "UserSummary",
+    "SessionService", "SessionView", "TooManyUnreachable", "TotpEnrolment", "TotpService",
+    "UntrustedResolver", "User", "UserSummary",
     "end_sessions_of", "has_second_factor", "second_factor_clause", "user_named",
 ]
 

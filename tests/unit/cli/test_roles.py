@@ -1,4 +1,5 @@
-"""``strongroom admin project role|invite|uninvite|invitations`` and ``strongroom admin team``."""
+"""``strongroom admin project role|invite|uninvite|invitations``, the roles ``project show``
+lists, and ``strongroom admin team``."""
 
 from __future__ import annotations
 
@@ -89,6 +90,11 @@ def test_teams_are_made_filled_granted_and_deleted(tmp_path: Path) -> None:
     assert _lines(data, "team", "list") == [["Core", "bob", "Owner of demo"]]
     assert _lines(data, "project", "role", "list", "demo") == [
         ["alice", "user", "Owner"], ["Core", "team", "Owner"]]
+    _ok(data, "team", "create", "web")
+    _ok(data, "team", "grant", "web", "demo", "Maintainer")
+    shown = _ok(data, "project", "show", "demo").stdout
+    assert "owners: alice\nmaintainers: -\nowner teams: Core\nmaintainer teams: web\n" in shown
+    _ok(data, "team", "delete", "web")
 
     _ok(data, "team", "revoke", "core", "demo")
     assert isinstance(_run(data, "team", "revoke", "core", "demo").exception, NotFound)

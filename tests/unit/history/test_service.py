@@ -187,6 +187,36 @@ def test_export_honours_since_inclusive_and_until_exclusive(
     assert history.export(lines.append, since=dt.datetime(2026, 11, 25, 14, 8, tzinfo=east)) == 2
 
 
+def test_export_keeps_to_one_project_or_account_and_may_leave_out_the_client(
+        database: Database, history: History, alice: User) -> None:
+    bob = AccountService(database).create_user("bob", email="bob@example.org",
+                                               password="another long password")
+    _record(database, EventKind.TOKEN_CREATED, user=alice, project="Demo_Lib",
+            address="192.0.2.7", user_agent="alice-laptop", details={"n": 1}, now=NOW)
+    _record(database, EventKind.LOGIN, user=alice, address="192.0.2.7", now=NOW)
+    _record(database, EventKind.TOKEN_CREATED, user=bob, project="demo-lib",
+            address="198.51.100.9", user_agent="bob-phone", details={"n": 2}, now=NOW)
+    _record(database, EventKind.TOKEN_CREATED, user=bob, project="other", now=NOW)
+    lines: list[str] = []
+
+    assert history.export(lines.append, project="DEMO.lib", client=False) == 2
+    events = [json.loads(line) for line in lines]
+    assert [(e["username"], e["project"], e["details"]) for e in events] == [
+        ("alice", "demo-lib", {"n": 1}), ("bob", "demo-lib", {"n": 2})]
+    assert all(set(e) == {"id", "created", "kind", "user_id", "username", "project",
+                          "details"} for e in events)
+    assert "192.0.2.7" not in "".join(lines)
+    assert "bob-phone" not in "".join(lines)
+
+    lines.clear()
+    assert history.export(lines.append, user_id=bob.id) == 2
+    mine = [json.loads(line) for line in lines]
+    assert [(e["project"], e["address"], e["user_agent"]) for e in mine] == [
+        ("demo-lib", "198.51.100.9", "bob-phone"), ("other", None, None)]
+    lines.clear()
+    assert history.export(lines.append, user_id=alice.id, project="other") == 0
+
+
 def test_export_of_an_empty_history_writes_nothing(history: History) -> None:
     out = io.StringIO()
     assert history.export(out) == 0

@@ -123,10 +123,10 @@ def test_only_an_owner_invites_and_only_the_invitee_answers(index: Index) -> Non
 def test_a_member_of_an_owner_team_invites(index: Index) -> None:
     index.teams.create("core", actor="admin")
     index.teams.add_member("core", "carol", actor="admin")
-    index.teams.grant("core", "demo", "Maintainer", actor="admin")
+    index.teams.grant("core", "demo", "Maintainer", by=ADMIN)
     with pytest.raises(Forbidden):
         index.invitations.invite("demo", "dave", "Maintainer", by=index.people["carol"])
-    index.teams.grant("core", "demo", "Owner", actor="admin")
+    index.teams.grant("core", "demo", "Owner", by=ADMIN)
     assert index.invitations.invite("demo", "dave", "Maintainer",
                                     by=index.people["carol"]).invited_by == "carol"
 

@@ -9,7 +9,7 @@ PUBLIC = [
     "INVITATION_LIFETIME", "Invitation", "InvitationService", "KEEP", "Keep", "MAINTAINER",
     "OWNER", "Project", "ProjectService", "ProjectSummary", "ROLES", "Role", "RoleHolder",
     "RoleService", "TeamService", "TeamSummary", "journal_changes", "leave_projects",
-    "sole_owner_of", "team_role",
+    "new_project", "project_named", "require_owner", "sole_owner_of", "team_role",
 ]
 
 

@@ -78,7 +78,7 @@ def test_the_last_owner_cannot_go_by_change_removal_or_transfer(index: Index) ->
 def test_a_team_is_never_the_last_owner(index: Index) -> None:
     index.teams.create("core", actor="admin")
     index.teams.add_member("core", "carol", actor="admin")
-    index.teams.grant("core", "demo", "Owner", actor="admin")
+    index.teams.grant("core", "demo", "Owner", by=ADMIN)
     with pytest.raises(Conflict, match="a team's role does not count"):
         index.roles.remove_role("demo", "alice", by=index.people["alice"])
     with pytest.raises(Conflict, match="only Owner"):

@@ -12,8 +12,9 @@ from strongroom.config import Limits
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.db.models import JournalEntry
+from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Conflict, InvalidInput, NotFound
-from strongroom.projects import KEEP, Project, ProjectService
+from strongroom.projects import KEEP, Project, ProjectService, TeamService
 
 NOW = dt.datetime(2026, 12, 8, 9, 30, tzinfo=dt.UTC)
 
@@ -41,6 +42,7 @@ def test_create_journals_the_project_and_its_owner(
         assert journal.verify_chain(session) is None
     summary = service.summary("my_project")
     assert (summary.name, summary.owners, summary.maintainers) == ("My.Project", ("Alice",), ())
+    assert (summary.owner_teams, summary.maintainer_teams) == ((), ())
     assert (summary.releases, summary.files, summary.total_size) == (0, 0, 0)
     assert (summary.upload_limit, summary.total_size_limit) == (None, None)
     assert summary.limits == Limits()
@@ -88,3 +90,17 @@ def test_limits_of_an_unknown_project_or_under_a_byte_are_refused(
     service.create("real", owner="alice", actor="admin")
     with pytest.raises(InvalidInput, match="at least one byte"):
         service.set_limits("real", file_size=0, actor="admin")
+
+
+def test_the_summary_names_the_teams_roles(
+        database: Database, projects: tuple[ProjectService, list[journal.Written]]) -> None:
+    service, _ = projects
+    service.create("shared", owner="alice", actor="admin")
+    teams = TeamService(database, on_commit=lambda _w: None, clock=lambda: NOW)
+    admin = Principal(PrincipalKind.ADMIN, "admin")
+    for name, role in (("web", "Maintainer"), ("Core", "Owner"), ("api", "Maintainer")):
+        teams.create(name, actor="admin")
+        teams.grant(name, "shared", role, by=admin)
+    summary = service.summary("shared")
+    assert (summary.owners, summary.maintainers) == (("Alice",), ())
+    assert (summary.owner_teams, summary.maintainer_teams) == (("Core",), ("api", "web"))

@@ -58,13 +58,13 @@ def test_members_come_and_go_in_the_history(index: Index) -> None:
 def test_a_teams_role_is_journaled_and_recorded(index: Index) -> None:
     index.teams.create("core", actor="admin")
     before = index.serial()
-    assert index.teams.grant("core", "Demo", "maintainer", actor="admin") == before + 1
-    assert index.teams.grant("core", "demo", "Maintainer", actor="admin") is None
-    assert index.teams.grant("core", "demo", "Owner", actor="admin") == before + 2
+    assert index.teams.grant("core", "Demo", "maintainer", by=ADMIN) == before + 1
+    assert index.teams.grant("core", "demo", "Maintainer", by=ADMIN) is None
+    assert index.teams.grant("core", "demo", "Owner", by=ADMIN) == before + 2
     assert index.holders() == {("alice", "Owner", False), ("core", "Owner", True)}
-    assert index.teams.revoke("core", "demo", actor="admin") == before + 3
+    assert index.teams.revoke("core", "demo", by=ADMIN) == before + 3
     with pytest.raises(NotFound, match="team 'core' holds no role in project 'Demo'"):
-        index.teams.revoke("core", "demo", actor="admin")
+        index.teams.revoke("core", "demo", by=ADMIN)
     assert index.journal(before) == [
         ("demo", "add Maintainer team core", "admin"),
         ("demo", "change Maintainer team core to Owner", "admin"),
@@ -76,10 +76,103 @@ def test_a_teams_role_is_journaled_and_recorded(index: Index) -> None:
     assert [w.serial for w in index.written] == [before + 1, before + 2, before + 3]
 
 
+def _teams(index: Index) -> None:
+    """core (alice, bob) and outside (carol, dave); bob is a Maintainer of demo."""
+    for team, members in (("core", ("alice", "bob")), ("outside", ("carol", "dave"))):
+        index.teams.create(team, actor="admin")
+        for member in members:
+            index.teams.add_member(team, member, actor="admin")
+    index.roles.set_role("demo", "bob", "Maintainer", by=ADMIN)
+
+
+def test_an_owner_gives_a_role_only_to_a_team_they_are_a_member_of(index: Index) -> None:
+    _teams(index)
+    alice = index.people["alice"]
+    before = index.serial()
+    assert index.teams.grant("core", "demo", "Maintainer", by=alice) == before + 1
+    with pytest.raises(Forbidden, match="'alice' may not make team 'outside' Maintainer of "
+                                        "project 'Demo': an Owner gives a role only to a team "
+                                        "they are a member of"):
+        index.teams.grant("outside", "demo", "Maintainer", by=alice)
+    assert index.teams.grant("core", "demo", "Owner", by=alice) == before + 2
+    assert index.serial() == before + 2
+    assert index.journal(before) == [("demo", "add Maintainer team core", "alice"),
+                                     ("demo", "change Maintainer team core to Owner", "alice")]
+    assert index.events()[-1] == ("role.changed", None, "demo", {
+        "team": "core", "role": "Owner", "from": "Maintainer", "by": "alice"})
+    assert ("outside", "Maintainer", True) not in index.holders()
+
+
+def test_an_owner_weakens_or_removes_any_teams_role_but_strengthens_only_their_own(
+        index: Index) -> None:
+    _teams(index)
+    alice = index.people["alice"]
+    index.teams.grant("outside", "demo", "Maintainer", by=ADMIN)
+    with pytest.raises(Forbidden, match="may not make team 'outside' Owner"):
+        index.teams.grant("outside", "demo", "Owner", by=alice)
+    index.teams.grant("outside", "demo", "Owner", by=ADMIN)
+    assert index.teams.grant("outside", "demo", "Maintainer", by=alice) is not None
+    assert index.teams.grant("outside", "demo", "Maintainer", by=alice) is None
+    index.teams.revoke("outside", "demo", by=alice)
+    assert index.holders() == {("alice", "Owner", False), ("bob", "Maintainer", False)}
+    assert index.journal()[-1] == ("demo", "remove Maintainer team outside", "alice")
+
+
+def test_only_owners_change_teams_roles_and_others_learn_nothing_of_teams(
+        index: Index) -> None:
+    _teams(index)
+    index.teams.grant("core", "demo", "Maintainer", by=ADMIN)
+    before = index.serial()
+    bob, carol = index.people["bob"], index.people["carol"]
+    for by, team in ((bob, "core"), (carol, "outside"), (bob, "no-such-team")):
+        with pytest.raises(Forbidden, match="may not change teams' roles in project 'Demo': "
+                                            "only its Owners may"):
+            index.teams.grant(team, "demo", "Owner", by=by)
+        with pytest.raises(Forbidden, match="only its Owners may"):
+            index.teams.revoke(team, "demo", by=by)
+    assert index.serial() == before
+    with pytest.raises(NotFound, match="no team named 'no-such-team'"):
+        index.teams.grant("no-such-team", "demo", "Owner", by=index.people["alice"])
+
+
+def test_a_member_of_an_owner_team_acts_as_an_owner_but_is_never_the_last(
+        index: Index) -> None:
+    _teams(index)
+    index.teams.grant("outside", "demo", "Owner", by=ADMIN)
+    carol = index.people["carol"]
+    assert index.roles.acting_role("DEMO", by=carol) == "Owner"
+    index.teams.grant("outside", "demo", "Maintainer", by=carol)
+    assert index.roles.acting_role("demo", by=carol) == "Maintainer"
+    with pytest.raises(Forbidden, match="only its Owners may"):
+        index.teams.grant("outside", "demo", "Owner", by=carol)
+    with pytest.raises(Conflict, match="a team's role does not count"):
+        index.roles.remove_role("demo", "alice", by=index.people["alice"])
+
+
+def test_roles_name_each_teams_members_and_a_user_sees_their_teams(index: Index) -> None:
+    _teams(index)
+    index.teams.create("empty", actor="admin")
+    index.teams.grant("outside", "demo", "Maintainer", by=ADMIN)
+    index.teams.grant("empty", "demo", "Owner", by=ADMIN)
+    holders = index.roles.roles("demo")
+    assert [(h.name, h.role, h.team, h.members) for h in holders] == [
+        ("alice", "Owner", False, ()), ("bob", "Maintainer", False, ()),
+        ("empty", "Owner", True, ()), ("outside", "Maintainer", True, ("carol", "dave"))]
+    alice, dave = index.people["alice"].user_id, index.people["dave"].user_id
+    assert index.teams.teams(member_id=alice) == [TeamSummary("core", ("alice", "bob"), ())]
+    assert index.teams.teams(member_id=dave) == [
+        TeamSummary("outside", ("carol", "dave"), (("Demo", "Maintainer"),))]
+    assert [t.name for t in index.teams.teams()] == ["core", "empty", "outside"]
+    assert index.roles.acting_role("demo", by=index.people["dave"]) == "Maintainer"
+    assert index.roles.acting_role("demo", by=ADMIN) == "Owner"
+    with pytest.raises(NotFound, match="no project named 'ghost'"):
+        index.roles.acting_role("ghost", by=index.people["dave"])
+
+
 def test_deleting_a_team_removes_its_roles_and_members(index: Index) -> None:
     index.teams.create("core", actor="admin")
     index.teams.add_member("core", "bob", actor="admin")
-    index.teams.grant("core", "demo", "Owner", actor="admin")
+    index.teams.grant("core", "demo", "Owner", by=ADMIN)
     before = index.serial()
     gone = index.teams.delete("Core", actor="admin")
     assert gone == TeamSummary("core", ("bob",), (("Demo", "Owner"),))
@@ -147,7 +240,7 @@ def test_a_teams_role_lets_its_members_upload_in_as_many_statements(
         with pytest.raises(Forbidden, match=f"The user '{name}' isn't allowed to upload"):
             _upload(service, make_wheel(tmp_path / name, "demo", "0.1"), token[name])
 
-    index.teams.grant("core", "demo", "Maintainer", actor="admin")
+    index.teams.grant("core", "demo", "Maintainer", by=ADMIN)
     index.roles.set_role("demo", "bob", "Maintainer", by=ADMIN)
     with _statements(index) as direct:
         assert _upload(service, make_wheel(tmp_path / "bob", "demo", "1.0"), token["bob"])

@@ -10,7 +10,7 @@ import pytest
 from strongroom.accounts import AccountService, Client
 from strongroom.db.engine import Database
 from strongroom.domain.names import normalize
-from strongroom.domain.principals import Credentials
+from strongroom.domain.principals import Credentials, Principal, PrincipalKind
 from strongroom.errors import NotAuthenticated, NotFound
 from strongroom.history import History
 from strongroom.projects import Project, Role, TeamService
@@ -124,7 +124,8 @@ def test_a_token_may_be_limited_to_the_projects_the_user_uploads_to(
     teams = TeamService(database, on_commit=lambda _written: None)
     teams.create("release-crew", actor="admin")
     teams.add_member("release-crew", "bob", actor="admin")
-    teams.grant("release-crew", "Demo_Lib", "Maintainer", actor="admin")
+    teams.grant("release-crew", "Demo_Lib", "Maintainer",
+                by=Principal(PrincipalKind.ADMIN, "admin"))
     assert tokens.projects_for("BOB") == ["Alpha.Kit", "Demo_Lib", "zeta"]
     assert tokens.projects_for("alice") == ["Demo_Lib"]
     with pytest.raises(NotFound, match="no user named 'nobody'"):

@@ -320,7 +320,8 @@ def test_an_admin_import_publishes_for_its_account_as_before(world: World,
 def test_a_principal_without_an_account_cannot_own_a_new_project(world: World,
                                                                  tmp_path: Path) -> None:
     publisher = Principal(PrincipalKind.PUBLISHER, name="ci")
-    with pytest.raises(Forbidden, match="publisher 'ci' has no account to own") as refused:
+    with pytest.raises(Forbidden, match="Non-user identities cannot create new projects") as \
+            refused:
         world.service.import_file(make_wheel(tmp_path, "orphan", "1.0"), principal=publisher)
     assert (refused.value.project, refused.value.principal) == ("orphan", publisher)
     with world.db.read() as session:

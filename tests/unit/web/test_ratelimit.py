@@ -1,12 +1,16 @@
 """Upload and failed-authentication rate limits: 429 with Retry-After, counted per address and
-per credential, shared between workers through Redis."""
+per credential, shared between workers through Redis, whose every wait is bounded."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
+from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,8 +19,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 from tests.services import REDIS_URL, redis_client
 
+from strongroom.config import Settings
 from strongroom.errors import InvalidInput
-from strongroom.web.ratelimit import RateLimits, parse_rate
+from strongroom.web.ratelimit import AddressFailures, RateLimits, open_storage, parse_rate
 
 
 async def _legacy(request: Request) -> Response:
@@ -90,3 +95,50 @@ def test_workers_share_counters_through_redis(redis_prefix: str) -> None:
     workers = [_client(RedisStorage(REDIS_URL, key_prefix=redis_prefix)) for _ in range(2)]
     statuses = [_post(workers[i % 2]).status_code for i in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_redis_that_never_answers_fails_the_request_within_seconds(tmp_path: Path) -> None:
+    """A server that takes the connection and says nothing (a hung Redis): the counters give
+    up after their timeout, tried twice, rather than hold a worker thread."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # connections complete in the backlog; nothing is ever read or sent
+        port = silent.getsockname()[1]
+        settings = Settings(data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{port}/0")
+        failures = AddressFailures(open_storage(settings), parse_rate("3/minute", "r"),
+                                   kind="reads")
+        started = time.monotonic()
+        with pytest.raises(redis.TimeoutError):
+            failures.retry_after("192.0.2.1")
+        assert time.monotonic() - started < 4  # two tries of 1 s; redis-py alone waits 5
+
+
+def test_an_upload_waiting_on_a_hung_redis_stalls_no_other_request(tmp_path: Path) -> None:
+    """The upload limiter asks its counters in a worker thread: while one upload waits on a
+    Redis that never answers, a page on the same event loop is answered at once."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = Settings(data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{port}/0")
+        app = Starlette(routes=[Route("/legacy/", _legacy, methods=["POST"]),
+                                Route("/simple/", _page)])
+        limited = RateLimits(app, open_storage(settings), uploads=parse_rate("3/minute", "u"),
+                             auth_failures=parse_rate("2/minute", "f"))
+
+        async def both() -> tuple[float, int]:
+            transport = httpx.ASGITransport(app=limited, client=("127.0.0.1", 4000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                upload = asyncio.create_task(
+                    client.post("/legacy/", headers={"Authorization": "Token good"}))
+                started = time.monotonic()
+                await asyncio.sleep(0.2)  # the upload is waiting on Redis by now
+                page = await client.get("/simple/")
+                waited = time.monotonic() - started
+                with pytest.raises(redis.TimeoutError):
+                    await upload
+                return waited, page.status_code
+
+        waited, status = asyncio.run(both())
+        assert status == 200
+        assert waited < 1  # not after the upload's two tries of 1 s

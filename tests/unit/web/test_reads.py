@@ -27,13 +27,15 @@ WHEEL_BYTES = b"wheel " + WHEEL.encode()
 class AppClient:
     """Synchronous requests against an ASGI app through httpx's ASGI transport."""
 
-    def __init__(self, app: ASGIApp, base_url: str = "http://idx.test") -> None:
+    def __init__(self, app: ASGIApp, base_url: str = "http://idx.test", *,
+                 address: str = "127.0.0.1") -> None:
         self.app = app
         self.base_url = base_url
+        self.address = address  # the client's, as the server sees it
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
+            transport = httpx.ASGITransport(app=self.app, client=(self.address, 123))
             async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as client:
                 return await client.request(method, path, **kwargs)
 

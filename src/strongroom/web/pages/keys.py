@@ -120,7 +120,7 @@ async def _pending(site: Site, request: Request) -> _Caller | Response:
         return refusal("No login is waiting for a second factor here.", status=403,
                        redirect="/account/login")
     call = await read_json(request, visit)
-    site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
+    await site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
     return _Caller(visit, user_id, visit.secret, call)
 
 
@@ -146,10 +146,10 @@ async def log_in(site: Site, request: Request) -> Response:
         accepted = await site.call(site.keys.authenticate, caller.user_id, caller.secret,
                                    _credential(caller.call), visit.client, now=visit.now)
     except InvalidInput as error:
-        site.throttle.hit(site.limits.two_factor, "two-factor", user)
+        await site.count(site.limits.two_factor, "two-factor", user)
         return refusal(error)
     if not accepted:
-        site.throttle.hit(site.limits.two_factor, "two-factor", user)
+        await site.count(site.limits.two_factor, "two-factor", user)
         return refusal("That key is not one of this account's, or its answer was not right.",
                        status=401)
     visit.signed_in_as(await site.call(site.sessions.second_factor_given, caller.secret,

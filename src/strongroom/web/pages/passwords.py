@@ -53,8 +53,8 @@ async def ask_reset(site: Site, request: Request) -> Response:
         return site.page("reset.html", visit)
     form = await site.form(request, visit)
     who = form.get("who", "").strip()
-    site.limit(site.limits.mail, "mail-address", visit.address)
-    site.limit(site.limits.mail, "mail-recipient", who.lower())
+    await site.limit(site.limits.mail, "mail-address", visit.address)
+    await site.limit(site.limits.mail, "mail-recipient", who.lower())
     link = await site.call(site.links.password_reset, who, now=visit.now)
     if link is not None:
         await site.call(site.send, link.address, "Reset your password", (

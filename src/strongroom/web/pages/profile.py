@@ -85,13 +85,13 @@ async def _change_address(site: Site, visit: Visit, user_id: int, action: str,
                           address: str) -> str:
     """Do what the address form asked; returns where to go next."""
     if action == "add":
-        site.limit(site.limits.mail, "mail-address", visit.address)
+        await site.limit(site.limits.mail, "mail-address", visit.address)
         address = await site.call(site.addresses.add, user_id, address, visit.client,
                                   now=visit.now)
         await _send_verification(site, visit, user_id, address)
         return "/account/?added=1"
     if action == "verify":
-        site.limit(site.limits.mail, "mail-address", visit.address)
+        await site.limit(site.limits.mail, "mail-address", visit.address)
         await _send_verification(site, visit, user_id, address)
         return "/account/?verification=1"
     if action == "primary":
@@ -105,7 +105,7 @@ async def _change_address(site: Site, visit: Visit, user_id: int, action: str,
 
 
 async def _send_verification(site: Site, visit: Visit, user_id: int, address: str) -> None:
-    site.limit(site.limits.mail, "mail-recipient", address.lower())
+    await site.limit(site.limits.mail, "mail-recipient", address.lower())
     link = await site.call(site.links.verification, user_id, address, now=visit.now)
     await site.call(site.send, link.address, "Verify your e-mail address",
                     verification_text(site, link.username, link.secret))

@@ -1,8 +1,10 @@
 """Projects on the web: a user's projects and the invitations waiting for them (accept,
-decline), and for a project's Owners its roles (invite by mail, change, remove, transfer
-ownership, revoke an invitation) and its security history.
+decline), and a project's roles, its users' and its teams' (with their members). For its
+Owners: invite a user by mail, change or remove a user's role, transfer ownership, revoke an
+invitation; give a team they belong to a role, change or remove a team's role; and the
+project's security history.
 
-Who may do what is the projects capability's to say (roles.py); these pages pass the
+Who may do what is the projects capability's to say (roles.py, teams.py); these pages pass the
 signed-in user as the acting Principal and show its refusals. Changing roles is sensitive: it
 asks for the password again after 30 minutes.
 """
@@ -12,12 +14,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from strongroom.domain.names import normalize
-from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Conflict, Forbidden, InvalidInput, NotFound
 from strongroom.history import iso_utc
 from strongroom.projects import OWNER, Invitation
 from strongroom.web.errors import status_for
+from strongroom.web.pages.publishers import pending_publishers, project_publishers
 from strongroom.web.pages.reauth import needs_password
 from strongroom.web.pages.site import Site, guarded
 from strongroom.web.pages.visits import Visit
@@ -25,19 +26,14 @@ from strongroom.web.pages.visits import Visit
 _REFUSALS = (Conflict, Forbidden, InvalidInput, NotFound)
 
 
-def _principal(visit: Visit) -> Principal:
-    assert visit.user_id is not None  # noqa: S101 - callers checked
-    assert visit.session is not None  # noqa: S101
-    return Principal(PrincipalKind.USER, visit.session.username or "", user_id=visit.user_id)
-
-
 async def _mine(site: Site, visit: Visit, *, status: int = 200, error: str | None = None,
                 notice: str | None = None) -> Response:
-    principal = _principal(visit)
+    principal = visit.principal
     held = await site.call(site.roles.held_by, visit.user_id or 0)
     invited = await site.call(site.invitations.invitations, username=principal.name)
     return site.page("projects.html", visit, status=status, held=held, invited=invited,
-                     now=visit.now, error=error, notice=notice)
+                     now=visit.now, error=error, notice=notice,
+                     **await pending_publishers(site, visit))
 
 
 @guarded
@@ -52,9 +48,9 @@ async def mine(site: Site, request: Request) -> Response:
     project, action = form.get("project", ""), form.get("action", "")
     try:
         if action == "accept":
-            await site.call(site.invitations.accept, project, by=_principal(visit))
+            await site.call(site.invitations.accept, project, by=visit.principal)
         elif action == "decline":
-            await site.call(site.invitations.decline, project, by=_principal(visit))
+            await site.call(site.invitations.decline, project, by=visit.principal)
         else:
             raise InvalidInput(f"unknown action {action!r}")
     except _REFUSALS as error:
@@ -65,19 +61,20 @@ async def mine(site: Site, request: Request) -> Response:
 async def _project_page(site: Site, visit: Visit, name: str, *, status: int = 200,
                         error: str | None = None, notice: str | None = None) -> Response:
     roles = await site.call(site.roles.roles, name)
-    held = await site.call(site.roles.held_by, visit.user_id or 0)
-    owner = (normalize(name), OWNER) in {(normalize(project), role) for project, role in held}
+    owner = await site.call(site.roles.acting_role, name, by=visit.principal) == OWNER
     invited = await site.call(site.invitations.invitations, project=name) if owner else []
     events = (await site.call(site.history.for_project, name, limit=50)) if owner else []
+    teams = await site.call(site.teams.teams, member_id=visit.user_id) if owner else []
     return site.page("project.html", visit, status=status, project=name, roles=roles,
-                     owner=owner, invited=invited, events=events, now=visit.now, error=error,
-                     notice=notice)
+                     owner=owner, invited=invited, events=events, teams=teams, now=visit.now,
+                     error=error, notice=notice,
+                     **await project_publishers(site, name, owner=owner))
 
 
 @guarded
 async def project(site: Site, request: Request) -> Response:
     """GET: the project's roles (and for Owners its invitations and history). POST
-    ``action``: invite, set, remove, transfer, revoke."""
+    ``action``: invite, set, remove, transfer, revoke (a user's); grant_team, revoke_team."""
     visit = await site.visit(request)
     if visit.user_id is None:
         return site.to_login(request, visit)
@@ -100,7 +97,7 @@ async def project(site: Site, request: Request) -> Response:
 
 async def _change(site: Site, visit: Visit, name: str, form: dict[str, str]) -> str:
     """Do what the project's form asked; returns what to tell the user."""
-    by, action = _principal(visit), form.get("action", "")
+    by, action = visit.principal, form.get("action", "")
     username, role = form.get("username", "").strip(), form.get("role", "")
     if action == "invite":
         invitation = await site.call(site.invitations.invite, name, username, role, by=by)
@@ -122,6 +119,20 @@ async def _change(site: Site, visit: Visit, name: str, form: dict[str, str]) -> 
     if action == "revoke":
         await site.call(site.invitations.revoke, name, username, by=by)
         return f"The invitation of {username} is revoked."
+    return await _change_team(site, visit, name, form)
+
+
+async def _change_team(site: Site, visit: Visit, name: str, form: dict[str, str]) -> str:
+    """Give a team a role, change it or take it away, as the form asked."""
+    by, action = visit.principal, form.get("action", "")
+    team, role = form.get("team", "").strip(), form.get("role", "")
+    if action == "grant_team":
+        if await site.call(site.teams.grant, team, name, role, by=by) is None:
+            return f"Team {team} was {role} already."
+        return f"Team {team} is now {role}."
+    if action == "revoke_team":
+        await site.call(site.teams.revoke, team, name, by=by)
+        return f"Team {team} no longer has a role."
     raise InvalidInput(f"unknown action {action!r}")
 
 

@@ -26,12 +26,12 @@ async def reauthenticate(site: Site, request: Request) -> Response:
         return site.page("reauth.html", visit, next=target)
     form = await site.form(request, visit)
     target = safe_next(form.get("next"))
-    site.refuse_when_over(site.limits.login, "login-address", visit.address)
+    await site.refuse_when_over(site.limits.login, "login-address", visit.address)
     try:
         await site.call(site.logins.confirm, visit.user_id, form.get("password", ""),
                         visit.client, now=visit.now)
     except NotAuthenticated:
-        site.throttle.hit(site.limits.login, "login-address", visit.address)
+        await site.count(site.limits.login, "login-address", visit.address)
         return site.page("reauth.html", visit, status=401, next=target,
                          error="That password is not right.")
     await site.call(site.sessions.reauthenticated, visit.secret, now=visit.now)

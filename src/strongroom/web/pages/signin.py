@@ -37,14 +37,14 @@ async def login(site: Site, request: Request) -> Response:
     name = form.get("username", "").strip()
     target = safe_next(form.get("next"))
     limits = site.limits.login
-    site.refuse_when_over(limits, "login-address", visit.address)
-    site.refuse_when_over(limits, "login-user", name.lower())
+    await site.refuse_when_over(limits, "login-address", visit.address)
+    await site.refuse_when_over(limits, "login-user", name.lower())
     try:
         user_id = await site.call(site.logins.log_in, name, form.get("password", ""),
                                   visit.client, now=visit.now)
     except NotAuthenticated:
-        site.throttle.hit(limits, "login-address", visit.address)
-        site.throttle.hit(limits, "login-user", name.lower())
+        await site.count(limits, "login-address", visit.address)
+        await site.count(limits, "login-user", name.lower())
         return site.page("login.html", visit, status=401, next=target, login_name=name,
                          error=_LOGIN_FAILED)
     visit.signed_in_as(await site.call(site.sessions.sign_in, visit.secret, user_id,
@@ -78,7 +78,7 @@ async def register(site: Site, request: Request) -> Response:
     if request.method == "GET":
         return site.page("register.html", visit, form={})
     form = await site.form(request, visit)
-    site.limit(site.limits.mail, "mail-address", visit.address)
+    await site.limit(site.limits.mail, "mail-address", visit.address)
     username, address = form.get("username", "").strip(), form.get("email", "").strip()
     password = form.get("password", "")
     if password != form.get("password_confirm", ""):

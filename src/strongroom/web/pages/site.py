@@ -33,7 +33,8 @@ from strongroom.db.base import utcnow
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.history import History
 from strongroom.mail import Sender, compose
-from strongroom.projects import InvitationService, RoleService
+from strongroom.oidc import Issuers, PublisherService
+from strongroom.projects import InvitationService, RoleService, TeamService
 from strongroom.tokens import TokenService
 from strongroom.web.errors import status_for
 from strongroom.web.pages.forms import read_form
@@ -76,6 +77,7 @@ class Site:
     history: History
     roles: RoleService
     invitations: InvitationService
+    teams: TeamService
     sessions: SessionService
     links: Links
     sender: Sender
@@ -88,6 +90,8 @@ class Site:
     keys: SecurityKeys
     tokens: TokenService
     two_factor_required: TwoFactorRequired
+    publishers: PublisherService
+    issuers: Issuers
 
     @property
     def secure_cookies(self) -> bool:
@@ -134,17 +138,24 @@ class Site:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.redirect(f"/account/login?next={quote(target, safe='')}", visit)
 
-    def limit(self, items: list[RateLimitItem], *identifiers: str) -> None:
-        """Count an attempt; raises TooManyAttempts when over the limit."""
-        self.refuse_when_over(items, *identifiers)
-        self.throttle.hit(items, *identifiers)
+    # The counters may be in Redis: each of these waits in a worker thread, never on the
+    # event loop, so a slow Redis delays this visitor and no one else.
 
-    def refuse_when_over(self, items: list[RateLimitItem], *identifiers: str) -> None:
+    async def limit(self, items: list[RateLimitItem], *identifiers: str) -> None:
+        """Count an attempt; raises TooManyAttempts when over the limit."""
+        await self.refuse_when_over(items, *identifiers)
+        await self.count(items, *identifiers)
+
+    async def refuse_when_over(self, items: list[RateLimitItem], *identifiers: str) -> None:
         """Raise TooManyAttempts when the attempts counted already reach a limit (failures
-        are counted with ``throttle.hit``)."""
-        wait = self.throttle.retry_after(items, *identifiers)
+        are counted with ``count``)."""
+        wait = await self.call(self.throttle.retry_after, items, *identifiers)
         if wait is not None:
             raise TooManyAttempts(wait)
+
+    async def count(self, items: list[RateLimitItem], *identifiers: str) -> None:
+        """Count one attempt (a failure, where only failures count) against ``items``."""
+        await self.call(self.throttle.hit, items, *identifiers)
 
     def send(self, to: str, subject: str, text: str) -> None:
         """Mail ``text`` to ``to`` (in a worker thread: SMTP waits)."""

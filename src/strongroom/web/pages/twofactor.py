@@ -38,12 +38,12 @@ async def second_step(site: Site, request: Request) -> Response:
         return site.page("two_factor.html", visit, next=target, security_key=keys)
     form = await site.form(request, visit)
     target = safe_next(form.get("next"))
-    site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
+    await site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
     code = form.get("code", "")
     accepted = await site.call(site.factors.verify, user_id, code, visit.client,
                                now=visit.now)
     if not accepted:
-        site.throttle.hit(site.limits.two_factor, "two-factor", str(user_id))
+        await site.count(site.limits.two_factor, "two-factor", str(user_id))
         return site.page("two_factor.html", visit, status=401, next=target,
                          security_key=keys, error="That code is not right, or was used already.")
     visit.signed_in_as(await site.call(site.sessions.second_factor_given, secret,
@@ -73,12 +73,12 @@ async def totp(site: Site, request: Request) -> Response:
     if form.get("action") == "remove":
         await site.call(site.factors.remove_totp, user_id, visit.client, now=visit.now)
         return site.redirect("/account/?totp-removed=1", visit)
-    site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
+    await site.refuse_when_over(site.limits.two_factor, "two-factor", str(user_id))
     try:
         codes = await site.call(site.factors.confirm_totp, user_id, form.get("secret", ""),
                                 form.get("code", ""), visit.client, now=visit.now)
     except (InvalidInput, Conflict) as error:
-        site.throttle.hit(site.limits.two_factor, "two-factor", str(user_id))
+        await site.count(site.limits.two_factor, "two-factor", str(user_id))
         return await _enrolment_page(site, visit, user_id, status=status_for(error),
                                      error=error.message, secret=form.get("secret", ""))
     # The factor was just proven in this session: it stays signed in.

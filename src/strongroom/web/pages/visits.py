@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from strongroom.accounts import Client, SessionView
+from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import Forbidden
 
 SESSION_COOKIE = "strongroom_session"
@@ -52,6 +53,14 @@ class Visit:
     def user_id(self) -> int | None:
         """The signed-in user (second factor given, if they have one), else None."""
         return self.session.user_id if self.session else None
+
+    @property
+    def principal(self) -> Principal:
+        """The signed-in user as the acting Principal of what the page asks a service to do.
+        Callers check ``user_id`` first."""
+        assert self.session is not None  # noqa: S101 - callers checked
+        assert self.user_id is not None  # noqa: S101
+        return Principal(PrincipalKind.USER, self.session.username or "", user_id=self.user_id)
 
     @property
     def pending_user_id(self) -> int | None:

@@ -1,7 +1,7 @@
 """attestations: each file's PEP 740 provenance and its provenance-change flag
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 import strongroom.db.base
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
