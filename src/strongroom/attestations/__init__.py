@@ -4,8 +4,7 @@ whose provenance breaks with the one before, and telling its owners.
 
 The upload package calls in: ``submitted`` and ``verify_submitted`` (or
 ``verify_provenance_file``) before anything is stored, ``record_provenance`` in its record
-transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``
-and ``provenance_of_releases``.
+transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``.
 """
 
 from strongroom.attestations.models import FileProvenance
@@ -23,8 +22,6 @@ from strongroom.attestations.stored import (
     NewFileRow,
     PreviousRelease,
     ProvenanceChange,
-    ProvenanceState,
-    provenance_of_releases,
     record_provenance,
 )
 from strongroom.attestations.verifier import AttestationVerifier
@@ -38,10 +35,8 @@ __all__ = [
     "PreviousRelease",
     "ProvenanceChange",
     "ProvenanceNotices",
-    "ProvenanceState",
     "Submitted",
     "VerifiedProvenance",
-    "provenance_of_releases",
     "record_provenance",
     "submitted",
     "supports_attestations",

@@ -10,8 +10,8 @@ import strongroom.attestations
 
 PUBLIC = [
     "SUPPORTED_KINDS", "AttestationVerifier", "Change", "FileProvenance", "NewFileRow",
-    "PreviousRelease", "ProvenanceChange", "ProvenanceNotices", "ProvenanceState",
-    "Submitted", "VerifiedProvenance", "provenance_of_releases", "record_provenance",
+    "PreviousRelease", "ProvenanceChange", "ProvenanceNotices",
+    "Submitted", "VerifiedProvenance", "record_provenance",
     "submitted", "supports_attestations", "verify_provenance_file", "verify_submitted",
 ]
 
