@@ -185,11 +185,13 @@ def json_document(page: Page, project: str, *, private: bool = False) -> Answer:
                       page.body)
 
 
-def provenance(page: Page, media_type: str, project: str) -> Answer:
+def provenance(page: Page, media_type: str, project: str, *, private: bool = False) -> Answer:
     """The 200 of a file's provenance object (PEP 740's Integrity API) sent as ``media_type``,
-    one of the two JSON types it is offered in, each with its own ETag."""
+    one of the two JSON types it is offered in, each with its own ETag; ``private`` for a
+    private index's."""
     etag = page.etag if media_type == INTEGRITY_V1_JSON else page.etag[:-1] + '-j"'
-    headers = {"Vary": "Accept", "Cache-Control": PROVENANCE_CACHE_CONTROL,
+    headers = {"Vary": "Accept",
+               "Cache-Control": cache_control(PROVENANCE_CACHE_CONTROL, private=private),
                "Surrogate-Key": f"project/{project}", "X-Content-Type-Options": "nosniff"}
     return _with_body(200, _page_headers(page, etag, headers), media_type, page.body)
 

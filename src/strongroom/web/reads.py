@@ -397,7 +397,7 @@ class Reads:
         page = await self.reader.provenance(project, version, filename)
         if page is None:
             return answers.no_provenance(filename)
-        full = answers.provenance(page, media_type, project)
+        full = answers.provenance(page, media_type, project, private=self._restricted)
         return answers.not_modified(full) if request.holds(_etag(full)) else full
 
     # -- files ----------------------------------------------------------------------------------

@@ -168,3 +168,5 @@ def test_a_private_index_guards_provenance_like_every_read(index: Index) -> None
     allowed = client.get(PROVENANCE_PATH, auth=("__token__", token))
     assert allowed.status_code == 200
     assert json.loads(allowed.content)["version"] == 1
+    # What a token holder was sent is for no shared cache to keep.
+    assert allowed.headers["cache-control"] == "max-age=600, private"
