@@ -5,9 +5,18 @@ whose provenance breaks with the one before, and telling its owners.
 The upload package calls in: ``submitted`` and ``verify_submitted`` (or
 ``verify_provenance_file``) before anything is stored, ``record_provenance`` in its record
 transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``
-and ``provenance_of_releases``.
+and ``provenance_of_releases``. ``strongroom verify`` checks a release an index serves with
+``ReleaseReader`` and ``check`` (client.py), which verify as uploads are verified.
 """
 
+from strongroom.attestations.client import (
+    Bundle,
+    ListedFile,
+    Outcome,
+    ReleaseReader,
+    Verdict,
+    check,
+)
 from strongroom.attestations.models import FileProvenance
 from strongroom.attestations.notices import ProvenanceNotices
 from strongroom.attestations.provenance import (
@@ -32,15 +41,21 @@ from strongroom.attestations.verifier import AttestationVerifier
 __all__ = [
     "SUPPORTED_KINDS",
     "AttestationVerifier",
+    "Bundle",
     "Change",
     "FileProvenance",
+    "ListedFile",
     "NewFileRow",
+    "Outcome",
     "PreviousRelease",
     "ProvenanceChange",
     "ProvenanceNotices",
     "ProvenanceState",
+    "ReleaseReader",
     "Submitted",
+    "Verdict",
     "VerifiedProvenance",
+    "check",
     "provenance_of_releases",
     "record_provenance",
     "submitted",

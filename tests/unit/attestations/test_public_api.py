@@ -9,10 +9,11 @@ import sys
 import strongroom.attestations
 
 PUBLIC = [
-    "SUPPORTED_KINDS", "AttestationVerifier", "Change", "FileProvenance", "NewFileRow",
-    "PreviousRelease", "ProvenanceChange", "ProvenanceNotices", "ProvenanceState",
-    "Submitted", "VerifiedProvenance", "provenance_of_releases", "record_provenance",
-    "submitted", "supports_attestations", "verify_provenance_file", "verify_submitted",
+    "SUPPORTED_KINDS", "AttestationVerifier", "Bundle", "Change", "FileProvenance",
+    "ListedFile", "NewFileRow", "Outcome", "PreviousRelease", "ProvenanceChange",
+    "ProvenanceNotices", "ProvenanceState", "ReleaseReader", "Submitted", "Verdict",
+    "VerifiedProvenance", "check", "provenance_of_releases", "record_provenance", "submitted",
+    "supports_attestations", "verify_provenance_file", "verify_submitted",
 ]
 
 
