@@ -73,7 +73,9 @@ class ListedFile:
 class Bundle:
     """One verified attestation bundle: its publisher (``kind``; ``repository`` is GitHub's
     or GitLab's repository, or a Google service account's e-mail; ``workflow`` and
-    ``environment`` "" when it names none) and the predicate types it attests."""
+    ``environment`` "" when it names none) and the predicate types it attests. The
+    environment is the index's word only: Sigstore's certificates do not name one, so no
+    verification can hold the bundle to it."""
 
     kind: str
     repository: str

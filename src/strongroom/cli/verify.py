@@ -62,7 +62,8 @@ def _rows(verdict: Verdict, *, allow_missing: bool) -> list[list[str]]:
     """The table's rows for one file: one per verified bundle, else one with its verdict."""
     name = verdict.file.filename
     if verdict.outcome is Outcome.VERIFIED:
-        return [[name, bundle.kind, bundle.repository, bundle.workflow, bundle.environment,
+        return [[name, bundle.kind, bundle.repository, bundle.workflow,
+                 f"{bundle.environment} (index's word)" if bundle.environment else "",
                  ", ".join(_PREDICATES.get(p, p) for p in bundle.predicate_types), "verified"]
                 for bundle in verdict.bundles]
     said = ("no provenance (allowed)" if allow_missing else "NOT VERIFIED: no provenance"
