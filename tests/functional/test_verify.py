@@ -186,8 +186,9 @@ def test_a_release_that_cannot_be_read_exits_with_the_clis_codes(index: StaticIn
     assert (code, "--index is the simple index's URL" in words) == (4, True)
     assert verify("pypi-attestations")[0] == 2
     assert verify("pypi-attestations==not.a.version")[0] == 2
-    code, words = verify(url="ftp://example.org/simple/")
-    assert (code, "is not an http(s) URL" in words) == (2, True)
+    code, words = verify(url="ftp://__token__:s3cret@example.org/simple/")
+    assert (code, "'ftp://example.org/simple/' is not an http(s) URL" in words) == (2, True)
+    assert "s3cret" not in words
     index.routes[PAGE] = Route(200, b"<html></html>", "text/html")
     code, words = verify()
     assert (code, "not PEP 691's JSON" in words) == (2, True)

@@ -108,10 +108,11 @@ class ReleaseReader:
                  timeout: float = 30.0) -> None:
         try:
             url = httpx.URL(index_url)
-        except httpx.InvalidURL as exc:
-            raise InvalidInput(f"--index: {brief(index_url)} is not a URL ({exc})") from None
+        except httpx.InvalidURL as exc:  # not echoed: it may hold credentials
+            raise InvalidInput(f"--index is not a URL ({exc})") from None
+        shown = url.copy_with(username=None, password=None)
         if url.scheme not in ("http", "https") or not url.host:
-            raise InvalidInput(f"--index: {brief(index_url)} is not an http(s) URL")
+            raise InvalidInput(f"--index: {brief(str(shown))} is not an http(s) URL")
         auth = None
         if token is not None:
             auth = httpx.BasicAuth("__token__", token)
