@@ -4,9 +4,9 @@ whose provenance breaks with the one before, and telling its owners.
 
 The upload package calls in: ``submitted`` and ``verify_submitted`` (or
 ``verify_provenance_file``) before anything is stored, ``record_provenance`` in its record
-transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``
-and ``provenance_of_releases``. ``strongroom verify`` checks a release an index serves with
-``ReleaseReader`` and ``check`` (client.py), which verify as uploads are verified.
+transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``.
+``strongroom verify`` checks a release an index serves with ``ReleaseReader`` and ``check``
+(client.py), which verify as uploads are verified.
 """
 
 from strongroom.attestations.client import (
@@ -32,8 +32,6 @@ from strongroom.attestations.stored import (
     NewFileRow,
     PreviousRelease,
     ProvenanceChange,
-    ProvenanceState,
-    provenance_of_releases,
     record_provenance,
 )
 from strongroom.attestations.verifier import AttestationVerifier
@@ -50,13 +48,11 @@ __all__ = [
     "PreviousRelease",
     "ProvenanceChange",
     "ProvenanceNotices",
-    "ProvenanceState",
     "ReleaseReader",
     "Submitted",
     "Verdict",
     "VerifiedProvenance",
     "check",
-    "provenance_of_releases",
     "record_provenance",
     "submitted",
     "supports_attestations",

@@ -27,7 +27,7 @@ class FileProvenance(Base):
 
     filename: Mapped[str] = mapped_column(String(255), ForeignKey("files.filename"),
                                           primary_key=True)
-    # Indexed: a project page reads its files' provenance by release.
+    # Indexed: an upload reads the publishers and flags of a release by it.
     release_id: Mapped[int] = mapped_column(Integer, ForeignKey("releases.id"), index=True)
     publisher: Mapped[str | None] = mapped_column(Text, default=None)
     provenance: Mapped[str | None] = mapped_column(Text, default=None)

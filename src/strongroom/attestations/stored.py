@@ -1,5 +1,5 @@
-"""Writing a file's provenance in its upload's transaction, flagging how it compares with the
-release before, and reading both back for the read side.
+"""Writing a file's provenance in its upload's transaction, and flagging how it compares with
+the release before.
 
 The comparison, for every new file: the release uploaded before the file's own (the caller
 finds it: the upload owns the releases) had provenance from some publishers; the new file is
@@ -9,14 +9,13 @@ security history (``provenance.lost`` / ``provenance.changed``) in the same tran
 the caller mails the project's owners about the first file of a release so flagged.
 
 Writes are prepared Core statements (db/statements.py) on the upload's connection, as the rest
-of its record step; the read by releases runs on a read transaction's connection.
+of its record step. The read side reads the table itself (index/views.py), joined to its files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -127,30 +126,3 @@ def _details(flagged: ProvenanceChange) -> dict[str, Any]:
             "previous_version": flagged.previous_version,
             "publisher": json.loads(flagged.publisher) if flagged.publisher else None,
             "previous_publishers": [json.loads(p) for p in sorted(flagged.previous_publishers)]}
-
-
-@dataclass(frozen=True)
-class ProvenanceState:
-    """What the read side shows of one file: whether it has provenance, and its flag."""
-
-    has_provenance: bool
-    change: str | None
-    previous_version: str | None
-
-
-_BY_RELEASES = select(
-    FileProvenance.filename, FileProvenance.publisher.is_not(None).label("has_provenance"),
-    FileProvenance.change, FileProvenance.previous_version,
-).where(FileProvenance.release_id.in_(bindparam("release_ids", expanding=True)))
-
-
-def provenance_of_releases(connection: Connection, release_ids: Iterable[int]
-                           ) -> dict[str, ProvenanceState]:
-    """The provenance state of every file of ``release_ids`` that has a row, by file name:
-    one indexed query, empty for files with neither provenance nor a flag."""
-    ids = list(release_ids)
-    if not ids:
-        return {}
-    return {row.filename: ProvenanceState(bool(row.has_provenance), row.change,
-                                          row.previous_version)
-            for row in connection.execute(_BY_RELEASES, {"release_ids": ids})}

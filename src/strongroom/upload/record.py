@@ -161,10 +161,13 @@ _NEW_FILE = Prepared(insert_values(
 _NEW_NAME = Prepared(insert_values(FilenameRegistry, "filename"))
 # The release uploaded before this file's own (ids grow as releases are made), with the
 # publishers of its files that have provenance: one row per publisher, or one with NULL.
+# Ordered by creation first: PostgreSQL, before an ANALYZE, walked the primary key back
+# through every later release of every project for ``ORDER BY id DESC`` (28 ms past 300,000);
+# with no index in that order it reads the project's releases by its own index and sorts.
 _BEFORE = (
     select(Release.id, Release.version)
     .where(Release.project_id == bindparam("project_id"), Release.id < bindparam("release_id"))
-    .order_by(Release.id.desc()).limit(1).subquery()
+    .order_by(Release.created.desc(), Release.id.desc()).limit(1).subquery()
 )
 _PREVIOUS = Prepared(
     select(_BEFORE.c.version, FileProvenance.publisher).select_from(_BEFORE)

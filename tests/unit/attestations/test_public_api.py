@@ -11,9 +11,9 @@ import strongroom.attestations
 PUBLIC = [
     "SUPPORTED_KINDS", "AttestationVerifier", "Bundle", "Change", "FileProvenance",
     "ListedFile", "NewFileRow", "Outcome", "PreviousRelease", "ProvenanceChange",
-    "ProvenanceNotices", "ProvenanceState", "ReleaseReader", "Submitted", "Verdict",
-    "VerifiedProvenance", "check", "provenance_of_releases", "record_provenance", "submitted",
-    "supports_attestations", "verify_provenance_file", "verify_submitted",
+    "ProvenanceNotices", "ReleaseReader", "Submitted", "Verdict", "VerifiedProvenance",
+    "check", "record_provenance", "submitted", "supports_attestations",
+    "verify_provenance_file", "verify_submitted",
 ]
 
 
