@@ -3,8 +3,10 @@ and the trusted publishers that signed them."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,16 @@ def publisher(identity: PublisherIdentity, publisher_id: int = 1) -> Principal:
     return Principal(kind=PrincipalKind.PUBLISHER,
                      name=f"{identity.kind} publisher {identity.repository or identity.email}",
                      publisher_id=publisher_id, publisher=identity)
+
+
+def edited(text: str, part: str, at: int) -> str:
+    """The attestation ``text`` with one byte of its base64 ``envelope.<part>`` (``statement``
+    or ``signature``) changed: the byte at ``at`` gets its lowest bit flipped."""
+    document = json.loads(text)
+    raw = bytearray(base64.b64decode(document["envelope"][part]))
+    raw[at] ^= 1
+    document["envelope"][part] = base64.b64encode(bytes(raw)).decode()
+    return json.dumps(document)
 
 
 @functools.cache

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.attestations import PRODUCTION_ROOT
+
 BIN = Path(sys.executable).parent
 
 
@@ -95,3 +97,13 @@ def uv_pip_install(index_url: str, venv: Path, tmp: Path, *args: str, check: boo
                    env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run([str(BIN / "uv"), "pip", "install", "--python", str(venv / "bin" / "python"),
                 "--index-url", f"{index_url}/simple/", *args], tmp, check=check, env=env)
+
+
+def strongroom_verify(index_url: str, requirement: str, tmp: Path, *extra: str,
+                      env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``strongroom verify REQUIREMENT --index INDEX_URL`` (the simple index's URL), checked
+    against the Sigstore production root the fixtures keep, so that no test fills sigstore's
+    cache; its exit code is the caller's to judge."""
+    return run([sys.executable, "-m", "strongroom", "verify", requirement, "--index", index_url,
+                "--trusted-root", str(PRODUCTION_ROOT), *extra],
+               tmp, check=False, env={"XDG_CACHE_HOME": str(tmp / "cache"), **(env or {})})

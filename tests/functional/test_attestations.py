@@ -5,8 +5,8 @@ file; twine's ``--attestations`` with a user's token is refused in PyPI's words 
 nothing; the next release without provenance is flagged in the JSON API and the history, and
 the owner is mailed.
 
-Not here yet: ``twine upload --attestations`` with a trusted publisher's minted token, which
-needs the OIDC track (its mint endpoint and authenticator) merged.
+``twine upload --attestations`` with a trusted publisher's minted token, and ``strongroom
+verify`` of what it published, are in test_attested_publishing.py.
 """
 
 from __future__ import annotations

@@ -5,8 +5,18 @@ whose provenance breaks with the one before, and telling its owners.
 The upload package calls in: ``submitted`` and ``verify_submitted`` (or
 ``verify_provenance_file``) before anything is stored, ``record_provenance`` in its record
 transaction, ``ProvenanceNotices.tell`` after it committed. The index reads ``FileProvenance``.
+``strongroom verify`` checks a release an index serves with ``ReleaseReader`` and ``check``
+(client.py), which verify as uploads are verified.
 """
 
+from strongroom.attestations.client import (
+    Bundle,
+    ListedFile,
+    Outcome,
+    ReleaseReader,
+    Verdict,
+    check,
+)
 from strongroom.attestations.models import FileProvenance
 from strongroom.attestations.notices import ProvenanceNotices
 from strongroom.attestations.provenance import (
@@ -29,14 +39,20 @@ from strongroom.attestations.verifier import AttestationVerifier
 __all__ = [
     "SUPPORTED_KINDS",
     "AttestationVerifier",
+    "Bundle",
     "Change",
     "FileProvenance",
+    "ListedFile",
     "NewFileRow",
+    "Outcome",
     "PreviousRelease",
     "ProvenanceChange",
     "ProvenanceNotices",
+    "ReleaseReader",
     "Submitted",
+    "Verdict",
     "VerifiedProvenance",
+    "check",
     "record_provenance",
     "submitted",
     "supports_attestations",

@@ -38,7 +38,7 @@ from strongroom.errors import Problem, UploadRejected
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
-    from pypi_attestations import Attestation
+    from pypi_attestations import Attestation, AttestationBundle
 
     from strongroom.attestations.publishers import PublisherModel
 
@@ -130,30 +130,56 @@ def verify_provenance_file(verifier: AttestationVerifier, text: str | bytes, fil
     """Verify a provenance object another index served for ``filename`` (SHA-256 ``sha256``):
     one bundle whose attestations all verify as its publisher's. Raises UploadRejected naming
     the ``provenance`` field when it is malformed or does not verify."""
+    try:
+        return _bundle_verified(verifier, _one_bundle(text), filename, sha256)
+    except AttestationInvalid as invalid:
+        raise UploadRejected([Problem("provenance", invalid.reason)]) from None
+
+
+def verify_provenance(verifier: AttestationVerifier, text: str | bytes, filename: str,
+                      sha256: str) -> tuple[VerifiedProvenance, ...]:
+    """Verify every attestation of every bundle of the provenance object an index serves for
+    ``filename`` (SHA-256 ``sha256``, hex), each against its own bundle's publisher: what a
+    client checking a download asks. One VerifiedProvenance per bundle, in order. Raises
+    AttestationInvalid for the first thing that does not verify (``detail`` says what, in
+    words that do not speak of an upload), and Unavailable when no trusted root loads."""
+    bundles = _bundles(text)
+    if not bundles:
+        raise AttestationInvalid("the provenance object holds no attestation bundle")
+    return tuple(_bundle_verified(verifier, bundle, filename, sha256) for bundle in bundles)
+
+
+def _bundles(text: str | bytes) -> list[AttestationBundle]:
+    """The bundles of a provenance object; AttestationInvalid when it is not one."""
     from pydantic import ValidationError  # noqa: PLC0415 - see the module's docstring
     from pypi_attestations import Provenance  # noqa: PLC0415
 
     try:
-        provenance = Provenance.model_validate_json(text)
+        return Provenance.model_validate_json(text).attestation_bundles
     except ValidationError as exc:
-        raise _bad_file(f"malformed provenance object: {_malformed(exc)}") from None
-    if len(provenance.attestation_bundles) != 1:
-        raise _bad_file("a provenance object with exactly one attestation bundle is needed, "
-                        f"not {len(provenance.attestation_bundles)}")
-    bundle = provenance.attestation_bundles[0]
+        raise AttestationInvalid(f"malformed provenance object: {_malformed(exc)}") from None
+
+
+def _one_bundle(text: str | bytes) -> AttestationBundle:
+    """The one bundle of a provenance object; AttestationInvalid when it has another number."""
+    bundles = _bundles(text)
+    if len(bundles) != 1:
+        raise AttestationInvalid("a provenance object with exactly one attestation bundle is "
+                                 f"needed, not {len(bundles)}")
+    return bundles[0]
+
+
+def _bundle_verified(verifier: AttestationVerifier, bundle: AttestationBundle, filename: str,
+                     sha256: str) -> VerifiedProvenance:
+    """``bundle`` verified: of a publisher kind this index knows, not empty, and each of its
+    attestations its publisher's for the file; AttestationInvalid otherwise."""
     publisher = bundle.publisher
     if not is_supported(publisher):
-        raise _bad_file(f"attestations of {publisher.kind} publishers are not supported")
+        raise AttestationInvalid(f"attestations of {publisher.kind} publishers are not "
+                                 "supported")
     if not bundle.attestations:
-        raise _bad_file("its bundle holds no attestation")
-    try:
-        return _verified(verifier, tuple(bundle.attestations), publisher, filename, sha256)
-    except AttestationInvalid as invalid:
-        raise _bad_file(invalid.reason) from None
-
-
-def _bad_file(reason: str) -> UploadRejected:
-    return UploadRejected([Problem("provenance", reason)])
+        raise AttestationInvalid("its bundle holds no attestation")
+    return _verified(verifier, tuple(bundle.attestations), publisher, filename, sha256)
 
 
 def _verified(verifier: AttestationVerifier, attestations: Sequence[Attestation],

@@ -48,11 +48,14 @@ _STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 
 
 class AttestationInvalid(Exception):
-    """An attestation that does not verify; ``reason`` says why, in words for its uploader."""
+    """An attestation that does not verify: ``reason`` says why in words for its uploader
+    (PyPI's), ``detail`` what failed in words that do not speak of an upload (for a client
+    checking what it downloaded; the reason itself when that has no upload in it)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = reason if detail is None else detail
 
 
 class _NotVerified(Exception):
@@ -109,8 +112,8 @@ class AttestationVerifier:
         except Exception as exc:  # whatever the library raises, the attestation is not verified
             reason = clipped(str(exc))
             raise AttestationInvalid("Could not verify the uploaded artifact using the "
-                                     f"included attestation: Verification failed: {reason}"
-                                     ) from exc
+                                     f"included attestation: Verification failed: {reason}",
+                                     detail=f"verification failed: {reason}") from exc
 
 
 def _check_statement(payload_type: str, payload: bytes, filename: str, sha256: str) -> str:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from strongroom.cli.admin import admin
 from strongroom.cli.errors import describe
 from strongroom.cli.serve import serve
+from strongroom.cli.verify import verify
 from strongroom.errors import (
     Conflict,
     Forbidden,
@@ -40,6 +41,7 @@ def cli() -> None:
 
 cli.add_command(serve)
 cli.add_command(admin)
+cli.add_command(verify)
 
 
 def exit_code(error: StrongroomError) -> int:

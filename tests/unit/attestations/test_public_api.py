@@ -9,10 +9,11 @@ import sys
 import strongroom.attestations
 
 PUBLIC = [
-    "SUPPORTED_KINDS", "AttestationVerifier", "Change", "FileProvenance", "NewFileRow",
-    "PreviousRelease", "ProvenanceChange", "ProvenanceNotices",
-    "Submitted", "VerifiedProvenance", "record_provenance",
-    "submitted", "supports_attestations", "verify_provenance_file", "verify_submitted",
+    "SUPPORTED_KINDS", "AttestationVerifier", "Bundle", "Change", "FileProvenance",
+    "ListedFile", "NewFileRow", "Outcome", "PreviousRelease", "ProvenanceChange",
+    "ProvenanceNotices", "ReleaseReader", "Submitted", "Verdict", "VerifiedProvenance",
+    "check", "record_provenance", "submitted", "supports_attestations",
+    "verify_provenance_file", "verify_submitted",
 ]
 
 

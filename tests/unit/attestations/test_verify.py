@@ -29,6 +29,7 @@ from tests.attestations import (
     STAGING,
     STAGING_ROOT,
     Signed,
+    edited,
     publisher,
 )
 
@@ -45,16 +46,6 @@ def _verify(verifier: AttestationVerifier, signed: Signed, *, text: str | None =
     claim = submitted(f"[{text or signed.text}]", publisher(identity or signed.identity))
     assert claim is not None
     return verify_submitted(verifier, claim, filename or signed.dist, sha256 or signed.sha256)
-
-
-def _edited(text: str, part: str, edit: slice) -> str:
-    """The attestation with one byte of the base64 ``envelope.<part>`` changed (the byte at
-    ``edit.start`` gets its lowest bit flipped)."""
-    document = json.loads(text)
-    raw = bytearray(base64.b64decode(document["envelope"][part]))
-    raw[edit] = bytes([raw[edit.start] ^ 1])
-    document["envelope"][part] = base64.b64encode(bytes(raw)).decode()
-    return json.dumps(document)
 
 
 @pytest.mark.parametrize("signed", SIGNED, ids=lambda s: s.attestation)
@@ -95,7 +86,7 @@ def test_one_byte_changed_in_the_statement_is_refused(verifier: AttestationVerif
     # A byte of the subject's digest: the statement stays well-formed JSON naming another
     # file's digest, which only the signature stops.
     at = statement.index(signed.sha256.encode()) + 10
-    tampered = _edited(signed.text, "statement", slice(at, at + 1))
+    tampered = edited(signed.text, "statement", at)
     with pytest.raises(UploadRejected, match="invalid signature"):
         _verify(verifier, signed, text=tampered)
 
@@ -103,7 +94,7 @@ def test_one_byte_changed_in_the_statement_is_refused(verifier: AttestationVerif
 @pytest.mark.parametrize("signed", SIGNED, ids=lambda s: s.attestation)
 def test_one_byte_changed_in_the_signature_is_refused(verifier: AttestationVerifier,
                                                       signed: Signed) -> None:
-    tampered = _edited(signed.text, "signature", slice(20, 21))
+    tampered = edited(signed.text, "signature", 20)
     with pytest.raises(UploadRejected, match="invalid signature"):
         _verify(verifier, signed, text=tampered)
 
