@@ -216,9 +216,15 @@ def main(args: argparse.Namespace) -> Path:
                 console.print(f"{build.label}: {build.revision}, strongroom from "
                               f"{packages[build.label]}", highlight=False, soft_wrap=True)
             ab = Compare(args, work, pair)
-            for backend in args.compare_backends:
-                results += ab.reads(backend)
-                results.append(ab.uploads(backend))
+            try:
+                for backend in args.compare_backends:
+                    results += ab.reads(backend)
+                    results.append(ab.uploads(backend))
+            except BaseException:
+                # A later backend's failure keeps what the earlier ones measured on screen.
+                if results:
+                    ab_report.print_table(results, Console(width=200))
+                raise
             preamble = _preamble(args, started, ab, packages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
