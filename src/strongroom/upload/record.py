@@ -127,6 +127,14 @@ _PUBLISHER_ACCESS = (
 )
 
 
+# Whether any file of the project has a publisher's provenance: only then can a new file
+# lose it, so only then does the upload look back at the release before (_PREVIOUS).
+_PRIOR = Release.__table__.alias("prior")
+_ATTESTED = exists().where(FileProvenance.release_id == _PRIOR.c.id,
+                           _PRIOR.c.project_id == Project.id,
+                           FileProvenance.publisher.is_not(None))
+
+
 def _target(access: Select[*tuple[Any, ...]]) -> Prepared:
     """The project with the uploader's role and the release being added to, in one query."""
     return Prepared(
@@ -135,6 +143,7 @@ def _target(access: Select[*tuple[Any, ...]]) -> Prepared:
             Release.version,
             exists().where(File.release_id == Release.id, File.packagetype == "sdist")
             .label("has_sdist"),
+            _ATTESTED.label("attested"),
         )
         .outerjoin(Release, and_(Release.project_id == Project.id,
                                  Release.canonical_version == bindparam("canonical")))
@@ -284,7 +293,8 @@ def record(
     project = _ensure_project(recording, target, defaults)
     release = _ensure_release(recording, target, project, canonical)
     serial = _add_file(recording, project, release)
-    change = _add_provenance(recording, project, release)
+    look_back = new.provenance is not None or (target is not None and bool(target.attested))
+    change = _add_provenance(recording, project, release, look_back=look_back)
     return Recorded(journal.Written(serial, {new.dist.name: frozenset({release.version})}),
                     change)
 
@@ -403,13 +413,14 @@ def _add_file(recording: _Recording, project: _TargetProject, release: _TargetRe
     return serial
 
 
-def _add_provenance(recording: _Recording, project: _TargetProject, release: _TargetRelease
-                    ) -> ProvenanceChange | None:
+def _add_provenance(recording: _Recording, project: _TargetProject, release: _TargetRelease,
+                    *, look_back: bool) -> ProvenanceChange | None:
     """Store the file's provenance, compared with the release before its own (one query
-    finds that release and its publishers); the flag, when the comparison raises one."""
+    finds that release and its publishers, asked only when ``look_back``: the file has
+    provenance, or some file of the project has); the flag, when the comparison raises one."""
     connection, new = recording.connection, recording.new
     rows = list(execute(connection, _PREVIOUS, {"project_id": project.id,
-                                                "release_id": release.id}))
+                                                "release_id": release.id})) if look_back else []
     previous = None
     if rows:
         previous = PreviousRelease(rows[0][0], frozenset(p for _v, p in rows if p is not None))
