@@ -29,6 +29,11 @@ class VulnerabilityRecord(Base):
     modified: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     published: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     withdrawn: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # What the JSON API shows, so a document's render parses no whole record.
+    aliases: Mapped[str] = mapped_column(Text, default="[]")  # a JSON list of strings
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    details: Mapped[str | None] = mapped_column(Text, default=None)
+    link: Mapped[str] = mapped_column(Text, default="")
     record: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text, default="")
     imported: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -37,7 +42,7 @@ class VulnerabilityRecord(Base):
 class VulnerabilityPackage(Base):
     """A PyPI package (normalised ``name``) one record concerns, with that package's part of
     the record: ``{"ranges": [[[kind, version], ...], ...], "versions": [...]}`` (ECOSYSTEM
-    ranges only, each a list of its events)."""
+    ranges only, each a list of its events, as ``domain/advisories.py`` reads them)."""
 
     __tablename__ = "vulnerability_packages"
 
