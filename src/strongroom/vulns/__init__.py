@@ -3,5 +3,10 @@ releases by PEP 440 (domain/advisories.py), and served to the JSON API, the OSV 
 ``strongroom audit``."""
 
 from strongroom.vulns.models import VulnerabilityFeed, VulnerabilityPackage, VulnerabilityRecord
+from strongroom.vulns.queries import advisories_for, record_by_id, records_for
+from strongroom.vulns.rows import CorruptRow, affected_from_row, affected_row
 
-__all__ = ["VulnerabilityFeed", "VulnerabilityPackage", "VulnerabilityRecord"]
+__all__ = [
+    "CorruptRow", "VulnerabilityFeed", "VulnerabilityPackage", "VulnerabilityRecord",
+    "advisories_for", "affected_from_row", "affected_row", "record_by_id", "records_for",
+]
