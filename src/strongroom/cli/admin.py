@@ -21,6 +21,7 @@ from strongroom.cli.publishers import publisher
 from strongroom.cli.rows import print_rows
 from strongroom.cli.teams import team
 from strongroom.cli.users import user
+from strongroom.cli.vulns import vulns
 from strongroom.db import journal
 from strongroom.errors import StrongroomError
 from strongroom.index import commit_hook
@@ -52,6 +53,7 @@ admin.add_command(critical)
 admin.add_command(history)
 admin.add_command(team)
 admin.add_command(publisher)
+admin.add_command(vulns)
 
 
 @admin.group()
