@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import math
 import os
 import re
@@ -239,6 +240,23 @@ class Settings:
     oidc_other_issuers: str = ""
     oidc_timeout: float = 5.0
     pending_publisher_days: float = 30.0
+    # The push feed of vulnerability reports, POST /_/vulnerabilities/osv/report (README
+    # "Vulnerabilities: importing advisories"): the keys whose signatures it accepts (key
+    # identifier -> PEM public key; a TOML table, or a JSON object in the environment), and
+    # the users, comma-separated, whose API tokens may push instead. Neither: no endpoint.
+    vulnerability_report_keys: tuple[tuple[str, str], ...] = ()
+    vulnerability_reporters: str = ""
+
+    @property
+    def report_keys(self) -> dict[str, str]:
+        """``vulnerability_report_keys`` as a mapping of key identifier to PEM text."""
+        return dict(self.vulnerability_report_keys)
+
+    @property
+    def reporters(self) -> frozenset[str]:
+        """The user names ``vulnerability_reporters`` lists."""
+        return frozenset(name.strip() for name in self.vulnerability_reporters.split(",")
+                         if name.strip())
 
     @property
     def critical_grace_period(self) -> dt.timedelta:
@@ -385,6 +403,8 @@ _ENV = {
     "STRONGROOM_OIDC_OTHER_ISSUERS": "oidc_other_issuers",
     "STRONGROOM_OIDC_TIMEOUT": "oidc_timeout",
     "STRONGROOM_PENDING_PUBLISHER_DAYS": "pending_publisher_days",
+    "STRONGROOM_VULNERABILITY_REPORT_KEYS": "vulnerability_report_keys",
+    "STRONGROOM_VULNERABILITY_REPORTERS": "vulnerability_reporters",
 }
 _VARIABLES = {key: variable for variable, key in _ENV.items()}
 # Settings that are positive numbers: fractions allowed (seconds, bytes/s) or whole (counts).
@@ -488,6 +508,8 @@ def _convert(values: dict[str, object]) -> None:
             values[key] = _boolean(key, values[key])
     _convert_email_domains(values)
     _convert_policies(values)
+    if "vulnerability_report_keys" in values:
+        values["vulnerability_report_keys"] = _report_keys(values["vulnerability_report_keys"])
 
 
 def _convert_email_domains(values: dict[str, object]) -> None:
@@ -516,6 +538,25 @@ def parse_two_factor_required(value: object) -> TwoFactorRequired:
     choices = ", ".join(TwoFactorRequired)
     raise InvalidInput(f"setting two_factor_required (STRONGROOM_TWO_FACTOR_REQUIRED): {value!r} "
                        f"is not one of {choices}")
+
+
+def _report_keys(value: object) -> tuple[tuple[str, str], ...]:
+    """``vulnerability_report_keys`` (a TOML table, or a JSON object from the environment) as
+    (identifier, PEM) pairs; InvalidInput names the setting when it is not such a mapping.
+    Whether each PEM is a usable key is checked where the endpoint is made."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    elif isinstance(value, tuple):  # already pairs (settings made from settings)
+        value = dict(value)
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()):
+        raise InvalidInput("setting vulnerability_report_keys "
+                           "(STRONGROOM_VULNERABILITY_REPORT_KEYS): must map each key "
+                           "identifier to a PEM public key (a JSON object in the environment)")
+    return tuple(sorted(value.items()))
 
 
 def _size(key: str, value: object) -> int:

@@ -61,6 +61,7 @@ from strongroom.web.ratelimit import (
 )
 from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
+from strongroom.web.vulnpush import vulnerability_report_routes
 
 
 def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: TokenService
@@ -160,7 +161,10 @@ def create_app(settings: Settings, *, migrate: bool = True,
     # Reads and uploads are answered outside the framework: they pass through nothing else.
     site = _site(settings, db, on_commit, tokens)
     framework = Starlette(routes=[*upload_routes(upload), *_oidc(settings, db, on_commit),
-                                  *account_routes(site)], lifespan=lifespan)
+                                  *account_routes(site), *vulnerability_report_routes(
+                                      db, tokens, on_commit=on_commit,
+                                      keys=settings.report_keys,
+                                      reporters=settings.reporters)], lifespan=lifespan)
 
     def authenticate(credentials: Credentials, project: str | None) -> Principal:
         if credentials.session is not None:  # a signed-in browser reads every project
