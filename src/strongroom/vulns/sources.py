@@ -9,6 +9,7 @@ the caller's byte bound, are refused rather than read into memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zipfile
 from collections.abc import Iterator
@@ -49,8 +50,10 @@ def read_record(data: bytes, source: str) -> Reading:
         return _refused(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
     try:
         if source.endswith((".yaml", ".yml")):
-            record = yaml.safe_load(text)
-            text = json.dumps(record, ensure_ascii=False, default=str)
+            # YAML reads unquoted timestamps as datetimes: written back as RFC 3339 text, so
+            # the record stored (and served as JSON) says what the file said.
+            text = json.dumps(yaml.safe_load(text), ensure_ascii=False, default=_scalar)
+            record = json.loads(text)
         else:
             record = json.loads(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -68,6 +71,12 @@ def read_decoded(record: Any, text: str, source: str) -> Reading:
                                             "; ".join(str(p) for p in exc.problems)))
     notes = [Note(source, advisory.id, str(problem)) for problem in warnings]
     return Reading(source, advisory, text, notes)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _refused(source: str, message: str) -> Reading:

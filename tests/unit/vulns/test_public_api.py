@@ -6,8 +6,12 @@ from __future__ import annotations
 import strongroom.vulns
 
 PUBLIC = [
-    "CorruptRow", "VulnerabilityFeed", "VulnerabilityPackage", "VulnerabilityRecord",
-    "advisories_for", "affected_from_row", "affected_row", "record_by_id", "records_for",
+    "BATCH", "CorruptRow", "Download", "FeedState", "ImportReport", "MAX_ARCHIVE_BYTES",
+    "MAX_RECORD_BYTES", "Note", "OUTCOMES", "Reading", "RecordSummary", "Source", "SyncResult",
+    "VulnerabilityFeed", "VulnerabilityPackage", "VulnerabilityRecord", "VulnerabilityStore",
+    "advisories_for", "affected_from_row", "affected_row", "download", "import_readings",
+    "is_url", "list_for_project", "list_records", "open_path", "package_rows", "read_record",
+    "record_by_id", "records_for", "stored_record", "sync_feed", "zip_of",
 ]
 
 
