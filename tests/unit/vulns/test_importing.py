@@ -3,6 +3,7 @@ from a loopback HTTP server that honours ETag and Last-Modified."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import threading
@@ -52,10 +53,9 @@ class _Feed(http.server.BaseHTTPRequestHandler):
         self.send_header("ETag", ETAG)
         self.send_header("Last-Modified", LAST_MODIFIED)
         self.end_headers()
-        try:
+        # A client that stops reading at its byte bound closes the connection.
+        with contextlib.suppress(ConnectionError):
             self.wfile.write(self.body)
-        except ConnectionError:  # a client that stopped reading at its byte bound
-            pass
 
     def log_message(self, *_args: object) -> None:
         pass
