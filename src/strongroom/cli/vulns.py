@@ -100,7 +100,7 @@ def import_vulns(location: str, strict: bool, show_warnings: bool, data_dir: Pat
     .yaml / .yml records, one record, or an http(s) URL of a zip. A copy replaces the stored
     one only when its `modified` is newer; malformed records are refused, by file and field,
     and the rest imported."""
-    settings, db = open_state(data_dir, config_file, create=True)
+    settings, db = open_state(data_dir, config_file)
     store = _store(settings, db)
     console = Console(stderr=True)
     fetched = download(location) if is_url(location) else None
@@ -131,7 +131,7 @@ def sync_vulns(url: str, every: dt.timedelta | None, once: bool, data_dir: Path 
     """Import the zip at URL when it changed since the last sync (ETag / Last-Modified sent
     back: a 304 imports nothing). With --every, repeat; a failed round is reported and the
     next one tried."""
-    settings, db = open_state(data_dir, config_file, create=True)
+    settings, db = open_state(data_dir, config_file)
     store, state = _store(settings, db), FeedState(db, _now)
     console = Console(stderr=True)
     while True:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,7 +102,11 @@ def test_the_signature_verifies_with_the_named_key_only() -> None:
         verify_report(body, "osv-1", "***", keys)
 
 
-def test_the_push_settings_read_from_toml_and_the_environment() -> None:
+def test_the_push_settings_read_from_toml_and_the_environment(tmp_path: Path) -> None:
+    toml = tmp_path / "strongroom.toml"
+    toml.write_text('[strongroom]\nvulnerability_reporters = "feeder"\n'
+                    '[strongroom.vulnerability_report_keys]\nosv = """PEM TEXT"""\n')
+    assert load_settings(toml, environ={}).report_keys == {"osv": "PEM TEXT"}
     settings = load_settings(environ={
         "STRONGROOM_VULNERABILITY_REPORT_KEYS": '{"k1": "PEM"}',
         "STRONGROOM_VULNERABILITY_REPORTERS": "alice, bob ,"})
