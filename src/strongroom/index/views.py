@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from strongroom.attestations import FileProvenance
 from strongroom.db import journal
+from strongroom.domain.advisories import Advisory
 from strongroom.domain.simple import (
     QUARANTINED,
     FileView,
@@ -23,6 +24,7 @@ from strongroom.domain.simple import (
 )
 from strongroom.projects import Project
 from strongroom.upload import File, Release
+from strongroom.vulns import advisories_for
 
 INDEX_BATCH = 2000  # root-page rows fetched from the database per round trip
 
@@ -152,6 +154,12 @@ def load_core_metadata(session: Session, normalized_name: str, version: str) -> 
     found = session.connection().execute(
         _CORE_METADATA, {"name": normalized_name, "version": version}).scalar()
     return dict(found or {})
+
+
+def load_advisories(session: Session, normalized_name: str) -> list[Advisory]:
+    """The advisories (not withdrawn) that concern the project, by id: one prepared query,
+    which only a cold JSON API document pays (simple pages show none)."""
+    return advisories_for(session.connection(), normalized_name)
 
 
 def load_index(session: Session) -> tuple[Iterator[IndexEntry], int]:
