@@ -50,6 +50,7 @@ from strongroom.tokens import TokenPolicy, TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
 from strongroom.web.oidc import oidc_routes
+from strongroom.web.osv import OsvApi
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
 from strongroom.web.pages.required import session_reader
 from strongroom.web.ratelimit import (
@@ -177,8 +178,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
         failures = AddressFailures(open_storage(settings), read_failures,
                                    kind="read-auth-failures")
 
-    return CatchAll(Reads(UploadsFirst(framework, upload), reader,
-                          base_url=settings.public_base_url, access=read_access,
-                          authenticate=authenticate,
-                          connection_limits=settings.connection_limits,
-                          count_download=downloads.count, failures=failures))
+    return CatchAll(OsvApi(Reads(UploadsFirst(framework, upload), reader,
+                                 base_url=settings.public_base_url, access=read_access,
+                                 authenticate=authenticate,
+                                 connection_limits=settings.connection_limits,
+                                 count_download=downloads.count, failures=failures), db))
