@@ -14,7 +14,8 @@ Answers: ``query_answer`` splices the stored records (JSON text, served verbatim
 in order. Either holds at most ``PAGE_SIZE`` records per query; the rest are reached with the
 opaque ``next_page_token``, which carries the offset and a digest of the query it belongs to
 (``page_token`` / ``Query.offset``), so a token is refused with another query. Errors are
-``{"code": <gRPC code>, "message": ...}``: ``error_body``.
+``{"code": <gRPC code>, "message": ...}``: ``error_body``. For the web UI's project page,
+``release_marks`` says which releases each advisory affects, how severe it is and what fixes it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+from packaging.version import Version
+
+from strongroom.domain.advisories import Advisory, parse_version
 from strongroom.domain.names import is_valid_project_name, normalize
 from strongroom.domain.osv import ECOSYSTEM
 from strongroom.errors import InvalidInput
@@ -265,3 +269,51 @@ def severity_of(record: Mapping[str, Any], name: str) -> str | None:
     if isinstance(specific, dict) and isinstance(specific.get("severity"), str):
         return str(specific["severity"])
     return next(iter(scores.values()), None)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One advisory as a project page shows it beside an affected release: its id and link,
+    summary, severity (``severity_of``) and the first version that fixes it for that release
+    (None when no fix is known)."""
+
+    id: str
+    link: str
+    summary: str | None
+    severity: str | None
+    fixed_in: str | None
+
+    @property
+    def href(self) -> str | None:
+        """``link`` when a page may link to it (http or https: a record is anyone's text, and
+        a ``javascript:`` reference must not become a link)."""
+        return self.link if self.link.startswith(("https://", "http://")) else None
+
+
+def release_marks(name: str, versions: Sequence[str],
+                  found: Sequence[tuple[Advisory, str]]) -> list[tuple[str, list[Mark]]]:
+    """Each of ``versions`` (of the normalised ``name``) that an advisory of ``found``
+    (advisories with their records as stored JSON text) affects, with its marks, in the
+    order given. A record that is not JSON shows no severity."""
+    severities: dict[str, str | None] = {}
+    for advisory, record in found:
+        try:
+            document = json.loads(record)
+        except ValueError:
+            document = None
+        severities[advisory.id] = (severity_of(document, name) if isinstance(document, dict)
+                                   else None)
+    marked = []
+    for version in versions:
+        marks = [Mark(advisory.id, advisory.link, advisory.summary, severities[advisory.id],
+                      _first_fix(advisory, name, version))
+                 for advisory, _record in found if advisory.affects(name, version)]
+        if marks:
+            marked.append((version, marks))
+    return marked
+
+
+def _first_fix(advisory: Advisory, name: str, version: str) -> str | None:
+    fixes = [fix for entry in advisory.entries_for(name)
+             if (fix := entry.first_fix_after(version)) is not None]
+    return min(fixes, key=lambda fix: parse_version(fix) or Version("0"), default=None)

@@ -25,6 +25,7 @@ from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.domain import jsonapi
 from strongroom.domain.advisories import Advisory
+from strongroom.domain.osvapi import Mark
 from strongroom.domain.simple import (
     ProjectView,
     render_index_html,
@@ -42,6 +43,7 @@ from strongroom.index.views import (
     load_index,
     load_project,
     load_provenance,
+    load_release_marks,
 )
 from strongroom.storage import BlobStore
 
@@ -254,6 +256,13 @@ class IndexReader:
 
         return await self._page_or_none(("integrity", project, version, filename), project,
                                         render)
+
+    def vulnerable_releases(self, project: str) -> list[tuple[str, list[Mark]]]:
+        """The releases of ``project`` (normalised) that advisories affect, newest first, with
+        their marks, read anew each time (the web UI's project page; not cached): blocking,
+        for a worker thread."""
+        with self.db.read() as session:
+            return load_release_marks(session, project)
 
     # -- files --------------------------------------------------------------------------------
 

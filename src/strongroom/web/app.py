@@ -64,8 +64,8 @@ from strongroom.web.reads import Reads
 from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 
 
-def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: TokenService
-          ) -> Site:
+def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: TokenService,
+          reader: IndexReader) -> Site:
     """The account pages' services."""
     limits = AccountLimits(
         login=parse_rate(settings.login_rate, "login_rate"),
@@ -91,7 +91,8 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 tokens=tokens, two_factor_required=settings.two_factor_required,
                 publishers=PublisherService(
                     db, pending_lifetime=settings.pending_publisher_lifetime),
-                issuers=Issuers.from_settings(settings))
+                issuers=Issuers.from_settings(settings),
+                vulnerable_releases=reader.vulnerable_releases)
 
 
 def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseRoute]:
@@ -159,7 +160,7 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    site = _site(settings, db, on_commit, tokens)
+    site = _site(settings, db, on_commit, tokens, reader)
     framework = Starlette(routes=[*upload_routes(upload), *_oidc(settings, db, on_commit),
                                   *account_routes(site)], lifespan=lifespan)
 

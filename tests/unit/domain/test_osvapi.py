@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from strongroom.domain.advisories import Advisory, Affected, Event, Range
 from strongroom.domain.osvapi import (
     MAX_QUERIES,
     PAGE_SIZE,
@@ -22,6 +23,7 @@ from strongroom.domain.osvapi import (
     parse_purl,
     parse_query,
     query_answer,
+    release_marks,
     severity_of,
     timestamp,
 )
@@ -205,3 +207,25 @@ V4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
 ])
 def test_severity(record: dict[str, Any], expected: str | None) -> None:
     assert severity_of(record, "foo-bar") == expected
+
+
+def test_release_marks() -> None:
+    when = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    ranges = (Range((Event("introduced", "0"), Event("fixed", "1.0.3"))),
+              Range((Event("introduced", "1.1"), Event("fixed", "1.1.2"))))
+    first = Advisory("PYSEC-1", when, summary="Overflow", link="https://osv.dev/PYSEC-1",
+                     affected=(Affected("frob", ranges),))
+    second = Advisory("EVIL-1", when, link="javascript:alert(1)",
+                      affected=(Affected("frob", (), ("1.1",)),))
+    record = json.dumps({"id": "PYSEC-1", "database_specific": {"severity": "HIGH"}})
+    marks = release_marks("frob", ["1.2", "1.1", "1.0", "0.9"],
+                          [(first, record), (second, "not json")])
+    assert [(version, [(m.id, m.fixed_in) for m in found]) for version, found in marks] == [
+        ("1.1", [("PYSEC-1", "1.1.2"), ("EVIL-1", None)]),
+        ("1.0", [("PYSEC-1", "1.0.3")]),
+        ("0.9", [("PYSEC-1", "1.0.3")]),
+    ]
+    pysec, evil = marks[0][1]
+    assert (pysec.severity, pysec.summary, pysec.href) == ("HIGH", "Overflow",
+                                                           "https://osv.dev/PYSEC-1")
+    assert (evil.severity, evil.href) == (None, None)
