@@ -2,10 +2,14 @@
 
 ``info`` is filled from the shown release's core metadata (packaging's RawMetadata keys), which
 the caller supplies through ``metadata_of`` for that one release only; absent fields are null, as
-on PyPI. ``downloads`` is always -1, ``has_sig`` always false, ``vulnerabilities``
-empty. A file whose provenance (PEP 740) breaks with the release uploaded before its own
-carries ``provenance_change``: ``{"change": "lost" | "changed", "previous_version": ...}``
-(files without such a break have no such key, as on PyPI). URLs are absolute, built on the
+on PyPI. ``downloads`` is always -1, ``has_sig`` always false. ``vulnerabilities`` lists
+the advisories (``advisories``, those of the project the caller loaded) that affect the shown
+release, by PEP 440 ranges rather than PyPI's exact version strings, each with PyPI's keys in
+PyPI's order (``source`` always ``"osv"``; ``withdrawn`` always null, as a withdrawn advisory
+matches nothing); the project document's are its latest release's, as on PyPI. A file whose
+provenance (PEP 740) breaks with the release uploaded before its own carries
+``provenance_change``: ``{"change": "lost" | "changed", "previous_version": ...}`` (files
+without such a break have no such key, as on PyPI). URLs are absolute, built on the
 ``base_url`` the caller passes (scheme and host, no trailing slash). Callers must not pass a
 quarantined project's releases (it has none visible).
 """
@@ -14,11 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from packaging.version import Version
 
+from strongroom.domain.advisories import Advisory
 from strongroom.domain.simple import (
     FileView,
     ProjectView,
@@ -124,12 +129,31 @@ def _file(f: FileView, base_url: str) -> dict[str, Any]:
     return document
 
 
+def vulnerabilities(advisories: Sequence[Advisory], name: str, version: str
+                    ) -> list[dict[str, Any]]:
+    """The JSON API's ``vulnerabilities`` of ``version`` of the normalised ``name``: the
+    advisories that affect it, in the order given, with PyPI's keys."""
+    return [
+        {
+            "id": advisory.id,
+            "source": "osv",
+            "link": advisory.link,
+            "aliases": list(advisory.aliases),
+            "details": advisory.details,
+            "summary": advisory.summary,
+            "fixed_in": list(advisory.fixed_in(name)),
+            "withdrawn": None,
+        }
+        for advisory in advisories if advisory.affects(name, version)
+    ]
+
+
 def _dumps(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def render_project_document(project: ProjectView, base_url: str, metadata_of: MetadataOf
-                            ) -> bytes | None:
+def render_project_document(project: ProjectView, base_url: str, metadata_of: MetadataOf,
+                            advisories: Sequence[Advisory] = ()) -> bytes | None:
     """``/pypi/<project>/json``: the latest release's info and files, plus every release.
 
     Returns None when the project has no visible release (PyPI answers 404 then).
@@ -145,13 +169,15 @@ def render_project_document(project: ProjectView, base_url: str, metadata_of: Me
                 r.version: [_file(f, base_url) for f in r.files] for r in project.visible_releases
             },
             "urls": [_file(f, base_url) for f in latest.files],
-            "vulnerabilities": [],
+            "vulnerabilities": vulnerabilities(advisories, project.normalized_name,
+                                               latest.version),
         }
     )
 
 
 def render_release_document(project: ProjectView, version: str, base_url: str,
-                            metadata_of: MetadataOf) -> bytes | None:
+                            metadata_of: MetadataOf, advisories: Sequence[Advisory] = ()
+                            ) -> bytes | None:
     """``/pypi/<project>/<version>/json``: one release's info and files; None when unknown."""
     release = find_release(project, version)
     if release is None:
@@ -161,6 +187,7 @@ def render_release_document(project: ProjectView, version: str, base_url: str,
             "info": _info(project, release, metadata_of(release.version), base_url),
             "last_serial": project.last_serial,
             "urls": [_file(f, base_url) for f in release.files],
-            "vulnerabilities": [],
+            "vulnerabilities": vulnerabilities(advisories, project.normalized_name,
+                                               release.version),
         }
     )

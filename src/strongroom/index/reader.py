@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -24,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from strongroom.db import journal
 from strongroom.db.engine import Database
 from strongroom.domain import jsonapi
+from strongroom.domain.advisories import Advisory
+from strongroom.domain.osvapi import Mark
 from strongroom.domain.simple import (
     ProjectView,
     render_index_html,
@@ -35,11 +37,13 @@ from strongroom.index.cache import ALL_PROJECTS, Page, ReadCache
 from strongroom.index.changes import ChangeFeed
 from strongroom.index.metadata_files import metadata_file_sound
 from strongroom.index.views import (
+    load_advisories,
     load_core_metadata,
     load_file,
     load_index,
     load_project,
     load_provenance,
+    load_release_marks,
 )
 from strongroom.storage import BlobStore
 
@@ -51,6 +55,8 @@ _FILE_ENTRY_SIZE = 256
 _ABSENT_ENTRY_SIZE = 256
 # A render either always yields a page (the root) or may find nothing (a project, a version).
 _P = TypeVar("_P", Page, Page | None)
+# Renders a JSON API document from the project, its releases' metadata and its advisories.
+_RenderDocument = Callable[[ProjectView, jsonapi.MetadataOf, Sequence[Advisory]], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -169,15 +175,17 @@ class IndexReader:
         with self.db.read() as session:
             return load_project(session, project)
 
-    def _document(self, project: str,
-                  render_fn: Callable[[ProjectView, jsonapi.MetadataOf], bytes | None]
-                  ) -> Page | None:
-        """A JSON API document of ``project``, read in one transaction; None when unknown."""
+    def _document(self, project: str, render_fn: _RenderDocument) -> Page | None:
+        """A JSON API document of ``project``, read in one transaction with the advisories that
+        concern it (one more query, for a project with visible releases only); None when
+        unknown. A change to an advisory reaches the document as a journal entry of the
+        project, like any other change."""
         with self.db.read() as session:
             view = load_project(session, project)
             if view is None:
                 return None
-            body = render_fn(view, partial(load_core_metadata, session, project))
+            advisories = load_advisories(session, project) if view.visible_releases else []
+            body = render_fn(view, partial(load_core_metadata, session, project), advisories)
         return None if body is None else Page.of(body, view.last_serial)
 
     # -- pages --------------------------------------------------------------------------------
@@ -224,15 +232,17 @@ class IndexReader:
     async def project_document(self, project: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/json``; None when unknown or without visible releases."""
 
-        render = partial(self._document, project, lambda view, metadata_of:
-                         jsonapi.render_project_document(view, base_url, metadata_of))
+        render = partial(self._document, project, lambda view, metadata_of, advisories:
+                         jsonapi.render_project_document(view, base_url, metadata_of,
+                                                         advisories))
         return await self._page_or_none(("pypi", project, "", base_url), project, render)
 
     async def release_document(self, project: str, version: str, base_url: str) -> Page | None:
         """PyPI's ``/pypi/<project>/<version>/json``; None when unknown."""
 
-        render = partial(self._document, project, lambda view, metadata_of:
-                         jsonapi.render_release_document(view, version, base_url, metadata_of))
+        render = partial(self._document, project, lambda view, metadata_of, advisories:
+                         jsonapi.render_release_document(view, version, base_url, metadata_of,
+                                                         advisories))
         return await self._page_or_none(("pypi", project, version, base_url), project, render)
 
     async def provenance(self, project: str, version: str, filename: str) -> Page | None:
@@ -246,6 +256,13 @@ class IndexReader:
 
         return await self._page_or_none(("integrity", project, version, filename), project,
                                         render)
+
+    def vulnerable_releases(self, project: str) -> list[tuple[str, list[Mark]]]:
+        """The releases of ``project`` (normalised) that advisories affect, newest first, with
+        their marks, read anew each time (the web UI's project page; not cached): blocking,
+        for a worker thread."""
+        with self.db.read() as session:
+            return load_release_marks(session, project)
 
     # -- files --------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from strongroom.attestations import FileProvenance
 from strongroom.db import journal
+from strongroom.domain.advisories import Advisory
+from strongroom.domain.osvapi import Mark, release_marks
 from strongroom.domain.simple import (
     QUARANTINED,
     FileView,
@@ -23,6 +25,7 @@ from strongroom.domain.simple import (
 )
 from strongroom.projects import Project
 from strongroom.upload import File, Release
+from strongroom.vulns import advisories_for, records_for
 
 INDEX_BATCH = 2000  # root-page rows fetched from the database per round trip
 
@@ -152,6 +155,25 @@ def load_core_metadata(session: Session, normalized_name: str, version: str) -> 
     found = session.connection().execute(
         _CORE_METADATA, {"name": normalized_name, "version": version}).scalar()
     return dict(found or {})
+
+
+def load_advisories(session: Session, normalized_name: str) -> list[Advisory]:
+    """The advisories (not withdrawn) that concern the project, by id: one prepared query,
+    which only a cold JSON API document pays (simple pages show none)."""
+    return advisories_for(session.connection(), normalized_name)
+
+
+def load_release_marks(session: Session, normalized_name: str
+                       ) -> list[tuple[str, list[Mark]]]:
+    """The project's visible releases that advisories affect, newest first, each with what
+    the web UI's project page shows of them (``osvapi.release_marks``); empty for an unknown
+    or quarantined project. Reads the records whole (for their severity): not a hot path."""
+    view = load_project(session, normalized_name)
+    if view is None or not view.visible_releases:
+        return []
+    found = records_for(session.connection(), normalized_name)
+    versions = [release.version for release in reversed(view.visible_releases)]
+    return release_marks(normalized_name, versions, found)
 
 
 def load_index(session: Session) -> tuple[Iterator[IndexEntry], int]:

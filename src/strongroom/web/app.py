@@ -50,6 +50,7 @@ from strongroom.tokens import TokenPolicy, TokenService
 from strongroom.upload import UploadService
 from strongroom.web.guard import CatchAll
 from strongroom.web.oidc import oidc_routes
+from strongroom.web.osv import OsvApi
 from strongroom.web.pages import AccountLimits, Site, Templates, account_routes
 from strongroom.web.pages.required import session_reader
 from strongroom.web.ratelimit import (
@@ -64,8 +65,8 @@ from strongroom.web.upload import LegacyUpload, UploadsFirst, upload_routes
 from strongroom.web.vulnpush import vulnerability_report_routes
 
 
-def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: TokenService
-          ) -> Site:
+def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: TokenService,
+          reader: IndexReader) -> Site:
     """The account pages' services."""
     limits = AccountLimits(
         login=parse_rate(settings.login_rate, "login_rate"),
@@ -91,7 +92,8 @@ def _site(settings: Settings, db: Database, on_commit: CommitHook, tokens: Token
                 tokens=tokens, two_factor_required=settings.two_factor_required,
                 publishers=PublisherService(
                     db, pending_lifetime=settings.pending_publisher_lifetime),
-                issuers=Issuers.from_settings(settings))
+                issuers=Issuers.from_settings(settings),
+                vulnerable_releases=reader.vulnerable_releases)
 
 
 def _oidc(settings: Settings, db: Database, on_commit: CommitHook) -> list[BaseRoute]:
@@ -159,7 +161,7 @@ def create_app(settings: Settings, *, migrate: bool = True,
         db.dispose()
 
     # Reads and uploads are answered outside the framework: they pass through nothing else.
-    site = _site(settings, db, on_commit, tokens)
+    site = _site(settings, db, on_commit, tokens, reader)
     framework = Starlette(routes=[*upload_routes(upload), *_oidc(settings, db, on_commit),
                                   *account_routes(site), *vulnerability_report_routes(
                                       db, tokens, on_commit=on_commit,
@@ -181,8 +183,8 @@ def create_app(settings: Settings, *, migrate: bool = True,
         failures = AddressFailures(open_storage(settings), read_failures,
                                    kind="read-auth-failures")
 
-    return CatchAll(Reads(UploadsFirst(framework, upload), reader,
-                          base_url=settings.public_base_url, access=read_access,
-                          authenticate=authenticate,
-                          connection_limits=settings.connection_limits,
-                          count_download=downloads.count, failures=failures))
+    return CatchAll(OsvApi(Reads(UploadsFirst(framework, upload), reader,
+                                 base_url=settings.public_base_url, access=read_access,
+                                 authenticate=authenticate,
+                                 connection_limits=settings.connection_limits,
+                                 count_download=downloads.count, failures=failures), db))

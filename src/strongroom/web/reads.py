@@ -473,6 +473,17 @@ class Reads:
 
     # -- access and negotiation -------------------------------------------------------------
 
+    @property
+    def restricted(self) -> bool:
+        """Whether the read-access policy is other than public (answers are then private)."""
+        return self._restricted
+
+    async def index_refusal(self, headers: Headers, address: str) -> Answer | None:
+        """The answer refusing the caller at ``address`` what ``/simple/`` needs (reading
+        the whole index), if the policy refuses it: for the APIs outside this layer that read
+        across projects (web/osv.py), with the same credentials and limits as a read."""
+        return await self._checked(ALL_PROJECTS, headers, address, json=True)
+
     def _refused(self, project: str, headers: Headers, *, json: bool = False,
                  address: str | None = None) -> Answer | None:
         """The answer refusing a read of ``project`` (``ALL_PROJECTS``: the list), if the

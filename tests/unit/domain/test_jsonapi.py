@@ -6,11 +6,15 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
+from strongroom.domain.advisories import Advisory, Affected, Event, Range
 from strongroom.domain.jsonapi import (
     find_release,
     latest_release,
     render_project_document,
     render_release_document,
+    vulnerabilities,
 )
 from strongroom.domain.simple import FileView, ProjectView, ReleaseView, sorted_releases
 
@@ -157,3 +161,55 @@ def test_quarantined_or_empty_project_has_no_document() -> None:
     quarantined = ProjectView("Frob", "frob", "quarantined", None, 7, (_release("1.0"),))
     assert render_project_document(quarantined, BASE, _MetadataOf()) is None
     assert render_release_document(quarantined, "1.0", BASE, _MetadataOf()) is None
+
+
+def _advisory(record_id: str, *events: tuple[str, str], withdrawn: bool = False,
+              versions: tuple[str, ...] = ()) -> Advisory:
+    return Advisory(
+        id=record_id, modified=WHEN, withdrawn=WHEN if withdrawn else None,
+        aliases=("CVE-2024-1",), summary="Frob overflows", details="Long story.",
+        link=f"https://osv.dev/vulnerability/{record_id}",
+        affected=(Affected("frob", (Range(tuple(Event(k, v) for k, v in events)),),
+                           versions),))
+
+
+ADVISORIES = (
+    _advisory("PYSEC-1", ("introduced", "0"), ("fixed", "1.1"), ("fixed", "1.0.5")),
+    _advisory("PYSEC-2", ("introduced", "2.0rc1"), ("last_affected", "2.0")),
+    _advisory("PYSEC-3", ("introduced", "0"), withdrawn=True),
+    _advisory("PYSEC-4", versions=("1.0",)),
+)
+
+
+def test_vulnerabilities_have_pypis_keys_in_pypis_order() -> None:
+    found = vulnerabilities(ADVISORIES, "frob", "1.0")
+    assert [v["id"] for v in found] == ["PYSEC-1", "PYSEC-4"]
+    assert list(found[0]) == ["id", "source", "link", "aliases", "details", "summary",
+                              "fixed_in", "withdrawn"]
+    assert found[0] == {
+        "id": "PYSEC-1", "source": "osv", "link": "https://osv.dev/vulnerability/PYSEC-1",
+        "aliases": ["CVE-2024-1"], "details": "Long story.", "summary": "Frob overflows",
+        "fixed_in": ["1.0.5", "1.1"], "withdrawn": None}
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.9", ["PYSEC-1"]), ("1.0.5", []), ("1.0.0", ["PYSEC-1", "PYSEC-4"]),
+    ("2.0rc1", ["PYSEC-2"]), ("2.0", ["PYSEC-2"]), ("2.0.post1", []), ("2.1", []),
+])
+def test_vulnerabilities_follow_pep_440(version: str, expected: list[str]) -> None:
+    assert [v["id"] for v in vulnerabilities(ADVISORIES, "frob", version)] == expected
+    assert vulnerabilities(ADVISORIES, "other", version) == []
+
+
+def test_documents_list_the_shown_releases_vulnerabilities() -> None:
+    project = _project(_release("1.0"), _release("1.1"), _release("2.0"))
+    metadata_of = _MetadataOf()
+    document = json.loads(render_project_document(project, BASE, metadata_of, ADVISORIES) or b"")
+    assert document["info"]["version"] == "2.0"
+    assert [v["id"] for v in document["vulnerabilities"]] == ["PYSEC-2"]
+    release = json.loads(render_release_document(project, "1.0", BASE, metadata_of,
+                                                 ADVISORIES) or b"")
+    assert [v["id"] for v in release["vulnerabilities"]] == ["PYSEC-1", "PYSEC-4"]
+    fixed = json.loads(render_release_document(project, "1.1", BASE, metadata_of,
+                                               ADVISORIES) or b"")
+    assert fixed["vulnerabilities"] == []

@@ -1,5 +1,6 @@
 """Projects on the web: a user's projects and the invitations waiting for them (accept,
-decline), and a project's roles, its users' and its teams' (with their members). For its
+decline), and a project's roles, its users' and its teams' (with their members), and its
+releases that known vulnerabilities affect (advisory, severity, first fixed version). For its
 Owners: invite a user by mail, change or remove a user's role, transfer ownership, revoke an
 invitation; give a team they belong to a role, change or remove a team's role; and the
 project's security history.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from strongroom.domain.names import normalize
 from strongroom.errors import Conflict, Forbidden, InvalidInput, NotFound
 from strongroom.history import iso_utc
 from strongroom.projects import OWNER, Invitation
@@ -65,9 +67,10 @@ async def _project_page(site: Site, visit: Visit, name: str, *, status: int = 20
     invited = await site.call(site.invitations.invitations, project=name) if owner else []
     events = (await site.call(site.history.for_project, name, limit=50)) if owner else []
     teams = await site.call(site.teams.teams, member_id=visit.user_id) if owner else []
+    vulnerable = await site.call(site.vulnerable_releases, normalize(name))
     return site.page("project.html", visit, status=status, project=name, roles=roles,
                      owner=owner, invited=invited, events=events, teams=teams, now=visit.now,
-                     error=error, notice=notice,
+                     error=error, notice=notice, vulnerable=vulnerable,
                      **await project_publishers(site, name, owner=owner))
 
 

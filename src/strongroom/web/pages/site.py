@@ -30,6 +30,7 @@ from strongroom.accounts import (
 )
 from strongroom.config import TwoFactorRequired
 from strongroom.db.base import utcnow
+from strongroom.domain.osvapi import Mark
 from strongroom.errors import StrongroomError, TooManyAttempts
 from strongroom.history import History
 from strongroom.mail import Sender, compose
@@ -92,6 +93,8 @@ class Site:
     two_factor_required: TwoFactorRequired
     publishers: PublisherService
     issuers: Issuers
+    # A project's (normalised name) releases that advisories affect, with their marks.
+    vulnerable_releases: Callable[[str], list[tuple[str, list[Mark]]]]
 
     @property
     def secure_cookies(self) -> bool:
