@@ -199,9 +199,9 @@ def _refuse_status(response: httpx.Response, url: str, *, credentials: bool) -> 
                                if credentials else
                                f"the index wants credentials (HTTP {status} from {url}): "
                                "give a token with --token or in the URL")
-    if status == 404:
-        raise InvalidInput(f"{url} answered HTTP 404: is the URL an index's base URL, and "
-                           "does the index serve the OSV API?")
+    if status in (404, 405, 501):  # no such route, or no POST there: not the OSV API
+        raise InvalidInput(f"{url} answered HTTP {status}: is the URL an index's base URL, "
+                           "and does the index serve the OSV API?")
     if status == 400:
         said = response.read()[:2000].decode("utf-8", "replace")
         raise InvalidInput(f"the index refused the query (HTTP 400 from {url}: "
