@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tests.functional.clients import run, said
+from tests.staticindex import serving_static
 from tests.unit.audit.records import REAL_ZIP
 
 pytestmark = pytest.mark.functional
@@ -169,3 +170,11 @@ def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...], message: str
     assert result.returncode == 2, said(result)
     assert message in said(result)
     assert "Traceback" not in said(result)
+
+
+def test_an_index_without_the_osv_api_is_a_usage_error(tmp_path: Path,
+                                                        requirements: Path) -> None:
+    with serving_static() as static:
+        result = audit(tmp_path, "-r", str(requirements), "--index", static.url)
+    assert result.returncode == 2, said(result)
+    assert ": is the URL an index's base URL" in said(result)
