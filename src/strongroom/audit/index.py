@@ -76,7 +76,6 @@ class IndexSource:
         self._advance = advance
         self._records: dict[str, Advisory | None] = {}
         self.refused: list[InvalidAdvisory] = []
-        self.requests = 0
 
     def __enter__(self) -> IndexSource:
         return self
@@ -168,7 +167,6 @@ class IndexSource:
     def _request(self, method: str, url: str, limit: int, *, missing_ok: bool = False,
                  payload: Any = None) -> Any:
         """The JSON answer to a request (None for a 404 when ``missing_ok``)."""
-        self.requests += 1
         try:
             with self._http.stream(method, url, json=payload,
                                    headers={"Accept": "application/json"}) as response:
