@@ -13,7 +13,7 @@ RANK = {
     "cli": 4, "web": 4,
     "accounts": 3, "tokens": 3, "upload": 3, "index": 3, "lifecycle": 3, "rendering": 3,
     "projects": 3, "history": 3, "mail": 3, "critical": 3, "attestations": 3, "oidc": 3,
-    "vulns": 3,
+    "vulns": 3, "audit": 3,
     "domain": 2,
     "db": 1, "storage": 1,
     "config": 0, "errors": 0,

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from strongroom.cli.admin import admin
+from strongroom.cli.audit import audit_command
 from strongroom.cli.errors import describe
 from strongroom.cli.serve import serve
 from strongroom.cli.verify import verify
@@ -42,6 +43,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(admin)
 cli.add_command(verify)
+cli.add_command(audit_command)
 
 
 def exit_code(error: StrongroomError) -> int:
