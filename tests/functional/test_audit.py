@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tests.functional.clients import run, said
+from tests.functional.server import LiveIndex
 from tests.staticindex import serving_static
 from tests.unit.audit.records import REAL_ZIP
 
@@ -178,3 +179,42 @@ def test_an_index_without_the_osv_api_is_a_usage_error(tmp_path: Path,
         result = audit(tmp_path, "-r", str(requirements), "--index", static.url)
     assert result.returncode == 2, said(result)
     assert ": is the URL an index's base URL" in said(result)
+
+
+@pytest.fixture(scope="module")
+def seeded(index: LiveIndex) -> LiveIndex:
+    """The module's live index with the real advisory database imported."""
+    index.cli("admin", "vulns", "import", str(REAL_ZIP))
+    return index
+
+
+def _querybatches(index: LiveIndex) -> int:
+    return index.log().count("POST /osv/v1/querybatch")
+
+
+def test_a_live_index_agrees_with_the_offline_database_and_the_records(
+        seeded: LiveIndex, tmp_path: Path, requirements: Path) -> None:
+    before = _querybatches(seeded)
+    online = audit(tmp_path, "-r", str(requirements), "--index", seeded.url, "--format", "json",
+                   "--fix")
+    assert online.returncode == 1, said(online)
+    # One batched query for the pins, one for every record of the vulnerable packages (--fix).
+    assert _querybatches(seeded) - before == 2
+    offline = audit(tmp_path, "-r", str(requirements), "--db", str(REAL_ZIP), "--format",
+                    "json", "--fix")
+    document = json.loads(online.stdout)
+    assert document == json.loads(offline.stdout)
+    assert document["disputed"] == []
+    found = {(d["name"], d["version"], v["id"]) for d in document["dependencies"]
+             if "vulns" in d for v in d["vulns"]}
+    assert found == expected_from_records(PINNED)
+    assert "refused" not in online.stderr  # the index refused PYSEC-2024-55 when importing
+
+
+def test_a_live_index_answers_the_simple_url_and_clean_pins(seeded: LiveIndex,
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / "pylock.toml"
+    path.write_text('lock-version = "1.0"\n[[packages]]\nname = "click"\nversion = "8.1.7"\n')
+    result = audit(tmp_path, str(path), "--index", f"{seeded.url}/simple/")
+    assert result.returncode == 0, said(result)
+    assert "No known vulnerabilities found (1 package audited)." in result.stdout

@@ -1,7 +1,8 @@
 """The OSV API and the JSON API's vulnerabilities on a live server, with the real PyPA
-advisory database's records of a list of pinned requirements: real ``pip-audit -s osv
---osv-url <index>/osv/v1/query``, the JSON API and the records (evaluated here, independently
-of Strongroom's matching) agree; and on a private index pip-audit reads with a token."""
+advisory database imported whole, and a list of pinned requirements: ``strongroom audit
+--index``, real ``pip-audit -s osv --osv-url <index>/osv/v1/query``, the JSON API and the
+records (evaluated here, independently of Strongroom's matching) agree; and on a private
+index pip-audit reads with a token."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from strongroom.db.engine import Database
-from tests.advisories import fixed_range, osv_record, store_advisory
+from tests.advisories import fixed_range, osv_record
 from tests.builders import make_wheel
 from tests.databases import BACKENDS
 from tests.functional.browsing import Visitor
@@ -103,18 +103,22 @@ def records() -> list[dict[str, Any]]:
     return _records()
 
 
+def _import(index: LiveIndex, tmp: Path, *records: dict[str, Any]) -> None:
+    """``strongroom admin vulns import`` of the real advisory database, then of ``records``
+    (each a file of its own), as an administrator does it."""
+    index.cli("admin", "vulns", "import", str(FIXTURE))
+    for record in records:
+        path = tmp / f"{record['id']}.json"
+        path.write_text(json.dumps(record))
+        index.cli("admin", "vulns", "import", str(path))
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-         records: list[dict[str, Any]]) -> Iterator[LiveIndex]:
-    """A public index holding REQUIREMENTS' advisories and PUBLISHED's releases."""
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[LiveIndex]:
+    """A public index holding PUBLISHED's releases, then the whole advisory database."""
     root = tmp_path_factory.mktemp(f"osv-{request.param}")
     with running_index(request.param, root) as index:
-        db = Database(index.database_url)
-        try:
-            for record in [*records, FROB]:
-                store_advisory(db, record)
-        finally:
-            db.dispose()
         index.create_user("alice")
         dist = root / "dist"
         dist.mkdir()
@@ -122,15 +126,33 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         wheels += [make_wheel(dist, "frobnicator", version) for version in ("0.9", "1.0",
                                                                             "1.0.1")]
         twine_upload(index.url, index.token("alice"), wheels, dist)
+        # Read (and cached) before the advisories arrive: the import must invalidate it.
+        before = httpx.get(f"{index.url}/pypi/Django/{REQUIREMENTS['Django']}/json")
+        assert before.json()["vulnerabilities"] == []
+        _import(index, root, FROB)
         yield index
+
+
+def _requirements(tmp: Path) -> Path:
+    requirements = tmp / "requirements.txt"
+    requirements.write_text("".join(f"{n}=={v}\n" for n, v in REQUIREMENTS.items()))
+    return requirements
+
+
+def _strongroom_audit(index_url: str, tmp: Path) -> dict[str, set[str]]:
+    """What ``strongroom audit --index`` finds for REQUIREMENTS: the ids by normalised name."""
+    result = run([sys.executable, "-m", "strongroom", "audit", "-r", str(_requirements(tmp)),
+                  "--index", index_url, "--format", "json"], tmp, check=False)
+    assert result.returncode == 1, result.stderr  # 1: vulnerabilities found
+    report = json.loads(result.stdout)
+    return {canonicalize_name(dep["name"]): {vuln["id"] for vuln in dep.get("vulns", [])}
+            for dep in report["dependencies"]}
 
 
 def _pip_audit(osv_url: str, tmp: Path) -> dict[str, set[str]]:
     """What pip-audit finds for REQUIREMENTS asking ``osv_url``: the ids by normalised name."""
-    requirements = tmp / "requirements.txt"
-    requirements.write_text("".join(f"{n}=={v}\n" for n, v in REQUIREMENTS.items()))
     result = run([str(PIP_AUDIT), "-s", "osv", "--osv-url", osv_url, "--no-deps",
-                  "--disable-pip", "-r", str(requirements), "-f", "json",
+                  "--disable-pip", "-r", str(_requirements(tmp)), "-f", "json",
                   "--progress-spinner", "off", "--cache-dir", str(tmp / "cache")],
                  tmp, check=False)
     assert result.returncode == 1, result.stderr  # 1: vulnerabilities found
@@ -139,14 +161,14 @@ def _pip_audit(osv_url: str, tmp: Path) -> dict[str, set[str]]:
             for dep in report["dependencies"]}
 
 
-def test_pip_audit_json_api_and_the_records_agree(live: LiveIndex,
-                                                  records: list[dict[str, Any]],
-                                                  tmp_path: Path) -> None:
+def test_strongroom_audit_pip_audit_json_api_and_the_records_agree(
+        live: LiveIndex, records: list[dict[str, Any]], tmp_path: Path) -> None:
     expected = {canonicalize_name(name): _expected(records, name, version)
                 for name, version in REQUIREMENTS.items()}
     assert sum(map(len, expected.values())) > 50  # the list does exercise the database
     assert expected["attrs"] == expected["no-such-package-here"] == set()
     assert _pip_audit(f"{live.url}/osv/v1/query", tmp_path) == expected
+    assert _strongroom_audit(live.url, tmp_path) == expected
     for name in PUBLISHED:
         document = httpx.get(f"{live.url}/pypi/{name}/{REQUIREMENTS[name]}/json").json()
         found = {vuln["id"] for vuln in document["vulnerabilities"]}
@@ -185,16 +207,11 @@ def test_bad_bodies_are_400_never_5xx(live: LiveIndex, body: bytes) -> None:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def private(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-            records: list[dict[str, Any]]) -> Iterator[LiveIndex]:
+def private(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[LiveIndex]:
     root = tmp_path_factory.mktemp(f"osv-private-{request.param}")
     with running_index(request.param, root, extra_env={"STRONGROOM_PRIVATE": "true"}) as index:
-        db = Database(index.database_url)
-        try:
-            for record in records:
-                store_advisory(db, record)
-        finally:
-            db.dispose()
+        _import(index, root)
         index.create_user("alice")
         yield index
 
