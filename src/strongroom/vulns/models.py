@@ -34,7 +34,6 @@ class VulnerabilityRecord(Base):
     summary: Mapped[str | None] = mapped_column(Text, default=None)
     details: Mapped[str | None] = mapped_column(Text, default=None)
     link: Mapped[str] = mapped_column(Text, default="")
-    severity: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[type, score], ...]
     record: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text, default="")
     imported: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

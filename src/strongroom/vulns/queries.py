@@ -4,7 +4,7 @@ Each function runs one prepared Core statement (``db/statements.py``) on a conne
 caller opened (``Database.read_connection`` or inside its own transaction), so a JSON API
 document, an OSV query or a batch of them pays one round trip per package name. An
 ``Advisory`` is built from the columns and the package's compact row (``rows.py``): the whole
-record is not parsed, so ``affected`` holds the asked package only.
+record is not parsed, so ``severity`` is empty and ``affected`` holds the asked package only.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from strongroom.db.statements import Prepared, execute, scalar
 from strongroom.domain.advisories import Advisory
 from strongroom.domain.names import normalize
 from strongroom.vulns.models import VulnerabilityPackage, VulnerabilityRecord
-from strongroom.vulns.rows import affected_from_row, severity_from_row
+from strongroom.vulns.rows import affected_from_row
 
 _R = VulnerabilityRecord
 _P = VulnerabilityPackage
 _COLUMNS = (_R.id, _R.modified, _R.published, _R.withdrawn, _R.aliases, _R.summary,
-            _R.details, _R.link, _R.severity, _P.affected)
+            _R.details, _R.link, _P.affected)
 
 
 def _by_name(*extra: Any, withdrawn: bool) -> Prepared:
@@ -47,7 +47,7 @@ def _advisory(name: str, row: Any) -> Advisory:
         id=row.id, modified=row.modified, published=row.published,
         withdrawn=row.withdrawn, aliases=tuple(json.loads(row.aliases)),
         summary=row.summary, details=row.details, link=row.link,
-        severity=severity_from_row(row.severity), affected=(affected_from_row(name, row.affected),))
+        affected=(affected_from_row(name, row.affected),))
 
 
 def advisories_for(connection: Connection, name: str, *,

@@ -69,14 +69,3 @@ def _texts(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError("versions must be a list of strings")
     return value
-
-
-def severity_from_row(text: str) -> tuple[tuple[str, str], ...]:
-    """The (type, score) pairs stored as ``text`` (JSON ``[[type, score], ...]``). Raises
-    CorruptRow when ``text`` is not that shape."""
-    try:
-        value: Any = json.loads(text)
-        pairs = tuple((str(kind), str(score)) for kind, score in value)
-    except (ValueError, TypeError) as exc:
-        raise CorruptRow(f"the stored severity {text[:200]!r} is unreadable ({exc})") from exc
-    return pairs

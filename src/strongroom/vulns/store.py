@@ -23,12 +23,12 @@ from strongroom.upload import Release
 from strongroom.vulns.effects import action, touched
 from strongroom.vulns.models import VulnerabilityPackage, VulnerabilityRecord
 from strongroom.vulns.report import ImportReport
-from strongroom.vulns.rows import affected_from_row, affected_row, merged, severity_from_row
+from strongroom.vulns.rows import affected_from_row, affected_row, merged
 
 _R = VulnerabilityRecord
 _P = VulnerabilityPackage
 _FIELDS = ("modified", "published", "withdrawn", "aliases", "summary", "details", "link",
-           "severity", "record", "source", "imported")
+           "record", "source", "imported")
 _INSERT_RECORD = Prepared(insert_values(_R, "id", *_FIELDS))
 _UPDATE_RECORD = Prepared(update(_R).where(_R.id == bindparam("record_id"))
                           .values({key: bindparam(key) for key in _FIELDS}))
@@ -144,7 +144,6 @@ def _record_row(advisory: Advisory, text: str, source: str, now: dt.datetime
     return {"id": advisory.id, "modified": advisory.modified, "published": advisory.published,
             "withdrawn": advisory.withdrawn, "aliases": json.dumps(list(advisory.aliases)),
             "summary": advisory.summary, "details": advisory.details, "link": advisory.link,
-            "severity": json.dumps([list(pair) for pair in advisory.severity]),
             "record": text, "source": source, "imported": now}
 
 
@@ -160,12 +159,11 @@ def _load(connection: Connection, ids: set[str]) -> dict[str, Advisory | None]:
     found: dict[str, Advisory | None] = {}
     for row in connection.execute(
             select(_R.id, _R.modified, _R.published, _R.withdrawn, _R.aliases, _R.summary,
-                   _R.details, _R.link, _R.severity).where(_R.id.in_(wanted))):
+                   _R.details, _R.link).where(_R.id.in_(wanted))):
         found[row.id] = Advisory(
             id=row.id, modified=row.modified, published=row.published, withdrawn=row.withdrawn,
             aliases=tuple(json.loads(row.aliases)), summary=row.summary, details=row.details,
-            link=row.link, severity=severity_from_row(row.severity),
-            affected=tuple(entries[row.id]))
+            link=row.link, affected=tuple(entries[row.id]))
     return found
 
 

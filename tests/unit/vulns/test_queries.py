@@ -27,8 +27,7 @@ def _store(database: Database, record_id: str, names: dict[str, Affected], *,
         session.add(VulnerabilityRecord(
             id=record_id, modified=WHEN, published=WHEN - dt.timedelta(days=1),
             withdrawn=withdrawn, aliases=json.dumps([f"CVE-{record_id}"]), summary="s",
-            details="d", link=f"https://example.test/{record_id}", record=record, source="t",
-            severity=json.dumps([["CVSS_V3", f"CVSS:3.1/AV:N/{record_id}"]])))
+            details="d", link=f"https://example.test/{record_id}", record=record, source="t"))
         session.flush()
         for name, entry in names.items():
             session.add(VulnerabilityPackage(record_id=record_id, name=name,
@@ -49,7 +48,6 @@ def test_advisories_of_a_package_come_from_columns_and_its_row(database: Databas
     assert second.modified.tzinfo is not None
     assert (second.aliases, second.summary, second.details) == (("CVE-PYSEC-2",), "s", "d")
     assert second.link == "https://example.test/PYSEC-2"
-    assert second.severity == (("CVSS_V3", "CVSS:3.1/AV:N/PYSEC-2"),)
     assert second.affects("jw-util", "1.1")
     assert not second.affects("jw-util", "1.2")
     with database.read_connection() as connection:

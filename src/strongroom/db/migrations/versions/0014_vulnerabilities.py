@@ -26,7 +26,6 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('details', sa.Text(), nullable=True),
     sa.Column('link', sa.Text(), nullable=False),
-    sa.Column('severity', sa.Text(), nullable=False),
     sa.Column('record', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('imported', strongroom.db.base.UTCDateTime(timezone=True), nullable=False),
