@@ -123,9 +123,9 @@ class Affected:
 
 @dataclass(frozen=True)
 class Advisory:
-    """An OSV record as Strongroom uses it. ``affected`` holds its PyPI packages only (other
-    ecosystems' entries stay in the stored record). ``severity`` is (type, score) pairs as the
-    record gives them (CVSS vectors). ``link`` is where people read the advisory."""
+    """An OSV record as Strongroom matches and lists it. ``affected`` holds its PyPI packages
+    only (other ecosystems' entries, and its severity, stay in the stored record: the project
+    page reads them there). ``link`` is where people read the advisory."""
 
     id: str
     modified: dt.datetime
@@ -134,7 +134,6 @@ class Advisory:
     aliases: tuple[str, ...] = ()
     summary: str | None = None
     details: str | None = None
-    severity: tuple[tuple[str, str], ...] = ()
     affected: tuple[Affected, ...] = field(default=())
     link: str = ""
 

@@ -191,10 +191,7 @@ def parse_record(record: Any, *, source: str = "") -> tuple[Advisory, list[Probl
     aliases = checker.texts(record, "aliases", "aliases")
     summary = checker.text(record, "summary", "summary")
     details = checker.text(record, "details", "details")
-    severity = tuple(
-        (str(item.get("type")), str(item.get("score")))
-        for item in checker.objects(record.get("severity"), "severity")
-    )
+    checker.objects(record.get("severity"), "severity")
     references = checker.objects(record.get("references"), "references")
     affected = [checker.affected(entry, f"affected[{i}]")
                 for i, entry in enumerate(checker.objects(record.get("affected"), "affected"))]
@@ -202,7 +199,7 @@ def parse_record(record: Any, *, source: str = "") -> tuple[Advisory, list[Probl
         raise InvalidAdvisory(checker.problems, source=source, record_id=record_id)
     advisory = Advisory(
         id=record_id, modified=modified, published=published, withdrawn=withdrawn,
-        aliases=aliases, summary=summary, details=details, severity=severity,
+        aliases=aliases, summary=summary, details=details,
         affected=tuple(entry for entry in affected if entry is not None),
         link=advisory_link(record_id, references),
     )
