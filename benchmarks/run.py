@@ -17,7 +17,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from benchmarks import bigfile, clients, compare, corpus, importing, nginx, report, scenarios
+from benchmarks import (
+    bigfile,
+    clients,
+    compare,
+    corpus,
+    importing,
+    nginx,
+    report,
+    scenarios,
+    vulns,
+)
 from benchmarks.procs import ensure_tools, free_port
 from benchmarks.report import Measurement
 from benchmarks.servers import (
@@ -61,14 +71,17 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--install-count", type=int, help="default 50 (5 with --quick)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
                         help="server for the PostgreSQL run (a fresh database is made and dropped)")
-    parser.add_argument("--only", choices=["strongroom", "uploads", "bigfile", "import", "all"],
+    parser.add_argument("--only",
+                        choices=["strongroom", "uploads", "bigfile", "import", "vulns", "all"],
                         default="all",
                         help="strongroom: only Strongroom on SQLite (no peers, no PostgreSQL); "
                              "uploads: only the twine uploads, Strongroom against pypiserver, "
                              "from a corpus just large enough; bigfile: one big wheel uploaded, "
                              "downloaded and imported, with the server's memory (not in 'all'); "
                              "import: admin import of the real corpus (tests/realdists), files/s, "
-                             "MB/s and peak memory (not in 'all')")
+                             "MB/s and peak memory (not in 'all'); vulns: the real advisory "
+                             "database imported, OSV queries with wrk, strongroom audit beside "
+                             "pip-audit (not in 'all')")
     parser.add_argument("--bigfile-mib", type=int,
                         help="with --only bigfile: the wheel's size in MiB (default 1536; 8 "
                              "with --quick)")
@@ -272,6 +285,13 @@ def main(argv: list[str] | None = None) -> Path:
         out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}-import.md"
         with tempfile.TemporaryDirectory(prefix="strongroom-import-") as scratch:
             return importing.main(Path(scratch), args.rounds, out)
+    if args.only == "vulns":
+        ensure_tools("wrk")
+        out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}-vulns.md"
+        with tempfile.TemporaryDirectory(prefix="strongroom-vulns-") as scratch:
+            return vulns.main(Path(scratch), rounds=args.rounds, duration=args.duration,
+                              connections=args.connections,
+                              postgres_url=args.postgres_url or None, out=out)
     ensure_tools("wrk", "nginx")
     out = args.out or REPO / "bench-results" / f"{started:%Y%m%dT%H%M%SZ}.md"
     work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))
