@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
@@ -103,13 +104,10 @@ def _audit_argvs(base: str, requirements: Path) -> dict[str, list[str]]:
     }
 
 
-def _found_strongroom(out: str) -> set[tuple[str, str]]:
-    return {(item["package"], item["id"]) for item in json.loads(out)["vulnerabilities"]}
-
-
-def _found_pip_audit(out: str) -> set[tuple[str, str]]:
-    return {(dep["name"], vuln["id"]) for dep in json.loads(out)["dependencies"]
-            for vuln in dep.get("vulns", [])}
+def _found(out: str) -> set[tuple[str, str]]:
+    """(package, advisory) pairs of a JSON report in pip-audit's layout (both tools write it)."""
+    return {(canonicalize_name(dep["name"]), vuln["id"])
+            for dep in json.loads(out)["dependencies"] for vuln in dep.get("vulns", [])}
 
 
 def time_audits(base: str, requirements: Path, rounds: int, env: dict[str, str]
@@ -123,8 +121,7 @@ def time_audits(base: str, requirements: Path, rounds: int, env: dict[str, str]
         for name, argv in argvs.items():
             seconds, out = _timed(argv, env, ok=(0, 1))
             times[name].append(seconds)
-            found[name] = (_found_strongroom if name == "strongroom audit"
-                           else _found_pip_audit)(out)
+            found[name] = _found(out)
     mine, theirs = found["strongroom audit"], found["pip-audit -s osv"]
     if mine != theirs:
         raise RuntimeError(f"the audits disagree: only strongroom {sorted(mine - theirs)[:10]}, "

@@ -9,11 +9,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from strongroom.cli.admin import admin
-from strongroom.cli.audit import audit_command
 from strongroom.cli.errors import describe
-from strongroom.cli.serve import serve
-from strongroom.cli.verify import verify
+from strongroom.cli.lazy import LazyGroup
 from strongroom.errors import (
     Conflict,
     Forbidden,
@@ -34,16 +31,15 @@ _EXIT_CODES: list[tuple[type[StrongroomError], int]] = [
 ]
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={
+    "serve": "strongroom.cli.serve:serve",
+    "admin": "strongroom.cli.admin:admin",
+    "verify": "strongroom.cli.verify:verify",
+    "audit": "strongroom.cli.audit:audit_command",
+})
 @click.version_option(package_name="strongroom")
 def cli() -> None:
     """Strongroom: a secure, PyPI-compatible Python package index."""
-
-
-cli.add_command(serve)
-cli.add_command(admin)
-cli.add_command(verify)
-cli.add_command(audit_command)
 
 
 def exit_code(error: StrongroomError) -> int:
