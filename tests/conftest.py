@@ -10,15 +10,25 @@ import pytest
 
 from strongroom.db.engine import Database
 from strongroom.rendering import ReadmeSandbox
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS, MigratedTemplates
 from tests.services import delete_prefix, redis_client
 from tests.smtp import SmtpServer, running
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    """This test process's migrated databases, which ``database`` copies."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated, empty database on each backend under test."""
-    with fresh_database(request.param, tmp_path) as url:
+def database(request: pytest.FixtureRequest, tmp_path: Path,
+             migrated_templates: MigratedTemplates) -> Iterator[Database]:
+    """A migrated, empty database on each backend under test (a copy of a template that
+    migrate() built; migrate() on it again finds nothing to do, as on any server start)."""
+    with migrated_templates.migrated_database(request.param, tmp_path) as url:
         db = Database(url)
         db.migrate()
         try:
