@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from strongroom.db.engine import Database
 from strongroom.rendering import ReadmeSandbox
+from tests.alone import Turns
 from tests.databases import BACKENDS, MigratedTemplates
 from tests.services import delete_prefix, redis_client
 from tests.smtp import SmtpServer, running
+
+_TURNS = pytest.StashKey[Turns]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On a pytest-xdist worker, join the run's lock for ``alone`` tests (tests/alone.py)."""
+    run = getattr(config, "workerinput", {}).get("testrunuid")
+    if run is None:
+        return
+    # A worker's basetemp is popen-gwN in the run's own, which pytest cleans up.
+    basetemp = config.option.basetemp
+    shared = Path(basetemp).parent if basetemp else Path(tempfile.gettempdir()) / run
+    config.stash[_TURNS] = Turns(shared / "alone-turns")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _TURNS in config.stash:
+        config.stash[_TURNS].close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
+                            ) -> Generator[None, object, object]:
+    """Setup, call and teardown of each test in its turn: alone, or beside other tests."""
+    turns = item.config.stash.get(_TURNS, None)
+    if turns is None:
+        return (yield)
+    turns.take(alone=item.get_closest_marker("alone") is not None)
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or nextitem.get_closest_marker("alone") is None:
+            turns.release()
 
 
 @pytest.fixture(scope="session")
