@@ -36,18 +36,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
-                            ) -> Generator[None, object, object]:
-    """Setup, call and teardown of each test in its turn: alone, or beside other tests."""
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Each test, from setup to teardown, beside other tests (tests/alone.py)."""
     turns = item.config.stash.get(_TURNS, None)
     if turns is None:
         return (yield)
-    turns.take(alone=item.get_closest_marker("alone") is not None)
+    turns.take(alone=False)
     try:
         return (yield)
     finally:
-        if nextitem is None or nextitem.get_closest_marker("alone") is None:
-            turns.release()
+        turns.release()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """The call of a test marked ``alone`` while no other test runs."""
+    turns = item.config.stash.get(_TURNS, None)
+    if turns is None or item.get_closest_marker("alone") is None:
+        return (yield)
+    turns.take(alone=True)
+    try:
+        return (yield)
+    finally:
+        turns.take(alone=False)  # its teardown, beside the others again
 
 
 @pytest.fixture(scope="session")

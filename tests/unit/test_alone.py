@@ -75,14 +75,13 @@ def test_a_waiting_alone_test_goes_before_tests_that_come_after_it(
     assert order == ["alone", "later"]
 
 
-def test_an_alone_test_keeps_its_turn_for_the_alone_test_after_it(
+def test_an_alone_test_lets_the_others_in_when_it_takes_a_shared_turn(
         workers: list[Turns]) -> None:
     order: list[str] = []
     workers[0].take(alone=True)
-    workers[0].take(alone=True)  # the next alone test on the same worker: no wait
     other = _taking(workers[1], alone=False, order=order, name="other")
     other.join(WAIT)
     assert order == []
-    workers[0].take(alone=False)  # a test beside others: the turn is given up
+    workers[0].take(alone=False)  # its teardown, beside other tests
     other.join(5)
     assert order == ["other"]
