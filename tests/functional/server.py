@@ -4,6 +4,7 @@ and, for tests of the HTTP protocol alone, a bare uvicorn server in a thread (``
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,10 +24,27 @@ from tests.databases import fresh_database
 STRONGROOM = [sys.executable, "-m", "strongroom"]
 
 
+# Ports for the tests' servers: below Linux's ephemeral range (32768-60999), from which the
+# clients' own ends of connections and the kernel's choices for port 0 come.
+SERVER_PORTS = range(15000, 32768)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that nothing listens on now, for a server about to start. Under
+    pytest-xdist each worker takes only the ports of its own residue modulo the number of
+    workers, so that two workers never pick the same port in the moment between choosing it
+    and their servers binding it."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    mine = SERVER_PORTS[worker::workers]
+    while True:
+        port = mine[secrets.randbelow(len(mine))]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use, or lingering after a close: try another
+                continue
+        return port
 
 
 @contextmanager

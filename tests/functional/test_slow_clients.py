@@ -394,6 +394,7 @@ def _drive(clients: list[_SlowClient], until: float) -> None:
                     selector.unregister(client.sock)
 
 
+@pytest.mark.alone  # its one-second bound is on the server, not on other tests' load
 def test_an_ordinary_client_is_served_while_hundreds_of_slow_ones_are_open(
         limited: LiveIndex) -> None:
     with ExitStack() as stack, httpx.Client(base_url=limited.url, timeout=5) as ordinary:

@@ -35,9 +35,10 @@ def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield live
 
 
-def _enrolled(index: LiveIndex, username: str) -> tuple[Visitor, pyotp.TOTP, list[str]]:
-    """A visitor signed in as a new user who set up TOTP: the visitor, the app's TOTP and the
-    recovery codes shown."""
+def _enrolled(index: LiveIndex, username: str
+              ) -> tuple[Visitor, pyotp.TOTP, list[str], str]:
+    """A visitor signed in as a new user who set up TOTP: the visitor, the app's TOTP, the
+    recovery codes shown and the code that confirmed the set-up."""
     visitor = Visitor(index.url)
     response = visitor.submit("/account/register", {
         "username": username, "email": f"{username}@example.org", "password": PASSWORD,
@@ -53,17 +54,18 @@ def _enrolled(index: LiveIndex, username: str) -> tuple[Visitor, pyotp.TOTP, lis
                                            "code": "000000" if totp.now() != "000000" else "1"})
     assert wrong.status_code == 400
     assert secret.group(1) in wrong.text  # the same secret again, not a new one to scan
+    confirming = totp.now()
     done = visitor.post("/account/totp", {"secret": secret.group(1), "action": "confirm",
-                                          "code": totp.now()})
+                                          "code": confirming})
     assert done.status_code == 200, done.text
     codes = re.findall(r"<li><code>([0-9a-f]{16})</code></li>", done.text)
     assert len(codes) == 8
     assert visitor.signed_in_as == username  # the session that proved the factor stays in
-    return visitor, totp, codes
+    return visitor, totp, codes, confirming
 
 
 def test_login_owes_a_totp_code_and_a_code_works_once(index: LiveIndex) -> None:
-    first, totp, _codes = _enrolled(index, "olga")
+    first, totp, _codes, confirming = _enrolled(index, "olga")
     first.close()
     visitor = Visitor(index.url)
     try:
@@ -72,8 +74,9 @@ def test_login_owes_a_totp_code_and_a_code_works_once(index: LiveIndex) -> None:
         assert login.headers["location"].startswith("/account/two-factor")
         assert visitor.signed_in_as is None  # the password alone signs nobody in
         visitor.get("/account/two-factor")
-        # The code that confirmed the set-up was used then: it is refused now.
-        used = visitor.post("/account/two-factor", {"code": totp.now()})
+        # The code that confirmed the set-up was used then: it is refused now. (That code, not
+        # totp.now(), which is another once a 30-second step has begun since.)
+        used = visitor.post("/account/two-factor", {"code": confirming})
         assert used.status_code == 401
         assert visitor.signed_in_as is None
         # The next step's code is accepted (one step of drift is allowed), once.
@@ -93,7 +96,7 @@ def test_login_owes_a_totp_code_and_a_code_works_once(index: LiveIndex) -> None:
 
 
 def test_a_recovery_code_stands_in_once(index: LiveIndex) -> None:
-    first, _totp, codes = _enrolled(index, "pavel")
+    first, _totp, codes, _confirming = _enrolled(index, "pavel")
     first.close()
     for expected in (303, 401):
         visitor = Visitor(index.url)
@@ -107,7 +110,7 @@ def test_a_recovery_code_stands_in_once(index: LiveIndex) -> None:
 
 
 def test_guessing_codes_hits_the_limit(index: LiveIndex) -> None:
-    first, _totp, _codes = _enrolled(index, "quinn")
+    first, _totp, _codes, _confirming = _enrolled(index, "quinn")
     first.close()
     visitor = Visitor(index.url)
     try:

@@ -50,12 +50,14 @@ def test_a_slow_render_is_refused_at_the_deadline_and_the_worker_replaced(
     assert sandbox("# after", "text/markdown").html is not None
 
 
+@pytest.mark.alone  # the niced worker must fail within the 1 s timeout: no other test's load
 def test_a_renderer_that_fails_is_a_problem_not_an_exception(sandbox: ReadmeSandbox) -> None:
     rendered = sandbox(DEEP_RST, None)
     assert rendered.problem is not None
     assert "its renderer failed with RecursionError" in rendered.problem.reason
 
 
+@pytest.mark.alone  # the quick render's bound is on the sandbox, not on other tests' load
 def test_one_slow_description_does_not_hold_up_another(sandbox: ReadmeSandbox) -> None:
     sandbox("warm", None)
     slow = threading.Thread(target=sandbox, args=(SLOW_MARKDOWN, "text/markdown"))
