@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,7 @@ def _oneline(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-class Source:
+class Source(ABC):
     """Records to import from one place: ``name`` (for the summary and the records' ``source``
     column), ``total`` (records it holds), iterate for ``Reading``s in name order."""
 
@@ -95,8 +96,9 @@ class Source:
         self.name = name
         self.total = total
 
+    @abstractmethod
     def __iter__(self) -> Iterator[Reading]:
-        raise NotImplementedError
+        """Each record of the source, read (or refused), in name order."""
 
 
 class ZipSource(Source):
