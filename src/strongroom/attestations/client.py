@@ -38,6 +38,7 @@ from strongroom.attestations.provenance import verify_provenance
 from strongroom.attestations.verifier import AttestationInvalid, AttestationVerifier
 from strongroom.domain.echo import brief, clipped
 from strongroom.domain.filenames import sdist_extension
+from strongroom.domain.indexurl import index_address
 from strongroom.errors import InvalidInput, NotAuthenticated, NotFound, Unavailable
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -106,21 +107,9 @@ class ReleaseReader:
 
     def __init__(self, index_url: str, *, token: str | None = None,
                  timeout: float = 30.0) -> None:
-        try:
-            url = httpx.URL(index_url)
-        except httpx.InvalidURL as exc:  # not echoed: it may hold credentials
-            raise InvalidInput(f"--index is not a URL ({exc})") from None
-        shown = url.copy_with(username=None, password=None)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise InvalidInput(f"--index: {brief(str(shown))} is not an http(s) URL")
-        auth = None
-        if token is not None:
-            auth = httpx.BasicAuth("__token__", token)
-        elif url.username or url.password:
-            auth = httpx.BasicAuth(url.username, url.password)
-        self._auth = auth
-        path = url.path if url.path.endswith("/") else f"{url.path}/"
-        self._index = url.copy_with(username=None, password=None, path=path)
+        address = index_address(index_url, token=token)
+        self._auth = address.credentials
+        self._index = address.url
         self.index_url = str(self._index)  # as shown: never with its credentials
         agent = f"strongroom/{installed_version('strongroom')} (verify)"
         self._http = httpx.Client(timeout=timeout, follow_redirects=True,
@@ -132,7 +121,7 @@ class ReleaseReader:
     def __exit__(self, *_exc: object) -> None:
         self._http.close()
 
-    def _auth_for(self, url: str) -> httpx.BasicAuth | None:
+    def _auth_for(self, url: str) -> tuple[str, str] | None:
         """The credentials, for a URL on the index's own origin only."""
         target = httpx.URL(url)
         same = (target.scheme, target.host, target.port) == (

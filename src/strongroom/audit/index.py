@@ -31,6 +31,7 @@ import httpx
 from strongroom.audit.dependencies import Dependency
 from strongroom.domain.advisories import Advisory
 from strongroom.domain.echo import brief, clipped
+from strongroom.domain.indexurl import index_address
 from strongroom.domain.osv import ECOSYSTEM, InvalidAdvisory, parse_record
 from strongroom.errors import InvalidInput, NotAuthenticated, Problem, Unavailable
 
@@ -52,22 +53,12 @@ class IndexSource:
 
     def __init__(self, index_url: str, *, token: str | None = None, timeout: float = 30.0,
                  workers: int = 8, advance: Callable[[int, int], None] | None = None) -> None:
-        try:
-            url = httpx.URL(index_url)
-        except httpx.InvalidURL as exc:  # not echoed: it may hold credentials
-            raise InvalidInput(f"--index is not a URL ({exc})") from None
-        shown = url.copy_with(username=None, password=None)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise InvalidInput(f"--index: {brief(str(shown))} is not an http(s) URL")
-        self._auth: httpx.BasicAuth | None = None
-        if token is not None:
-            self._auth = httpx.BasicAuth("__token__", token)
-        elif url.username or url.password:
-            self._auth = httpx.BasicAuth(url.username, url.password)
-        path = url.path if url.path.endswith("/") else f"{url.path}/"
+        address = index_address(index_url, token=token)
+        self._auth = address.credentials
+        path = address.url.path
         if path.endswith("/simple/"):
             path = path.removesuffix("simple/")
-        self.index_url = str(shown.copy_with(path=path, query=None, fragment=None))
+        self.index_url = str(address.url.copy_with(path=path, query=None, fragment=None))
         self._api = f"{self.index_url}osv/v1/"
         agent = f"strongroom/{installed_version('strongroom')} (audit)"
         self._http = httpx.Client(timeout=timeout, auth=self._auth, headers={"User-Agent": agent},
