@@ -122,3 +122,20 @@ def test_scale_runs_two_small_sizes() -> None:
                     if line.startswith("| wrk, any project, requests/s |"))
     assert all(cell.replace(",", "").isdigit() for cell in requests.strip("| ").split(" | ")[1:])
     assert "| wrk non-2xx | 0 | 0 |" in table
+
+
+def test_quick_vulns_bench_imports_queries_and_audits_on_sqlite(tmp_path: Path) -> None:
+    """``--only vulns --quick`` without a PostgreSQL server: the real advisory database
+    imported, wrk on the OSV API, and both audits run (the bench itself fails when they
+    disagree); every figure measured."""
+    table = quick_bench(tmp_path, "vulns", timeout=600)
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]]
+            for line in table.splitlines() if line.startswith("│ SQLite")]
+    imports = [row for row in rows if len(row) == 6]
+    audits = {row[1]: row[2] for row in rows if len(row) == 3}
+    assert len(imports) == 1, rows
+    first, again, rate, p50, p99 = imports[0][1:]
+    assert float(first) > 0 and float(p50) > 0 and float(p99) >= float(p50), imports
+    assert again[0].isdigit() and rate[0].isdigit(), imports
+    assert sorted(audits) == ["pip-audit -s osv", "strongroom audit"], rows
+    assert all(seconds[0].isdigit() for seconds in audits.values()), audits
