@@ -131,7 +131,7 @@ def time_audits(base: str, requirements: Path, rounds: int, env: dict[str, str]
     return times
 
 
-def query_throughput(base: str, pins: list[tuple[str, str]], work: Path, duration: float,
+def query_throughput(base: str, pins: list[tuple[str, str]], work: Path, *, duration: float,
                      connections: int, rounds: int) -> tuple[list[float], float, float]:
     """wrk POSTing pip-audit's query for random pins, ``rounds`` runs: each run's req/s, and
     the p50 and p99 in ms of the run with the median rate."""
@@ -174,8 +174,8 @@ def main(work: Path, *, rounds: int, duration: float, connections: int,
         for label, site in sites:
             first, again = time_imports(site, rounds)
             with site.serve(f"vulns-{label.lower()}", work, 0) as target:
-                rates, p50, p99 = query_throughput(target.base, pins, work, duration,
-                                                   connections, rounds)
+                rates, p50, p99 = query_throughput(target.base, pins, work, duration=duration,
+                                                   connections=connections, rounds=rounds)
                 imports.add_row(label, f"{first[0]:.2f}", _spread(again), _rates(rates),
                                 f"{p50:.2f}", f"{p99:.2f}")
                 for name, seconds in time_audits(target.base, requirements, rounds,

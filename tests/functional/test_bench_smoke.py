@@ -135,7 +135,9 @@ def test_quick_vulns_bench_imports_queries_and_audits_on_sqlite(tmp_path: Path) 
     audits = {row[1]: row[2] for row in rows if len(row) == 3}
     assert len(imports) == 1, rows
     first, again, rate, p50, p99 = imports[0][1:]
-    assert float(first) > 0 and float(p50) > 0 and float(p99) >= float(p50), imports
-    assert again[0].isdigit() and rate[0].isdigit(), imports
+    assert float(first) > 0, imports
+    assert 0 < float(p50) <= float(p99), imports
+    assert again[0].isdigit(), imports
+    assert rate[0].isdigit(), imports
     assert sorted(audits) == ["pip-audit -s osv", "strongroom audit"], rows
     assert all(seconds[0].isdigit() for seconds in audits.values()), audits

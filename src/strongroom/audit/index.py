@@ -30,7 +30,7 @@ import httpx
 
 from strongroom.audit.dependencies import Dependency
 from strongroom.domain.advisories import Advisory
-from strongroom.domain.echo import brief, clipped
+from strongroom.domain.echo import clipped
 from strongroom.domain.indexurl import index_address
 from strongroom.domain.osv import ECOSYSTEM, InvalidAdvisory, parse_record
 from strongroom.errors import InvalidInput, NotAuthenticated, Problem, Unavailable
