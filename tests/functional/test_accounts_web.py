@@ -255,7 +255,9 @@ def test_a_user_downloads_their_own_history_as_json_lines(
         assert [e["id"] for e in events] == sorted(e["id"] for e in events)  # oldest first
         assert {e["username"] for e in events} == {"lee"}
         assert len({e["user_id"] for e in events}) == 1
-        assert [e["kind"] for e in events] == ["login"]
+        # Registering, the logout after it and the login, in that order.
+        assert [e["kind"] for e in events] == ["account.created", "logout", "login"]
+        assert events[0]["details"] == {"by": "registration"}
         # Their own events keep where they came from, as their page shows.
         assert any(e["user_agent"] == "lee-desktop/3.1" and e["address"] == "127.0.0.1"
                    for e in events)

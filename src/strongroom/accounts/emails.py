@@ -25,7 +25,7 @@ from strongroom.accounts.domains import DomainChecker, DomainStatus, DomainVerdi
 from strongroom.accounts.models import Email
 from strongroom.db.engine import Database
 from strongroom.errors import Conflict
-from strongroom.history import SecurityEvent
+from strongroom.history import EventKind, SecurityEvent
 
 # Addresses changed per statement: well under every backend's limit of bound parameters.
 _BATCH = 500
@@ -176,6 +176,7 @@ def record_unverified(session: Session, email: Email, *, domain: str, reason: st
                       now: dt.datetime) -> None:
     """Add the security history's row for an address un-verified because of its domain."""
     details = {"address": email.address, "domain": domain, "reason": reason}
-    session.add(SecurityEvent(kind="email.unverified", created=now, user_id=email.user_id,
-                              username=email.user.username, details=json.dumps(details)))
+    session.add(SecurityEvent(kind=str(EventKind.EMAIL_UNVERIFIED), created=now,
+                              user_id=email.user_id, username=email.user.username,
+                              details=json.dumps(details)))
 

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from strongroom.accounts.clients import Client
 from strongroom.accounts.models import Email, SecurityKey, User
 from strongroom.accounts.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
 from strongroom.db.engine import Database
@@ -97,8 +98,11 @@ class AccountService:
         self._hasher = hasher or PasswordHasher()
         self._policy = policy or PasswordPolicy()
 
-    def create_user(self, username: str, *, email: str, password: str) -> User:
-        """Create an active user.
+    def create_user(self, username: str, *, email: str, password: str,
+                    client: Client | None = None, now: dt.datetime | None = None) -> User:
+        """Create an active user, recording ``account.created`` at ``now`` (default: the
+        current time): by "registration" from ``client`` (the web UI's visitor) when given,
+        else by "admin".
 
         Raises InvalidInput for a malformed username or e-mail address, or a password the
         policy refuses ("password: ..."); Conflict when the username is taken
@@ -127,7 +131,11 @@ class AccountService:
             user = User(username=username, password_hash=password_hash,
                         emails=[Email(address=email, normalized=email.lower(), primary=True)])
             session.add(user)
-            session.flush()
+            History.record(session, EventKind.ACCOUNT_CREATED, user=user,
+                           address=client.address if client else None,
+                           user_agent=client.user_agent if client else None,
+                           details={"by": "registration" if client else "admin"},
+                           now=now or dt.datetime.now(dt.UTC))
         return user
 
     def list_users(self) -> list[UserSummary]:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from strongroom.accounts.clients import Client
 from strongroom.accounts.models import User, WebSession
 from strongroom.db.engine import Database
 from strongroom.domain.principals import Principal, PrincipalKind
 from strongroom.errors import NotAuthenticated
+from strongroom.history import EventKind, History
 
 # A session lasts this long from its start, signed in or not (PyPI's: 12 hours).
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -131,10 +133,19 @@ class SessionService:
             session.execute(update(WebSession).where(WebSession.id == _digest(secret))
                             .values(authenticated=now))
 
-    def end(self, secret: str) -> None:
-        """End the session ``secret`` (logout); nothing happens when it is unknown."""
+    def end(self, secret: str, client: Client, *, now: dt.datetime) -> None:
+        """End the session ``secret`` (logout); nothing happens when it is unknown. The end of
+        a session with a user in it (signed in, or owing a second factor) is recorded as
+        ``logout`` from ``client``, in the same transaction."""
         with self._db.write() as session:
-            session.execute(delete(WebSession).where(WebSession.id == _digest(secret)))
+            row = session.get(WebSession, _digest(secret))
+            if row is None:
+                return
+            user = None if row.user_id is None else session.get(User, row.user_id)
+            session.delete(row)
+            if user is not None:
+                History.record(session, EventKind.LOGOUT, user=user, address=client.address,
+                               user_agent=client.user_agent, now=now)
 
     def set_challenge(self, secret: str, challenge: bytes | None) -> None:
         """Keep (or forget) the WebAuthn challenge of a ceremony under way in this session."""

@@ -58,7 +58,9 @@ class EventKind(StrEnum):
     PUBLISHER_PENDING_REMOVED = "publisher.pending.removed"
     PUBLISHER_MINTED = "publisher.minted"
     PUBLISHER_USED = "publisher.used"
-    # An administrator's actions on an account.
+    # An account made (``details.by``: "registration" on the web UI, or "admin"), and an
+    # administrator's actions on one.
+    ACCOUNT_CREATED = "account.created"
     ACCOUNT_DISABLED = "account.disabled"
     ACCOUNT_ENABLED = "account.enabled"
     ACCOUNT_DELETED = "account.deleted"

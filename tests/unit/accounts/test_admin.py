@@ -98,7 +98,8 @@ def test_disabling_and_enabling_are_recorded_once_per_change(database: Database)
     accounts.set_active("alice", active=True, now=LATER)
 
     events = History(database).for_user(alice.id, limit=10)
-    assert [(e.kind, e.created, e.details) for e in events] == [
+    assert [(e.kind, e.created, e.details) for e in events
+            if e.kind != "account.created"] == [
         ("account.enabled", LATER, {"by": "admin"}),
         ("account.disabled", NOW, {"by": "root"})]
 
@@ -192,7 +193,7 @@ def test_deleting_an_account_keeps_its_history_and_what_it_published(
     assert written == [journal.Written(3, {"helped": frozenset(), "shared": frozenset(),
                                            "solo": frozenset()})]
     assert [kind for kind, _id, _name in kept] == [
-        "token.created", "login", "role.removed", "role.removed", "role.removed",
+        "account.created", "token.created", "login", "role.removed", "role.removed", "role.removed",
         "token.revoked", "account.deleted"]
     assert {(user_id, name) for _kind, user_id, name in kept} == {(None, "alice")}
     [last] = History(database).find(former_username="ALICE", limit=1)

@@ -12,6 +12,7 @@ from strongroom.accounts import AccountService, Client, Links, SessionService, T
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.errors import InvalidInput
+from strongroom.history import History
 
 CLIENT = Client("192.0.2.1", "test-agent/1.0")
 PASSWORD = "correct horse battery staple 42"
@@ -87,3 +88,29 @@ def test_a_second_factor_is_owed_before_a_session_is_signed_in(database: Databas
     complete = sessions.find(given, now=now)
     assert complete is not None
     assert complete.user_id == user_id
+
+
+def test_an_account_made_by_an_admin_or_by_registration_is_recorded(database: Database,
+                                                                    user_id: int) -> None:
+    accounts, now = AccountService(database), utcnow()
+    bob = accounts.create_user("bob", email="bob@example.org", password=PASSWORD,
+                               client=CLIENT, now=now)
+    made = {e.username: (e.kind, e.details, e.address, e.user_agent)
+            for user in (user_id, bob.id) for e in History(database).for_user(user, limit=5)}
+    assert made == {
+        "alice": ("account.created", {"by": "admin"}, None, None),
+        "bob": ("account.created", {"by": "registration"}, "192.0.2.1", "test-agent/1.0")}
+
+
+def test_ending_a_session_with_a_user_in_it_is_recorded_once(database: Database,
+                                                             user_id: int) -> None:
+    sessions, now = SessionService(database), utcnow()
+    secret = sessions.sign_in(None, user_id, now=now)
+    later = now + dt.timedelta(minutes=5)
+    sessions.end(secret, CLIENT, now=later)
+    sessions.end(secret, CLIENT, now=later)  # gone already: nothing more to record
+    sessions.end("never-issued", CLIENT, now=later)
+    assert sessions.find(secret, now=later) is None
+    events = History(database).for_user(user_id, limit=5)
+    assert [(e.kind, e.created, e.address) for e in events if e.kind == "logout"] == [
+        ("logout", later, "192.0.2.1")]

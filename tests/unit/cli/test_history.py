@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from sqlalchemy import delete
 
 from strongroom.cli.admin import admin
 from strongroom.cli.state import open_index
 from strongroom.config import Settings
-from strongroom.history import EventKind, History
+from strongroom.history import EventKind, History, SecurityEvent
 from tests.unit.cli.indexes import index_with_users
 
 JAN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -23,11 +24,13 @@ def _run(data: Path, *args: str, env: dict[str, str] | None = None) -> Result:
 
 def _index_with_events(tmp_path: Path) -> Path:
     """'alice' with a login on the 1st of each month of 2026 (with an address, a user agent
-    and details) and 'bob' with a role added in 'Demo_Lib' on 1 June."""
+    and details) and 'bob' with a role added in 'Demo_Lib' on 1 June: the whole history (the
+    making of the two accounts is taken out of it, so that these events are ids 1 to 13)."""
     data = index_with_users(tmp_path, "alice", "bob")
     db = open_index(Settings(data_dir=data))
     try:
         with db.write() as session:
+            session.execute(delete(SecurityEvent))
             alice_id, bob_id = 1, 2
             for month in range(1, 13):
                 History.record(session, EventKind.LOGIN, user=(alice_id, "alice"),

@@ -72,7 +72,8 @@ def test_delete_with_yes_asks_nothing_and_leaves_the_history(tmp_path: Path) -> 
     assert "?" not in deleted.stderr
     shown = _run(data, "history", "show", "--user", "alice").stdout.splitlines()
     assert [line.split("\t")[2:4] for line in shown] == [
-        ["account.deleted", "alice (deleted)"], ["account.disabled", "alice (deleted)"]]
+        ["account.deleted", "alice (deleted)"], ["account.disabled", "alice (deleted)"],
+        ["account.created", "alice (deleted)"]]
     missing = _run(data, "user", "delete", "alice", "--yes")
     assert isinstance(missing.exception, NotFound)
 
@@ -112,8 +113,8 @@ def test_reset_2fa_needs_a_reason_asks_and_records_it(tmp_path: Path) -> None:
     assert reset.stderr.endswith(
         "reset the second factors of alice: TOTP removed, 1 security key(s) and 1 recovery "
         "code(s) removed, 1 web session(s) ended\n")
-    [event] = _run(data, "history", "show", "--user", "alice").stdout.splitlines()
-    assert event.split("\t")[2] == "2fa.reset"
+    [event, made] = _run(data, "history", "show", "--user", "alice").stdout.splitlines()
+    assert (event.split("\t")[2], made.split("\t")[2]) == ("2fa.reset", "account.created")
     assert '"reason":"lost phone; ticket 42"' in event.split("\t")[7]
 
 

@@ -62,11 +62,13 @@ class Index:
             return journal.last_serial(session)
 
     def events(self) -> list[tuple[str, str | None, str | None, dict[str, Any]]]:
-        """(kind, username, project, details) of each security event, oldest first."""
+        """(kind, username, project, details) of each security event, oldest first, but for
+        the making of the fixture's accounts."""
         with self.db.read() as session:
             return [(kind, user, project, json.loads(details)) for kind, user, project, details
                     in session.execute(select(SecurityEvent.kind, SecurityEvent.username,
                                               SecurityEvent.project, SecurityEvent.details)
+                                       .where(SecurityEvent.kind != "account.created")
                                        .order_by(SecurityEvent.id))]
 
 

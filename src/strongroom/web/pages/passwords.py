@@ -81,7 +81,7 @@ async def reset(site: Site, request: Request) -> Response:
         return site.page("reset_confirm.html", visit, status=400, token=token,
                          error=error.message)
     if visit.secret is not None:  # whoever was signed in here is signed out
-        await site.call(site.sessions.end, visit.secret)
+        await site.call(site.sessions.end, visit.secret, visit.client, now=visit.now)
         visit.signed_out()
     return site.page("login.html", visit, next="/account/", login_name=username,
                      notice="Your password was changed. Log in with it.")

@@ -62,7 +62,7 @@ async def logout(site: Site, request: Request) -> Response:
         return site.page("logout.html", visit)
     await site.form(request, visit)
     if visit.secret is not None:
-        await site.call(site.sessions.end, visit.secret)
+        await site.call(site.sessions.end, visit.secret, visit.client, now=visit.now)
     visit.signed_out()
     return site.redirect("/account/login", visit)
 
@@ -86,7 +86,7 @@ async def register(site: Site, request: Request) -> Response:
                          error="password: the two passwords differ")
     try:
         user = await site.call(site.accounts.create_user, username, email=address,
-                               password=password)
+                               password=password, client=visit.client, now=visit.now)
     except (InvalidInput, Conflict) as error:
         return site.page("register.html", visit, status=status_for(error), form=form,
                          error=error.message)
