@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -91,12 +91,16 @@ versions = st.builds(
 
 
 @given(versions, versions, versions)
+@example(Version("0"), Version("0.dev0"), Version("0"))  # fixed before 0, from the start
+@example(Version("1"), Version("0.dev0"), Version("2"))  # a fix below the introduction
 def test_introduced_fixed_is_the_half_open_interval(low: Version, high: Version,
                                                     probe: Version) -> None:
     if low == high:
         return  # one version opening and closing a range is no real advisory
     entry = Affected("demo", (_range(("introduced", str(low)), ("fixed", str(high))),))
-    opened = str(low) == "0" or probe >= low  # "0" opens before every version, 0.dev0 too
+    # "0" opens before every version, 0.dev0 too: then every fix comes after the opening.
+    from_the_start = str(low) == "0"
+    opened = from_the_start or probe >= low
     # A fix below the introduction closes nothing after it.
-    expected = opened and (probe < high or high < low)
+    expected = opened and (probe < high or (high < low and not from_the_start))
     assert entry.affects(str(probe)) is expected
