@@ -130,6 +130,7 @@ def test_formats_to_a_file(tmp_path: Path, requirements: Path) -> None:
     assert "Known vulnerabilities" in table.stdout
     assert "PYSEC-2019-217" in table.stdout  # jinja2 2.4's sandbox escape
     assert "error: Found " in table.stderr
+    assert "Found " not in table.stdout  # the summary is said once, on stderr
 
 
 def test_clean_inputs_exit_0(tmp_path: Path) -> None:

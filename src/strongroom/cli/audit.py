@@ -108,7 +108,8 @@ def _warn(console: Console, report: Report) -> None:
 
 
 def _table(console: Console, report: Report) -> None:
-    """The findings (and the upgrades with --fix) as rich tables, then the summary."""
+    """The findings (and the upgrades with --fix) as rich tables; the summary when nothing was
+    found (a finding's summary is the error on stderr, said once, as pip-audit says it)."""
     if report.findings:
         table = Table(title="Known vulnerabilities")
         for heading in COLUMNS:
@@ -126,7 +127,8 @@ def _table(console: Console, report: Report) -> None:
                           Text(upgrade.target or "no known fixed version clears them all"),
                           Text(", ".join(upgrade.clears)))
         console.print(table)
-    console.print(Text(summary(report)))
+    if not report.findings:
+        console.print(Text(summary(report)))
 
 
 def _write(report: Report, output_format: str, out: TextIO, *, terminal: bool) -> None:
