@@ -16,11 +16,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strongroom.db import journal
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.domain.access import PUBLIC, ReadAccess
+from strongroom.domain.access import PUBLIC, SIGNED_IN, ReadAccess
+from strongroom.domain.principals import READ, Credentials, Principal
 from strongroom.index import FileChangeFeed, IndexReader
 from strongroom.projects import Project, journal_changes
 from strongroom.storage import LocalBlobStore
+from strongroom.tokens import TokenService
 from strongroom.upload import File, Release
+from strongroom.web.ratelimit import AddressFailures
 from strongroom.web.reads import Reads
 
 BASE_URL = "http://idx.test"  # the configured base URL of the test index's JSON API
@@ -55,6 +58,20 @@ class Index:
         """The read API over this index, with ``BASE_URL`` as the configured base URL, in
         front of ``inner`` (by default an app that answers everything else with 404)."""
         return Reads(inner or Starlette(), self.reader, base_url=base_url, access=access)
+
+    def private_app(self, failures: AddressFailures | None = None) -> tuple[Reads, str]:
+        """The read API of a private index (signed-in readers only; API tokens verified by
+        the token service, failed ones limited by ``failures`` when given), and a read-only
+        token of the user 'reader', whom the test has made."""
+        tokens = TokenService(self.db)
+
+        def authenticate(credentials: Credentials, project: str | None) -> Principal:
+            return tokens.authenticate(credentials, project=project or "", now=utcnow(),
+                                       action=READ)
+
+        reads = Reads(Starlette(), self.reader, base_url=BASE_URL, access=SIGNED_IN,
+                      authenticate=authenticate, failures=failures)
+        return reads, tokens.create("reader", now=utcnow(), read_only=True)
 
     def release(self, name: str, version: str, *, status: str = "active",
                 publish: bool = True, padding: int = 0) -> tuple[str, str]:

@@ -7,21 +7,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Dialect
-from starlette.applications import Starlette
 from tests.advisories import fixed_range, osv_record, store_advisory
 from tests.readside import Index, sql_statements
 from tests.unit.web.test_reads import AppClient
 
 from strongroom.accounts import AccountService
-from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
 from strongroom.db.statements import Prepared
-from strongroom.domain.access import SIGNED_IN
 from strongroom.domain.osvapi import PAGE_SIZE
-from strongroom.domain.principals import READ, Credentials, Principal
-from strongroom.tokens import TokenService
 from strongroom.web.osv import MAX_BODY, OsvApi
-from strongroom.web.reads import Reads
 
 FIXED = osv_record("PYSEC-2024-1", "Alpha", fixed_range("0", "1.1"), aliases=("CVE-2024-1",),
                    summary="Alpha overflows",
@@ -208,21 +202,13 @@ def test_other_paths_pass_through(client: AppClient) -> None:
 def test_a_private_index_asks_for_the_same_credentials_as_simple(index: Index) -> None:
     AccountService(index.db).create_user("reader", email="reader@example.org",
                                          password="a long enough password")
-    tokens = TokenService(index.db)
-
-    def authenticate(credentials: Credentials, project: str | None) -> Principal:
-        return tokens.authenticate(credentials, project=project or "", now=utcnow(),
-                                   action=READ)
-
-    reads = Reads(Starlette(), index.reader, base_url="http://idx.test", access=SIGNED_IN,
-                  authenticate=authenticate)
+    reads, token = index.private_app()
     client = AppClient(OsvApi(reads, index.db))
     body = {"package": {"name": "alpha"}, "version": "1.0"}
     assert client.request("POST", "/osv/v1/query", json=body).status_code == 401
     assert client.get("/osv/v1/vulns/PYSEC-2024-1").status_code == 401
     assert client.request("POST", "/osv/v1/query", json=body,
                           auth=("__token__", "wrong")).status_code == 401
-    token = tokens.create("reader", now=utcnow(), read_only=True)
     answer = client.request("POST", "/osv/v1/query", json=body, auth=("__token__", token))
     assert _ids(answer.json()) == ["GHSA-aaaa-bbbb-cccc", "PYSEC-2024-1"]
     record = client.get("/osv/v1/vulns/PYSEC-2024-1", auth=("__token__", token))

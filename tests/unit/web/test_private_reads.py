@@ -10,15 +10,12 @@ from pathlib import Path
 import pytest
 from limits.storage import MemoryStorage
 from sqlalchemy import delete, select
-from starlette.applications import Starlette
 from tests.readside import Index
 from tests.unit.web.test_reads import AppClient
 
 from strongroom.accounts import AccountService, User
 from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.domain.access import SIGNED_IN
-from strongroom.domain.principals import READ, Credentials, Principal
 from strongroom.projects import Project, Role
 from strongroom.tokens import Token, TokenService
 from strongroom.web import reads as reads_module
@@ -35,23 +32,11 @@ def index(database: Database, tmp_path: Path) -> Index:
     return built
 
 
-def _private(index: Index, failures: AddressFailures | None = None) -> tuple[Reads, str]:
-    tokens = TokenService(index.db)
-
-    def authenticate(credentials: Credentials, project: str | None) -> Principal:
-        return tokens.authenticate(credentials, project=project or "", now=utcnow(),
-                                   action=READ)
-
-    reads = Reads(Starlette(), index.reader, base_url="http://idx.test", access=SIGNED_IN,
-                  authenticate=authenticate, failures=failures)
-    return reads, tokens.create("reader", now=utcnow(), read_only=True)
-
-
 def _limited(index: Index, rate: str = "3/minute") -> tuple[Reads, str]:
     """A private index allowing ``rate`` failed authentications per address."""
     failures = AddressFailures(MemoryStorage(), parse_rate(rate, "read_auth_failure_rate"),
                                kind="read-auth-failures")
-    return _private(index, failures)
+    return index.private_app(failures)
 
 
 def _authorized(token: str) -> dict[str, str]:
@@ -68,7 +53,7 @@ def _basic(token: str) -> list[tuple[bytes, bytes]]:
 
 
 def test_the_warm_path_answers_only_remembered_credentials(index: Index) -> None:
-    reads, token = _private(index)
+    reads, token = index.private_app()
     client = AppClient(reads)
     assert client.get("/simple/alpha/").status_code == 401
     assert reads.warm("GET", "/simple/alpha/", []) is not None  # no credentials: no waiting
@@ -82,7 +67,7 @@ def test_the_warm_path_answers_only_remembered_credentials(index: Index) -> None
 
 def test_a_revoked_token_reads_until_its_verdict_expires(index: Index,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    reads, token = _private(index)
+    reads, token = index.private_app()
     headers = {"Authorization": _basic(token)[0][1].decode()}
     client = AppClient(reads)
     assert client.get("/simple/alpha/", headers=headers).status_code == 200
@@ -97,7 +82,7 @@ def test_a_revoked_token_reads_until_its_verdict_expires(index: Index,
 
 def test_remembered_verdicts_are_bounded(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reads_module, "_MEMO_LIMIT", 8)
-    reads, token = _private(index)
+    reads, token = index.private_app()
     client = AppClient(reads)
     for n in range(30):  # each a different forged token
         forged = token[:-8] + f"{n:08d}"

@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 from pypi_attestations import Provenance
 from pypi_simple import ProjectPage
-from starlette.applications import Starlette
 from tests.attestations import SIGNED, attach, verified
 from tests.readside import BASE_URL, Index
 from tests.unit.web.test_reads import AppClient
 
 from strongroom.accounts import AccountService
 from strongroom.attestations import PreviousRelease
-from strongroom.db.base import utcnow
 from strongroom.db.engine import Database
-from strongroom.domain.access import SIGNED_IN
 from strongroom.domain.negotiation import INTEGRITY_V1_JSON, V1_JSON
-from strongroom.domain.principals import READ, Credentials, Principal
-from strongroom.tokens import TokenService
-from strongroom.web.reads import Reads
 
 ATTESTED = "alpha-1.0-py3-none-any.whl"
 LOST = "alpha-2.0-py3-none-any.whl"
@@ -152,19 +146,11 @@ def test_the_json_api_flags_a_release_that_lost_its_provenance(client: AppClient
 def test_a_private_index_guards_provenance_like_every_read(index: Index) -> None:
     AccountService(index.db).create_user("reader", email="reader@example.org",
                                          password="a long enough password")
-    tokens = TokenService(index.db)
-
-    def authenticate(credentials: Credentials, project: str | None) -> Principal:
-        return tokens.authenticate(credentials, project=project or "", now=utcnow(),
-                                   action=READ)
-
-    reads = Reads(Starlette(), index.reader, base_url=BASE_URL, access=SIGNED_IN,
-                  authenticate=authenticate)
+    reads, token = index.private_app()
     client = AppClient(reads)
     refused = client.get(PROVENANCE_PATH)
     assert refused.status_code == 401
     assert b"trailofbits" not in refused.content
-    token = tokens.create("reader", now=utcnow(), read_only=True)
     allowed = client.get(PROVENANCE_PATH, auth=("__token__", token))
     assert allowed.status_code == 200
     assert json.loads(allowed.content)["version"] == 1
