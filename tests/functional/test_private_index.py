@@ -275,6 +275,7 @@ def test_past_the_limit_every_credentialed_read_gets_429(limited: LiveIndex) -> 
             for presented in credentials:
                 refused = attacker.get(url, headers={**headers, **presented})
                 assert refused.status_code == 429, (url, presented)
+                # The rest of the limit's minute window: where in it the test runs decides.
                 assert 1 <= int(refused.headers["retry-after"]) <= 60
                 assert "too many failed authentications" in refused.text
                 assert "secret" not in refused.text
@@ -323,6 +324,7 @@ def test_workers_share_the_count_through_redis(backend: str, tmp_path: Path,
                     for headers in (_basic(_guess(worker, 9)), _basic(fresh)):
                         refused = client.get(f"{worker.url}/simple/", headers=headers)
                         assert refused.status_code == 429, worker.url
+                        # The rest of the limit's minute window: where in it the test runs decides.
                         assert 1 <= int(refused.headers["retry-after"]) <= 60
             with _from("127.0.0.25") as other:
                 assert other.get(f"{second.url}/simple/", headers=_basic(fresh)

@@ -103,9 +103,11 @@ def test_address_failures_count_per_address_and_kind() -> None:
     assert [reads.failed("192.0.2.1") for _ in range(2)] == [None, None]
     wait = reads.retry_after("192.0.2.1")
     assert wait is not None
+    # The rest of the limit's minute window: where in it the test runs decides.
     assert 1 <= wait <= 60
     past = reads.failed("192.0.2.1")  # past the limit: not counted, told how long to wait
     assert past is not None
+    # The rest of the limit's minute window: where in it the test runs decides.
     assert 1 <= past <= 60
     assert reads.retry_after("192.0.2.2") is None  # another address
     assert uploads.retry_after("192.0.2.1") is None  # another kind of failure
@@ -124,6 +126,7 @@ def test_different_bad_tokens_from_one_address_reach_the_limit(index: Index) -> 
                     {"Authorization": f"Bearer {token}"}):
         refused = attacker.get("/simple/alpha/", headers=headers)
         assert refused.status_code == 429, headers
+        # The rest of the limit's minute window: where in it the test runs decides.
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert "too many failed authentications" in refused.text
     never_tried = {_basic(_forged(token, 3))[0][1], _basic(token)[0][1],
